@@ -1,0 +1,156 @@
+"""Caffe2 `Argument` messages, parsed once into plain Python values.
+
+An `Argument` stores its value in exactly one of several fields (f, i, s, n, t,
+floats, ints, strings, nets, tensors, qtensors). One table maps each field to a
+converter, so every part of the project (shape rules, ops, exporter, inspector)
+sees the same values: float, int, str (bytes decoded as UTF-8, kept as bytes
+when they are not text), lists of those, or nested `NetDef` messages.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping
+
+
+def _decode(b: bytes):
+    try:
+        return b.decode("utf-8")
+    except UnicodeDecodeError:
+        return bytes(b)
+
+
+# (field, is_singular, converter) in the order Caffe2 itself checks them.
+_FIELDS = (
+    ("f", True, float),
+    ("i", True, int),
+    ("s", True, _decode),
+    ("n", True, lambda n: n),
+    ("t", True, lambda t: t),
+    ("floats", False, lambda xs: [float(x) for x in xs]),
+    ("ints", False, lambda xs: [int(x) for x in xs]),
+    ("strings", False, lambda xs: [_decode(x) for x in xs]),
+    ("nets", False, lambda xs: list(xs)),
+    ("tensors", False, lambda xs: list(xs)),
+    ("qtensors", False, lambda xs: list(xs)),
+)
+
+
+def argument_value(arg) -> Any:
+    """The value of one `caffe2.Argument`; an argument with no field set is []."""
+    for field, singular, conv in _FIELDS:
+        if singular:
+            if arg.HasField(field):
+                return conv(getattr(arg, field))
+        else:
+            vals = getattr(arg, field)
+            if len(vals):
+                return conv(vals)
+    return []
+
+
+class Args(Mapping):
+    """Read-only view of an op's arguments with the lookups ops need.
+
+    Spelling helpers (`ints_or_pair`) gather Caffe2's several spellings of the
+    same argument (`kernel`, `kernels`, `kernel_h`/`kernel_w`) in one place.
+    """
+
+    __slots__ = ("_d",)
+
+    def __init__(self, args: Iterable | Mapping[str, Any] = ()):
+        if isinstance(args, Mapping):
+            d = dict(args)
+        else:
+            d = {}
+            for a in args:
+                d[a.name] = argument_value(a)
+        self._d = MappingProxyType(d)
+
+    def __getitem__(self, k):
+        return self._d[k]
+
+    def __iter__(self):
+        return iter(self._d)
+
+    def __len__(self):
+        return len(self._d)
+
+    def __repr__(self):
+        return f"Args({dict(self._d)!r})"
+
+    def int(self, name: str, default: int = 0) -> int:
+        v = self._d.get(name, default)
+        if isinstance(v, list):
+            return int(v[0]) if v else default
+        return int(v)
+
+    def float(self, name: str, default: float = 0.0) -> float:
+        v = self._d.get(name, default)
+        if isinstance(v, list):
+            return float(v[0]) if v else default
+        return float(v)
+
+    def str(self, name: str, default: str = "") -> str:
+        v = self._d.get(name, default)
+        return v if isinstance(v, str) else (v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v))
+
+    def ints(self, name: str, default=None) -> list[int] | None:
+        v = self._d.get(name)
+        if v is None:
+            return default
+        if isinstance(v, list):
+            return [int(x) for x in v]
+        return [int(v)]
+
+    def floats(self, name: str, default=None) -> list[float] | None:
+        v = self._d.get(name)
+        if v is None:
+            return default
+        if isinstance(v, list):
+            return [float(x) for x in v]
+        return [float(v)]
+
+    def spatial(self, base: str, plural: str | None, nd: int, default: int) -> list[int]:
+        """One spatial argument in any Caffe2 spelling, as `nd` ints.
+
+        Accepts `base` (one int for every axis), `plural` (a list), or the 2-D
+        pair `base_h`/`base_w`. Used for kernel, stride, dilation.
+        """
+        if plural and plural in self._d:
+            v = self.ints(plural)
+            return v if len(v) == nd else (v * nd if len(v) == 1 else v)
+        if base in self._d:
+            v = self._d[base]
+            if isinstance(v, list):
+                return [int(x) for x in v] if len(v) == nd else [int(v[0])] * nd
+            return [int(v)] * nd
+        if nd == 2 and (f"{base}_h" in self._d or f"{base}_w" in self._d):
+            return [self.int(f"{base}_h", default), self.int(f"{base}_w", default)]
+        return [default] * nd
+
+    def pads(self, nd: int) -> list[int]:
+        """Padding as [begin_0..begin_n, end_0..end_n] (Caffe2 `pads` order).
+
+        Spellings: `pads` (t, l, b, r for 2-D), `pad` (all sides), or
+        `pad_t`/`pad_l`/`pad_b`/`pad_r`.
+        """
+        if "pads" in self._d:
+            v = self.ints("pads")
+            if len(v) == 2 * nd:
+                return v
+            if len(v) == nd:
+                return v + v
+            if len(v) == 1:
+                return v * (2 * nd)
+            return v
+        if "pad" in self._d:
+            return [self.int("pad")] * (2 * nd)
+        if nd == 2 and any(f"pad_{s}" in self._d for s in "tlbr"):
+            return [self.int("pad_t"), self.int("pad_l"), self.int("pad_b"), self.int("pad_r")]
+        return [0] * (2 * nd)
+
+
+def op_args(op) -> Args:
+    """Parse an `OperatorDef`'s arguments (cached on nothing: callers keep it)."""
+    return Args(op.arg)

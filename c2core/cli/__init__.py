@@ -1,0 +1,1 @@
+"""The `c2core` command line. Each subcommand lives in its own module."""

@@ -1,0 +1,240 @@
+"""Fill operators of an init net, turned into numpy arrays.
+
+Caffe2 stores weights as ops (`GivenTensorFill` and friends) whose arguments
+hold the shape and the values. This module knows each fill op's dtype and
+value field, checks the value count against the shape *before* allocating, and
+converts repeated protobuf fields with one vectorised `np.asarray` (no Python
+loop per element). Random initialisers (untrained nets) get deterministic
+values drawn like Caffe2 draws them and are flagged `random=True`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .args import Args
+from .errors import C2FormatError
+
+# Largest tensor we agree to materialise (elements); beyond it a shape is absurd.
+MAX_ELEMENTS = 1 << 34
+
+# TensorProto.DataType -> numpy dtype (ConstantFill's `dtype`, TensorProto data).
+DTYPE_OF_PROTO = {
+    1: np.float32, 2: np.int32, 3: np.uint8, 4: np.object_, 5: np.bool_, 6: np.uint8,
+    7: np.int8, 8: np.uint16, 9: np.int16, 10: np.int64, 12: np.float16, 13: np.float64,
+}
+PROTO_OF_DTYPE = {np.dtype(v): k for k, v in DTYPE_OF_PROTO.items() if k not in (3,)}
+
+# fill op -> (argument holding the values, dtype)
+GIVEN_FILLS = {
+    "GivenTensorFill": ("values", np.float32),
+    "GivenTensorDoubleFill": ("values", np.float64),
+    "GivenTensorIntFill": ("values", np.int32),
+    "GivenTensorInt16Fill": ("values", np.int16),
+    "GivenTensorInt64Fill": ("values", np.int64),
+    "GivenTensorBoolFill": ("values", np.bool_),
+    "GivenTensorStringFill": ("values", np.object_),
+    "GivenTensorByteStringToUInt8Fill": ("values", np.uint8),
+    "Int8GivenTensorFill": ("values", np.uint8),
+    "Int8GivenIntTensorFill": ("values", np.int32),
+}
+RANDOM_FILLS = {"XavierFill", "MSRAFill", "GaussianFill", "UniformFill", "UniformIntFill"}
+CONSTANT_FILLS = {"ConstantFill"}
+FILL_OPS = set(GIVEN_FILLS) | RANDOM_FILLS | CONSTANT_FILLS
+
+
+@dataclass
+class Weight:
+    """One tensor created by an init-net op.
+
+    `array` holds the values. `random` marks values from a random initialiser
+    (the net was saved untrained). Int8 fills carry `scale` and `zero_point`.
+    """
+
+    name: str
+    array: np.ndarray
+    op_type: str
+    random: bool = False
+    scale: float | None = None
+    zero_point: int | None = None
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.array.shape)
+
+    @property
+    def dtype(self) -> str:
+        return str(self.array.dtype)
+
+    @property
+    def nbytes(self) -> int:
+        if self.array.dtype == object:
+            return int(sum(len(x) for x in self.array.ravel()))
+        return int(self.array.nbytes)
+
+
+def checked_shape(shape, what: str, path: str | None) -> tuple[int, ...]:
+    """A shape that is sane to allocate, or a C2FormatError saying why not."""
+    shape = tuple(int(d) for d in shape)
+    if any(d < 0 for d in shape):
+        raise C2FormatError(f"{what}: negative dimension in shape {list(shape)}", path)
+    n = 1
+    for d in shape:
+        n *= d
+    if n > MAX_ELEMENTS:
+        raise C2FormatError(f"{what}: shape {list(shape)} claims {n:,} elements, too large to be real", path)
+    return shape
+
+
+def _numel(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def _raw_values(op, arg_name):
+    for a in op.arg:
+        if a.name == arg_name:
+            return a
+    return None
+
+
+def _given_values(op, arg, dtype, shape, what, path):
+    n = _numel(shape)
+    if dtype is np.object_:
+        vals = np.empty(len(arg.strings), dtype=object)
+        vals[:] = [bytes(s) for s in arg.strings]
+    elif op.type in ("GivenTensorByteStringToUInt8Fill", "Int8GivenTensorFill"):
+        # Stored as one byte string (`s`), or (rarely) a list of strings.
+        if arg.HasField("s"):
+            vals = np.frombuffer(arg.s, dtype=np.uint8)
+        else:
+            vals = np.frombuffer(b"".join(arg.strings), dtype=np.uint8)
+    elif dtype in (np.float32, np.float64):
+        vals = np.asarray(arg.floats, dtype=dtype)
+    else:
+        vals = np.asarray(arg.ints, dtype=np.int64).astype(dtype, copy=False)
+    if vals.size != n:
+        raise C2FormatError(f"{what}: shape {list(shape)} needs {n:,} values but {vals.size:,} are stored", path)
+    return vals.reshape(shape)
+
+
+def _random_values(op_type, args: Args, shape, seed: int) -> np.ndarray:
+    """Deterministic stand-ins for Caffe2's random initialisers (same laws)."""
+    rng = np.random.default_rng(seed)
+    n = _numel(shape)
+    if op_type == "XavierFill":
+        fan_in = n // shape[0] if shape and shape[0] else 1
+        scale = np.sqrt(3.0 / max(fan_in, 1))
+        return rng.uniform(-scale, scale, shape).astype(np.float32)
+    if op_type == "MSRAFill":
+        fan_out = n // shape[1] if len(shape) > 1 and shape[1] else 1
+        return rng.normal(0.0, np.sqrt(2.0 / max(fan_out, 1)), shape).astype(np.float32)
+    if op_type == "GaussianFill":
+        return rng.normal(args.float("mean", 0.0), args.float("std", 1.0), shape).astype(np.float32)
+    if op_type == "UniformFill":
+        return rng.uniform(args.float("min", 0.0), args.float("max", 1.0), shape).astype(np.float32)
+    if op_type == "UniformIntFill":
+        return rng.integers(args.int("min", 0), args.int("max", 1) + 1, shape).astype(np.int32)
+    raise ValueError(op_type)
+
+
+def fill_shape(op, args: Args, path=None) -> tuple[int, ...] | None:
+    """The output shape a fill op declares (None when it depends on an input)."""
+    what = f"{op.type} '{op.output[0] if op.output else '?'}'"
+    if op.type == "ConstantFill" and len(op.input) and args.int("input_as_shape", 0):
+        return None
+    if op.type == "ConstantFill" and len(op.input):
+        return None
+    shape = list(args.ints("shape", []) or [])
+    shape += list(args.ints("extra_shape", []) or [])
+    return checked_shape(shape, what, path)
+
+
+def run_fill(op, index: int, path: str | None = None) -> list[Weight]:
+    """Execute one fill op of an init net; raise C2FormatError on bad data."""
+    args = Args(op.arg)
+    if not op.output:
+        raise C2FormatError(f"op #{index} {op.type} has no output", path)
+    name = op.output[0]
+    what = f"op #{index} {op.type} '{name}'"
+    shape = fill_shape(op, args, path)
+    if shape is None:
+        raise C2FormatError(f"{what}: takes its shape from input blob '{op.input[0]}', which an init net cannot provide", path)
+    if op.type in GIVEN_FILLS:
+        argname, dtype = GIVEN_FILLS[op.type]
+        arg = _raw_values(op, argname)
+        if arg is None:
+            if _numel(shape) == 0:
+                arr = np.zeros(shape, dtype=dtype)
+            else:
+                raise C2FormatError(f"{what}: has no '{argname}' argument", path)
+        else:
+            arr = _given_values(op, arg, dtype, shape, what, path)
+        if op.type == "GivenTensorFill" and "dtype" in args:
+            dt = DTYPE_OF_PROTO.get(args.int("dtype", 1))
+            if dt is not None and dt is not np.object_:
+                arr = arr.astype(dt)
+        w = Weight(name, arr, op.type)
+        if op.type.startswith("Int8"):
+            w.scale = args.float("Y_scale", 1.0)
+            w.zero_point = args.int("Y_zero_point", 0)
+        return [w]
+    if op.type == "ConstantFill":
+        dt = DTYPE_OF_PROTO.get(args.int("dtype", 1), np.float32)
+        value = args.get("value", 0)
+        if dt is np.object_:
+            arr = np.full(shape, value if isinstance(value, (str, bytes)) else "", dtype=object)
+        else:
+            arr = np.full(shape, value if not isinstance(value, list) else 0, dtype=dt)
+        return [Weight(name, arr, op.type)]
+    if op.type in RANDOM_FILLS:
+        seed = (index * 7919 + 17) & 0xFFFFFFFF
+        return [Weight(name, _random_values(op.type, args, shape, seed), op.type, random=True)]
+    raise C2FormatError(f"{what}: not a fill op an init net can use", path)
+
+
+def tensor_proto_to_array(t, path=None) -> np.ndarray:
+    """A `caffe2.TensorProto` (minidb blobs, Argument.t) as numpy."""
+    what = f"tensor '{t.name}'"
+    shape = checked_shape(t.dims, what, path)
+    dt = DTYPE_OF_PROTO.get(t.data_type)
+    if dt is None:
+        raise C2FormatError(f"{what}: unsupported data type {t.data_type}", path)
+    n = _numel(shape)
+    if t.HasField("raw_data") and dt is not np.object_:
+        vals = np.frombuffer(t.raw_data, dtype=dt)
+    elif dt is np.float32:
+        vals = np.asarray(t.float_data, dtype=np.float32)
+    elif dt is np.float64:
+        vals = np.asarray(t.double_data, dtype=np.float64)
+    elif dt is np.int64:
+        vals = np.asarray(t.int64_data, dtype=np.int64)
+    elif dt is np.float16:
+        vals = np.asarray(t.int32_data, dtype=np.uint16).view(np.float16)
+    elif dt is np.object_:
+        vals = np.empty(len(t.string_data), dtype=object)
+        vals[:] = [bytes(s) for s in t.string_data]
+    elif t.data_type == 3:
+        vals = np.frombuffer(t.byte_data, dtype=np.uint8)
+    else:
+        vals = np.asarray(t.int32_data, dtype=np.int64).astype(dt)
+    if vals.size != n:
+        raise C2FormatError(f"{what}: shape {list(shape)} needs {n:,} values but {vals.size:,} are stored", path)
+    return vals.reshape(shape)
+
+
+def qtensor_to_weight(name, q, path=None) -> Weight:
+    """A `caffe2.QTensorProto` as a Weight carrying its scale and bias."""
+    shape = checked_shape(q.dims, f"qtensor '{name}'", path)
+    vals = np.asarray(q.data, dtype=np.int32)
+    if vals.size != _numel(shape):
+        raise C2FormatError(f"qtensor '{name}': shape {list(shape)} needs {_numel(shape):,} values but {vals.size:,} are stored", path)
+    dt = np.int8 if q.is_signed else np.uint8
+    if q.precision > 8:
+        dt = np.int32
+    return Weight(name, vals.astype(dt).reshape(shape), "QTensor", scale=float(q.scale), zero_point=int(q.bias))

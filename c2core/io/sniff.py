@@ -1,0 +1,93 @@
+"""Recognise a Caffe2 file and parse one NetDef, binary or text, from bytes.
+
+`parse_netdef` never lets a protobuf exception escape: every failure becomes a
+`C2FormatError` naming the file and the problem (empty, truncated, garbage,
+text with a syntax error at line:column).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import C2FormatError
+from ..proto import caffe2_pb2
+
+MINIDB_META_KEY = b"!!META_NET_DEF"
+
+_TEXT_START = re.compile(rb"\A(?:\s*#[^\n]*\n)*\s*(?:[A-Za-z_][A-Za-z0-9_]*\s*[:{<]|\[)")
+
+
+def looks_like_text(data: bytes) -> bool:
+    """Text format (.pbtxt): printable UTF-8 beginning with `field:` or `field {`."""
+    head = data[:4096]
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        # A multi-byte char may be cut at 4096: retry a little shorter.
+        try:
+            head[:-4].decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+    return bool(_TEXT_START.match(head))
+
+
+def looks_like_minidb(data: bytes) -> bool:
+    """A minidb starts with two little-endian int32 lengths, then the first key."""
+    if len(data) < 8:
+        return False
+    klen = int.from_bytes(data[0:4], "little", signed=True)
+    vlen = int.from_bytes(data[4:8], "little", signed=True)
+    if not (0 < klen < 4096 and 0 <= vlen <= len(data)):
+        return False
+    key = data[8 : 8 + klen]
+    return len(key) == klen and all(32 <= c < 127 for c in key)
+
+
+def parse_netdef(data: bytes, path: str) -> tuple[caffe2_pb2.NetDef, str]:
+    """Parse one NetDef; returns (net, 'text' | 'binary')."""
+    if not data:
+        raise C2FormatError("file is empty", path)
+    if not data.strip():
+        raise C2FormatError("file contains only whitespace", path)
+    net = caffe2_pb2.NetDef()
+    if looks_like_text(data):
+        from google.protobuf import text_format
+
+        try:
+            text_format.Parse(data.decode("utf-8"), net, allow_unknown_field=True)
+            return net, "text"
+        except text_format.ParseError as e:
+            text_err = str(e)
+        except UnicodeDecodeError as e:
+            text_err = f"not valid UTF-8 text ({e.reason} at byte {e.start})"
+        # A binary net can start with printable bytes; try before giving up.
+        net = caffe2_pb2.NetDef()
+        if _try_binary(net, data) and _plausible(net):
+            return net, "binary"
+        raise C2FormatError(f"not a valid text NetDef: {text_err}", path)
+    if not _try_binary(net, data):
+        raise C2FormatError(
+            f"not a Caffe2 NetDef (binary protobuf parse failed after {len(data):,} bytes: truncated or corrupt)", path
+        )
+    if not _plausible(net):
+        raise C2FormatError("not a Caffe2 NetDef (parsed, but holds no ops, no inputs and no outputs)", path)
+    return net, "binary"
+
+
+def _try_binary(net, data: bytes) -> bool:
+    from google.protobuf.message import DecodeError
+
+    try:
+        net.ParseFromString(data)
+        return True
+    except (DecodeError, RuntimeError, ValueError):
+        return False
+
+
+def _plausible(net) -> bool:
+    """Garbage can parse as protobuf by accident; a real net names something."""
+    if not (len(net.op) or len(net.external_input) or len(net.external_output)):
+        return False
+    return all(op.type for op in net.op)

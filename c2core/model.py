@@ -1,0 +1,200 @@
+"""`Model`: a Caffe2 predict net, its weights, and what was learned opening it.
+
+The predict net is kept as the protobuf message (ops, args, external I/O);
+weights are `fills.Weight`s produced by running the init net's fill ops, loaded
+on first access so that `c2core info` can count parameters without
+materialising arrays. Everything above this layer (graph, shapes, runtime,
+exporters, the app) takes a `Model`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from .fills import FILL_OPS, GIVEN_FILLS, Weight, checked_shape, fill_shape
+from .args import Args
+
+
+@dataclass
+class WeightSpec:
+    """What an init-net op will create, known without materialising values."""
+
+    name: str
+    shape: tuple[int, ...] | None
+    dtype: str
+    op_type: str
+    random: bool = False
+
+    @property
+    def numel(self) -> int:
+        if self.shape is None:
+            return 0
+        n = 1
+        for d in self.shape:
+            n *= d
+        return n
+
+
+_DTYPE_NAMES = {
+    "GivenTensorFill": "float32", "GivenTensorDoubleFill": "float64", "GivenTensorIntFill": "int32",
+    "GivenTensorInt16Fill": "int16", "GivenTensorInt64Fill": "int64", "GivenTensorBoolFill": "bool",
+    "GivenTensorStringFill": "object", "GivenTensorByteStringToUInt8Fill": "uint8",
+    "Int8GivenTensorFill": "uint8", "Int8GivenIntTensorFill": "int32",
+}
+_ITEMSIZE = {"float32": 4, "float64": 8, "int32": 4, "int16": 2, "int64": 8, "bool": 1, "uint8": 1, "int8": 1, "float16": 2}
+
+
+@dataclass
+class Model:
+    predict_net: object  # caffe2_pb2.NetDef
+    init_net: object | None = None  # caffe2_pb2.NetDef
+    predict_path: str | None = None
+    init_path: str | None = None
+    formats: dict = field(default_factory=dict)  # {'predict': 'binary'|'text'|'minidb', 'init': ...}
+    value_info: dict = field(default_factory=dict)  # name -> (elem_type, dims) from value_info.json
+    warnings: list = field(default_factory=list)
+    _weights: dict | None = None
+    _loader: Callable[[], dict] | None = None
+    _specs: dict | None = None
+
+    # ----- identity -------------------------------------------------------
+    @property
+    def name(self) -> str:
+        if self.predict_net.name:
+            return self.predict_net.name
+        import os
+
+        p = self.predict_path or ""
+        return os.path.basename(os.path.dirname(p)) or os.path.basename(p) or "model"
+
+    @property
+    def structure_only(self) -> bool:
+        return self.init_net is None and self._loader is None and not self._weights
+
+    # ----- weights ----------------------------------------------------------
+    @property
+    def weights(self) -> dict[str, Weight]:
+        """name -> Weight; runs the init net's fill ops the first time."""
+        if self._weights is None:
+            if self._loader is not None:
+                self._weights = self._loader()
+            elif self.init_net is not None:
+                from .fills import run_fill
+
+                out = {}
+                for i, op in enumerate(self.init_net.op):
+                    if op.type in FILL_OPS:
+                        for w in run_fill(op, i, self.init_path):
+                            out[w.name] = w
+                self._weights = out
+            else:
+                self._weights = {}
+        return self._weights
+
+    def weight_arrays(self) -> dict[str, np.ndarray]:
+        return {k: w.array for k, w in self.weights.items()}
+
+    @property
+    def weight_specs(self) -> dict[str, WeightSpec]:
+        """Shapes and dtypes of the weights, without reading their values."""
+        if self._specs is None:
+            if self._weights is not None or self.init_net is None:
+                self._specs = {
+                    k: WeightSpec(k, w.shape, w.dtype, w.op_type, w.random) for k, w in self.weights.items()
+                }
+            else:
+                specs = {}
+                for op in self.init_net.op:
+                    if op.type not in FILL_OPS or not op.output:
+                        continue
+                    a = Args(op.arg)
+                    try:
+                        shape = fill_shape(op, a, self.init_path)
+                    except Exception:
+                        shape = None
+                    if op.type == "ConstantFill":
+                        from .fills import DTYPE_OF_PROTO
+
+                        dt = np.dtype(DTYPE_OF_PROTO.get(a.int("dtype", 1), np.float32)).name
+                    else:
+                        dt = _DTYPE_NAMES.get(op.type, "float32")
+                    specs[op.output[0]] = WeightSpec(op.output[0], shape, dt, op.type, op.type in ("XavierFill", "MSRAFill", "GaussianFill", "UniformFill", "UniformIntFill"))
+                self._specs = specs
+        return self._specs
+
+    @property
+    def num_parameters(self) -> int:
+        return sum(s.numel for s in self.weight_specs.values())
+
+    @property
+    def weights_bytes(self) -> int:
+        if self._weights is not None:
+            return sum(w.nbytes for w in self._weights.values())
+        total = 0
+        for s in self.weight_specs.values():
+            if s.dtype == "object":
+                continue
+            total += s.numel * _ITEMSIZE.get(s.dtype, 4)
+        return total
+
+    # ----- inputs and outputs ------------------------------------------------
+    @property
+    def external_inputs(self) -> list[str]:
+        return list(self.predict_net.external_input)
+
+    @property
+    def external_outputs(self) -> list[str]:
+        return list(self.predict_net.external_output)
+
+    @property
+    def data_inputs(self) -> list[str]:
+        """External inputs fed at run time, in Caffe2 Predictor order.
+
+        Those not created by the init net; plus `external_input[0]` when the
+        init net only holds a placeholder for it (a data blob consumed at an
+        op's first input slot). value_info.json, when present, decides.
+        """
+        ext = self.external_inputs
+        if self.value_info:
+            named = [n for n in ext if n in self.value_info]
+            if named:
+                return named
+        have = set(self.weight_specs)
+        data = [n for n in ext if n not in have]
+        if ext and ext[0] in have and ext[0] not in data and self._is_placeholder(ext[0]):
+            data.insert(0, ext[0])
+        if not data and ext and not have:
+            data = [ext[0]]
+        return data
+
+    def _is_placeholder(self, name: str) -> bool:
+        for op in self.predict_net.op:
+            if name in op.input:
+                return list(op.input).index(name) == 0 and op.type not in ("Mul", "Add", "Sub", "Div", "Sum")
+        return False
+
+    @property
+    def parameter_names(self) -> list[str]:
+        data = set(self.data_inputs)
+        return [n for n in self.weight_specs if n not in data]
+
+    def input_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Declared input shapes: value_info.json, else a placeholder's own shape."""
+        out = {}
+        for n in self.data_inputs:
+            if n in self.value_info:
+                out[n] = tuple(int(d) for d in self.value_info[n][1])
+            else:
+                s = self.weight_specs.get(n)
+                if s is not None and s.shape is not None and s.numel > 1:
+                    out[n] = tuple(s.shape)
+        return out
+
+    def op_types(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for op in self.predict_net.op:
+            counts[op.type] = counts.get(op.type, 0) + 1
+        return counts
