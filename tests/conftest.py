@@ -1,0 +1,17 @@
+"""Shared test fixtures: the real-model corpus beside the project."""
+
+import os
+import pathlib
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+CORPUS = pathlib.Path(os.environ.get("C2_CORPUS", ROOT.parent / "shared" / "corpus" / "caffe2-zoo"))
+CORPUS_NETS = ["bvlc_alexnet", "densenet121", "inception_v1", "resnet50", "vgg19"]
+
+
+@pytest.fixture(scope="session")
+def corpus_dir():
+    if not CORPUS.is_dir():
+        pytest.skip(f"real-model corpus not found at {CORPUS} (../shared/corpus is absent)")
+    return CORPUS
