@@ -1,0 +1,149 @@
+"""Headless long jobs: a function that reports progress and can be cancelled.
+
+Conversions, plan builds, comparisons and benchmarks take seconds to minutes.
+The CLI prints their progress on stderr; the GUI runs them on a worker thread
+and shows a progress bar with a Cancel button. Both drive the same `Task`:
+
+    task = Task(lambda progress, cancel: convert(..., progress=progress, cancel=cancel),
+                on_progress=print_progress)
+    task.run()            # blocking; or task.start() + task.wait() on a thread
+    task.result / task.error / task.state
+
+A job function receives `progress(fraction, message)` (fraction in [0, 1], or
+None when unknown) and a `CancelToken`; it calls `cancel.check()` at safe
+points, which raises `Cancelled` once someone called `task.cancel()`.
+Nothing here knows about Qt: `app/jobs.py` turns the callbacks into signals.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Callable
+
+from .errors import Cancelled
+
+Progress = Callable[[float | None, str], None]
+
+PENDING, RUNNING, DONE, FAILED, CANCELLED = "pending", "running", "done", "failed", "cancelled"
+
+
+class CancelToken:
+    """Shared flag a job polls; `check()` raises `Cancelled` once set."""
+
+    def __init__(self):
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def check(self) -> None:
+        if self._event.is_set():
+            raise Cancelled("cancelled")
+
+
+def no_progress(fraction: float | None, message: str) -> None:
+    """The progress callback used when nobody listens."""
+
+
+def check_cancel(cancel) -> None:
+    """Accept a CancelToken, a threading.Event, a callable returning bool, or None."""
+    if cancel is None:
+        return
+    if isinstance(cancel, CancelToken):
+        cancel.check()
+    elif isinstance(cancel, threading.Event):
+        if cancel.is_set():
+            raise Cancelled("cancelled")
+    elif callable(cancel) and cancel():
+        raise Cancelled("cancelled")
+
+
+def sub_progress(progress: Progress | None, start: float, end: float) -> Progress:
+    """Map a step's own 0..1 progress into [start, end] of the parent's."""
+    progress = progress or no_progress
+
+    def report(fraction: float | None, message: str) -> None:
+        progress(None if fraction is None else start + (end - start) * max(0.0, min(1.0, fraction)), message)
+
+    return report
+
+
+class Task:
+    """One job: run it once, then read `result` or `error`."""
+
+    def __init__(self, fn: Callable[[Progress, CancelToken], Any], name: str = "",
+                 on_progress: Progress | None = None):
+        self.fn = fn
+        self.name = name
+        self.on_progress = on_progress
+        self.cancel_token = CancelToken()
+        self.state = PENDING
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.fraction: float | None = 0.0
+        self.message = ""
+        self.started_at: float | None = None
+        self.finished_at: float | None = None
+        self._thread: threading.Thread | None = None
+        self._done = threading.Event()
+
+    def _progress(self, fraction: float | None, message: str) -> None:
+        self.fraction, self.message = fraction, message
+        if self.on_progress is not None:
+            self.on_progress(fraction, message)
+
+    def run(self) -> Any:
+        """Run in the calling thread; returns the result or re-raises the error."""
+        if self.state != PENDING:
+            raise RuntimeError(f"task {self.name!r} already {self.state}")
+        self.state, self.started_at = RUNNING, time.monotonic()
+        try:
+            self.cancel_token.check()
+            self.result = self.fn(self._progress, self.cancel_token)
+            self.state = DONE
+            self._progress(1.0, "done")
+            return self.result
+        except Cancelled as e:
+            self.state, self.error = CANCELLED, e
+            raise
+        except BaseException as e:  # recorded for the GUI, re-raised for the CLI
+            self.state, self.error = FAILED, e
+            raise
+        finally:
+            self.finished_at = time.monotonic()
+            self._done.set()
+
+    def start(self) -> "Task":
+        """Run on a daemon thread; errors are kept in `error`, not raised."""
+
+        def body():
+            try:
+                self.run()
+            except BaseException:
+                pass
+
+        self._thread = threading.Thread(target=body, name=f"task:{self.name}", daemon=True)
+        self._thread.start()
+        return self
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """True once finished (done, failed or cancelled)."""
+        return self._done.wait(timeout)
+
+    def cancel(self) -> None:
+        self.cancel_token.cancel()
+
+    @property
+    def finished(self) -> bool:
+        return self._done.is_set()
+
+    @property
+    def elapsed(self) -> float | None:
+        if self.started_at is None:
+            return None
+        return (self.finished_at or time.monotonic()) - self.started_at
