@@ -76,6 +76,12 @@ class Weight:
         return int(self.array.nbytes)
 
 
+def fill_args(op) -> Args:
+    """A fill op's arguments except its (possibly huge) `values`, which the
+    fill reads straight from the protobuf field, vectorised."""
+    return Args([a for a in op.arg if a.name != "values"])
+
+
 def checked_shape(shape, what: str, path: str | None) -> tuple[int, ...]:
     """A shape that is sane to allocate, or a C2FormatError saying why not."""
     shape = tuple(int(d) for d in shape)
@@ -123,6 +129,34 @@ def _given_values(op, arg, dtype, shape, what, path):
     return vals.reshape(shape)
 
 
+def stored_count(op) -> int | None:
+    """How many values a GivenTensor*Fill op stores, counted without reading them."""
+    spec = GIVEN_FILLS.get(op.type)
+    if spec is None:
+        return None
+    arg = _raw_values(op, spec[0])
+    if arg is None:
+        return 0
+    if spec[1] is np.object_:
+        return len(arg.strings)
+    if op.type in ("GivenTensorByteStringToUInt8Fill", "Int8GivenTensorFill"):
+        return len(arg.s) if arg.HasField("s") else sum(len(x) for x in arg.strings)
+    if spec[1] in (np.float32, np.float64):
+        return len(arg.floats)
+    return len(arg.ints)
+
+
+def check_stored_count(op, shape, path=None) -> None:
+    """C2FormatError when a fill op's value count disagrees with its shape."""
+    n = stored_count(op)
+    if n is None or shape is None:
+        return
+    need = _numel(shape)
+    if n != need:
+        what = f"{op.type} '{op.output[0] if op.output else '?'}'"
+        raise C2FormatError(f"{what}: shape {list(shape)} needs {need:,} values but {n:,} are stored", path)
+
+
 def _random_values(op_type, args: Args, shape, seed: int) -> np.ndarray:
     """Deterministic stand-ins for Caffe2's random initialisers (same laws)."""
     rng = np.random.default_rng(seed)
@@ -157,7 +191,7 @@ def fill_shape(op, args: Args, path=None) -> tuple[int, ...] | None:
 
 def run_fill(op, index: int, path: str | None = None) -> list[Weight]:
     """Execute one fill op of an init net; raise C2FormatError on bad data."""
-    args = Args(op.arg)
+    args = fill_args(op)
     if not op.output:
         raise C2FormatError(f"op #{index} {op.type} has no output", path)
     name = op.output[0]

@@ -14,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-from .fills import FILL_OPS, GIVEN_FILLS, Weight, checked_shape, fill_shape
+from .fills import FILL_OPS, GIVEN_FILLS, Weight, check_stored_count, checked_shape, fill_args, fill_shape
 from .args import Args
 
 
@@ -110,12 +110,11 @@ class Model:
                 for op in self.init_net.op:
                     if op.type not in FILL_OPS or not op.output:
                         continue
-                    a = Args(op.arg)
-                    try:
-                        shape = fill_shape(op, a, self.init_path)
-                    except Exception:
-                        shape = None
-                    if op.type == "ConstantFill":
+                    a = fill_args(op)
+                    # Bad shapes and value counts are errors here, before anything is allocated.
+                    shape = fill_shape(op, a, self.init_path)
+                    check_stored_count(op, shape, self.init_path)
+                    if op.type == "ConstantFill" or (op.type == "GivenTensorFill" and "dtype" in a):
                         from .fills import DTYPE_OF_PROTO
 
                         dt = np.dtype(DTYPE_OF_PROTO.get(a.int("dtype", 1), np.float32)).name
@@ -163,12 +162,28 @@ class Model:
             if named:
                 return named
         have = set(self.weight_specs)
+        if not have and self.structure_only:
+            return self._guess_data_inputs(ext)
         data = [n for n in ext if n not in have]
         if ext and ext[0] in have and ext[0] not in data and self._is_placeholder(ext[0]):
             data.insert(0, ext[0])
         if not data and ext and not have:
             data = [ext[0]]
         return data
+
+    def _guess_data_inputs(self, ext) -> list[str]:
+        """A predict net alone: weights are external inputs too. Guess the data
+        inputs as the external inputs whose every use is an op's first input
+        (weights sit in later slots: Conv's filter, FC's W, SpatialBN's scale);
+        external_input[0] when none qualifies. Zoo nets do not always list
+        the data blob first, so the position alone cannot decide."""
+        if not ext:
+            return []
+        slots: dict[str, bool] = {}
+        for op in self.predict_net.op:
+            for k, b in enumerate(op.input):
+                slots[b] = slots.get(b, True) and k == 0
+        return [n for n in ext if slots.get(n, False)] or [ext[0]]
 
     def _is_placeholder(self, name: str) -> bool:
         for op in self.predict_net.op:

@@ -70,5 +70,8 @@ def read_minidb(data: bytes, path: str):
     predict = nets.get("predict_net") or next((v for k, v in nets.items() if "predict" in k), None)
     if predict is None:
         raise C2FormatError(f"minidb meta net def has no predict net (nets: {sorted(nets)})", path)
+    from .sniff import check_names
+
+    check_names(predict, path)
     init = nets.get("global_init_net")
     return predict, weights, blobs.get("inputs_blob", []), blobs.get("outputs_blob", []), init

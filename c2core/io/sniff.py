@@ -57,6 +57,7 @@ def parse_netdef(data: bytes, path: str) -> tuple[caffe2_pb2.NetDef, str]:
 
         try:
             text_format.Parse(data.decode("utf-8"), net, allow_unknown_field=True)
+            check_names(net, path)
             return net, "text"
         except text_format.ParseError as e:
             text_err = str(e)
@@ -65,6 +66,7 @@ def parse_netdef(data: bytes, path: str) -> tuple[caffe2_pb2.NetDef, str]:
         # A binary net can start with printable bytes; try before giving up.
         net = caffe2_pb2.NetDef()
         if _try_binary(net, data) and _plausible(net):
+            check_names(net, path)
             return net, "binary"
         raise C2FormatError(f"not a valid text NetDef: {text_err}", path)
     if not _try_binary(net, data):
@@ -73,7 +75,34 @@ def parse_netdef(data: bytes, path: str) -> tuple[caffe2_pb2.NetDef, str]:
         )
     if not _plausible(net):
         raise C2FormatError("not a Caffe2 NetDef (parsed, but holds no ops, no inputs and no outputs)", path)
+    check_names(net, path)
     return net, "binary"
+
+
+def check_names(net, path: str) -> None:
+    """Reject names that are not UTF-8 text.
+
+    protobuf hands back `bytes` instead of `str` for a proto2 string field
+    holding invalid UTF-8; every name is a dictionary key downstream, so
+    one such name is reported here, precisely, instead of failing later.
+    """
+    for field in ("external_input", "external_output"):
+        for b in getattr(net, field):
+            if not isinstance(b, str):
+                raise C2FormatError(f"{field} name {bytes(b)!r} is not valid UTF-8", path)
+    if not isinstance(net.name, str):
+        raise C2FormatError(f"net name {bytes(net.name)!r} is not valid UTF-8", path)
+    for i, op in enumerate(net.op):
+        for field in ("input", "output"):
+            for b in getattr(op, field):
+                if not isinstance(b, str):
+                    raise C2FormatError(f"op #{i} ({_text(op.type)}) {field} name {bytes(b)!r} is not valid UTF-8", path)
+        if not isinstance(op.type, str) or not isinstance(op.name, str):
+            raise C2FormatError(f"op #{i}: type {_text(op.type)!r} / name {_text(op.name)!r} is not valid UTF-8", path)
+
+
+def _text(v) -> str:
+    return v if isinstance(v, str) else bytes(v).decode("utf-8", "backslashreplace")
 
 
 def _try_binary(net, data: bytes) -> bool:

@@ -1,0 +1,184 @@
+"""Summarise a Caffe2 model: files, ops, inputs and outputs with shapes, parameters, warnings.
+
+`c2core info PATH [--input-shape NAME=D1,D2,...]... [--json]`. PATH is a
+predict net, an init net, a folder or a minidb. The human summary is for
+reading; `--json` prints one object for scripts (keys listed in `summary`).
+Imports neither torch nor onnx: opening a model must stay fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from ..errors import C2Error
+
+
+def add_arguments(p) -> None:
+    p.add_argument("path", help="predict net, init net, model folder or minidb file")
+    p.add_argument("--input-shape", action="append", default=[], metavar="NAME=D1,D2,...",
+                   help="shape of a data input (repeatable); overrides value_info.json")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of the summary")
+
+
+def parse_input_shapes(items) -> dict[str, tuple[int, ...]]:
+    """`NAME=1,3,224,224` strings -> {name: shape}; C2Error on a bad one."""
+    out = {}
+    for item in items or ():
+        name, sep, dims = item.rpartition("=")
+        if not sep or not name:
+            raise C2Error(f"expected NAME=D1,D2,... but got '{item}'", "--input-shape")
+        try:
+            shape = tuple(int(d) for d in dims.replace("x", ",").split(",") if d.strip() != "")
+        except ValueError:
+            raise C2Error(f"dimensions of '{name}' must be integers, got '{dims}'", "--input-shape") from None
+        if not shape or any(d < 0 for d in shape):
+            raise C2Error(f"'{name}' needs one or more non-negative dimensions, got '{dims}'", "--input-shape")
+        out[name] = shape
+    return out
+
+
+def _dtype_name(elem_type) -> str | None:
+    import numpy as np
+
+    from ..fills import DTYPE_OF_PROTO
+
+    dt = DTYPE_OF_PROTO.get(int(elem_type))
+    return None if dt is None else np.dtype(dt).name
+
+
+def _infer(model, shapes, warnings):
+    """name -> BlobInfo from c2core.shapes, or {} (with a warning) when it cannot."""
+    try:
+        from ..shapes import infer_shapes
+    except ImportError:
+        return {}
+    try:
+        return infer_shapes(model, input_shapes=shapes or None)
+    except C2Error as e:
+        warnings.append(f"shape inference stopped: {e.reason}")
+    except Exception as e:  # inference is a bonus here: never let it sink `info`
+        warnings.append(f"shape inference failed: {type(e).__name__}: {e}")
+    return {}
+
+
+def summary(model, input_shapes=None) -> dict:
+    """The `--json` object: name, num_ops, op_types, external_inputs,
+    external_outputs, num_parameters, weights_bytes, inputs, outputs
+    (`{name, shape, dtype}`, shape null when unknown), plus files, formats,
+    structure_only, unknown_ops, random_weights and warnings."""
+    from ..schema import known_op_types
+
+    input_shapes = dict(input_shapes or {})
+    ext_in = model.external_inputs
+    for n in input_shapes:
+        if n not in ext_in:
+            raise C2Error(f"'{n}' is not an external input of the net (inputs: {', '.join(model.data_inputs) or 'none'})",
+                          "--input-shape")
+    data = model.data_inputs
+    for n in input_shapes:
+        if n not in data:
+            data.append(n)
+    shapes = dict(model.input_shapes())
+    shapes.update(input_shapes)
+    warnings = list(model.warnings)
+    inferred = _infer(model, shapes, warnings)
+    specs = model.weight_specs
+
+    inputs = []
+    for n in data:
+        shape = shapes.get(n)
+        dtype = None
+        if n in model.value_info:
+            dtype = _dtype_name(model.value_info[n][0])
+        elif n in specs and specs[n].numel > 1:
+            dtype = specs[n].dtype
+        elif shape is not None:
+            dtype = "float32"
+        info = inferred.get(n)
+        if shape is None and info is not None and info.shape is not None:
+            shape = info.shape
+        inputs.append({"name": n, "shape": list(shape) if shape is not None else None, "dtype": dtype})
+    outputs = []
+    for n in model.external_outputs:
+        info = inferred.get(n)
+        shape = None if info is None or info.shape is None else list(info.shape)
+        outputs.append({"name": n, "shape": shape, "dtype": None if info is None else info.dtype})
+
+    op_types = model.op_types()
+    unknown = sorted(set(op_types) - known_op_types())
+    random_w = sorted(k for k, s in specs.items() if s.random)
+    if random_w:
+        more = f" (+{len(random_w) - 5} more)" if len(random_w) > 5 else ""
+        warnings.append(f"{len(random_w)} weight(s) come from random initialisers (untrained net): "
+                        f"{', '.join(random_w[:5])}{more}")
+    files = {"predict": model.predict_path}
+    if model.init_path and model.init_path != model.predict_path:
+        files["init"] = model.init_path
+    return {
+        "name": model.name,
+        "files": files,
+        "formats": dict(model.formats),
+        "structure_only": model.init_net is None and not specs,
+        "num_ops": len(model.predict_net.op),
+        "op_types": dict(sorted(op_types.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "external_inputs": ext_in,
+        "external_outputs": model.external_outputs,
+        "num_parameters": model.num_parameters,
+        "weights_bytes": model.weights_bytes,
+        "inputs": inputs,
+        "outputs": outputs,
+        "unknown_ops": unknown,
+        "random_weights": random_w,
+        "warnings": warnings,
+    }
+
+
+def _fmt_bytes(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n} B"
+
+
+def _fmt_io(entry) -> str:
+    shape = "?" if entry["shape"] is None else "[" + ", ".join(str(d) for d in entry["shape"]) + "]"
+    return f"{entry['name']}  {entry['dtype'] or '?'} {shape}"
+
+
+def format_summary(s: dict) -> str:
+    lines = [s["name"]]
+    fmts = s["formats"]
+    files = [f"{os.path.basename(p)} ({fmts.get(k, '?')})" for k, p in s["files"].items() if p]
+    lines.append(f"  files:       {', '.join(files) or '(in memory)'}")
+    if s["structure_only"]:
+        lines.append("               structure only: no init net, weights unknown")
+    lines.append(f"  ops:         {s['num_ops']}")
+    hist = ", ".join(f"{t} {c}" for t, c in s["op_types"].items())
+    lines.append(f"  op types:    {hist or '(none)'}")
+    for title, key in (("inputs", "inputs"), ("outputs", "outputs")):
+        items = s[key] or [{"name": "(none)", "shape": None, "dtype": None}]
+        for i, e in enumerate(items):
+            lines.append(f"  {(title + ':') if i == 0 else '':<12} {_fmt_io(e) if e['name'] != '(none)' else '(none)'}")
+    lines.append(f"  parameters:  {s['num_parameters']:,} ({_fmt_bytes(s['weights_bytes'])})")
+    if s["unknown_ops"]:
+        lines.append(f"  unknown ops: {', '.join(s['unknown_ops'])}")
+    if s["warnings"]:
+        lines.append("warnings:")
+        lines.extend(f"  - {w}" for w in s["warnings"])
+    return "\n".join(lines)
+
+
+def run(args) -> int:
+    from ..io import open_model
+
+    shapes = parse_input_shapes(args.input_shape)
+    model = open_model(args.path)
+    s = summary(model, shapes)
+    if args.json:
+        sys.stdout.write(json.dumps(s, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(format_summary(s) + "\n")
+    return 0
