@@ -3,9 +3,22 @@
 A kernel is a plain function `kernel(ctx, *inputs) -> Tensor | tuple`, with
 inputs and outputs as torch tensors, decorated with `@register("Type", ...)`.
 `ctx` (an `OpContext`) gives the parsed arguments, the OperatorDef, the op's
-index and a way to run sub-nets (control flow). A second registration of the
-same type raises at import time, so two modules can never silently disagree
-about an op's semantics.
+index, the state its `prepare` hook computed, and a way to run sub-nets
+(control flow). A second registration of the same type raises at import time,
+so two modules can never silently disagree about an op's semantics.
+
+Kernels must not parse arguments on every call: anything derived from
+`ctx.args` belongs in `prepare(ctx) -> state`, run once when the net is
+prepared; the kernel then reads `ctx.state`. `prepare` also sees which
+inputs are constant weights (`ctx.consts`), so it can pre-transform them.
+
+Flags that the runtime uses for buffer reuse:
+- `view=True`: the kernel may return a tensor sharing memory with an input
+  (Reshape, Alias, Dropout at test time...), so that input must not be
+  modified in place afterwards while the view is alive.
+- `inplace=fn`: a variant `fn(ctx, *inputs)` that writes its result into
+  `inputs[0]` and returns it; used when the op's output blob is its first
+  input blob and the runtime proves nobody else sees that buffer.
 """
 
 from __future__ import annotations
@@ -21,11 +34,12 @@ class OpSpec:
     op_type: str
     kernel: Callable
     module: str
-    # Optional: called once at prepare time with ctx; may return a state object
-    # stored on ctx.state (e.g. pre-transposed weights, parsed geometry).
+    # Called once at prepare time with ctx; its result is stored on ctx.state.
     prepare: Callable | None = None
-    # Inputs that may be absent (Caffe2 optional inputs); informative.
-    inplace_ok: bool = True
+    # The output may alias an input (see module docstring).
+    view: bool = False
+    # Optional in-place variant writing into inputs[0].
+    inplace: Callable | None = None
 
 
 @dataclass
@@ -38,13 +52,23 @@ class OpContext:
     run_subnet: Callable | None = None  # (NetDef, dict[str, Tensor]) -> dict[str, Tensor]
     state: Any = None
     extra: dict = field(default_factory=dict)
+    # Per input: the constant tensor when the input is a weight no op
+    # overwrites, else None. Known at prepare time.
+    consts: tuple = ()
+    device: Any = "cpu"
 
     @property
     def type(self) -> str:
         return self.op.type
 
+    @property
+    def where(self) -> str:
+        """`op #3 Conv 'name'` for error messages."""
+        name = f" '{self.op.name}'" if self.op.name else ""
+        return f"op #{self.index} {self.op.type}{name}"
 
-def register(*op_types: str, prepare: Callable | None = None):
+
+def register(*op_types: str, prepare: Callable | None = None, view: bool = False, inplace: Callable | None = None):
     """Decorator: register `fn` as the kernel of each op type given."""
 
     def deco(fn):
@@ -52,7 +76,7 @@ def register(*op_types: str, prepare: Callable | None = None):
             if t in _KERNELS:
                 prev = _KERNELS[t]
                 raise RuntimeError(f"op {t} registered twice: {prev.module}.{prev.kernel.__name__} and {fn.__module__}.{fn.__name__}")
-            _KERNELS[t] = OpSpec(t, fn, fn.__module__, prepare)
+            _KERNELS[t] = OpSpec(t, fn, fn.__module__, prepare, view, inplace)
         return fn
 
     return deco

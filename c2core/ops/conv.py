@@ -1,0 +1,159 @@
+"""Conv and ConvTranspose (caffe2/operators/conv_op.h, conv_transpose_op.h).
+
+Conv(X, W[, b]) -> Y. NCHW: X [N, C, *S], W [M, C/group, *K]; NHWC: X
+[N, *S, C], W [M, *K, C/group]. The spatial rank comes from W (Conv1D,
+Conv2D, Conv3D are aliases). Window arguments in every spelling and
+`legacy_pad` are handled by `_geometry`; unequal head/tail pads are applied
+with an explicit zero pad. Y = sum over the window of X * W (+ b per output
+channel), with `group` channel groups and `dilation`.
+
+ConvTranspose(X, W[, b]) -> Y. NCHW: W [C, M/group, *K]; NHWC: W
+[C, *K, M/group]. out = (in - 1) * stride + kernel + adj - pad_head -
+pad_tail, where `adj` (`adjs`, `adj_h`/`adj_w`) adds rows at the tail.
+ConvTranspose has no dilation and no legacy_pad in this executor.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from ._geometry import NOTSET, parse_geometry, torch_pad_list
+from .registry import register
+
+_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+_CONVT = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
+
+
+def _to_nchw_perm(ndim):
+    return (0, ndim - 1) + tuple(range(1, ndim - 1))
+
+
+def _to_nhwc_perm(ndim):
+    return (0,) + tuple(range(2, ndim)) + (1,)
+
+
+class _ConvState:
+    __slots__ = ("geo", "nd", "fn", "w", "b", "static_pad", "nhwc", "group", "in_perm", "out_perm", "const_w", "const_b")
+
+
+def _prepare_conv(ctx):
+    s = _ConvState()
+    w = ctx.consts[1] if len(ctx.consts) > 1 else None
+    nd = (w.dim() - 2) if w is not None else len(ctx.args.spatial("kernel", "kernels", 2, 1))
+    if ctx.type in ("Conv1D", "Conv2D", "Conv3D"):
+        nd = int(ctx.type[4])
+    s.nd = nd
+    s.geo = parse_geometry(ctx.args, nd)
+    s.nhwc = s.geo.nhwc
+    s.group = ctx.args.int("group", 1)
+    s.fn = _CONV[nd]
+    s.in_perm = _to_nchw_perm(nd + 2)
+    s.out_perm = _to_nhwc_perm(nd + 2)
+    s.const_w = w is not None
+    if w is not None:
+        s.w = w.permute(*s.in_perm).contiguous() if s.nhwc else w
+        s.geo.kernel = list(s.w.shape[2:])
+    b = ctx.consts[2] if len(ctx.consts) > 2 else None
+    s.const_b = b is not None
+    s.b = b
+    pads = s.geo.pads
+    sym = pads[:nd] == pads[nd:]
+    s.static_pad = tuple(pads[:nd]) if (s.geo.legacy == NOTSET and sym and not s.geo.global_pooling) else None
+    return s
+
+
+def _conv(ctx, x, w, b=None):
+    s = ctx.state
+    if s.const_w:
+        w = s.w
+    elif s.nhwc:
+        w = w.permute(*s.in_perm)
+    if s.const_b:
+        b = s.b
+    if s.nhwc:
+        x = x.permute(*s.in_perm)
+    if s.static_pad is not None:
+        y = s.fn(x, w, b, s.geo.stride, s.static_pad, s.geo.dilation, s.group)
+    else:
+        if not s.const_w:
+            s.geo.kernel = list(w.shape[2:])
+        _, pads = s.geo.at(tuple(x.shape[2:]))
+        nd = s.nd
+        if pads[:nd] == pads[nd:]:
+            y = s.fn(x, w, b, s.geo.stride, pads[:nd], s.geo.dilation, s.group)
+        else:
+            x = F.pad(x, torch_pad_list(pads, nd))
+            y = s.fn(x, w, b, s.geo.stride, 0, s.geo.dilation, s.group)
+    if s.nhwc:
+        y = y.permute(*s.out_perm)
+    return y
+
+
+register("Conv", "Conv1D", "Conv2D", "Conv3D", prepare=_prepare_conv)(_conv)
+
+
+def _prepare_convt(ctx):
+    a = ctx.args
+    s = _ConvState()
+    w = ctx.consts[1] if len(ctx.consts) > 1 else None
+    nd = (w.dim() - 2) if w is not None else 2
+    s.nd = nd
+    s.geo = parse_geometry(a, nd)
+    if s.geo.legacy != NOTSET:
+        raise ValueError(f"legacy_pad={s.geo.legacy} is not supported for ConvTranspose")
+    s.nhwc = s.geo.nhwc
+    s.group = a.int("group", 1)
+    s.fn = _CONVT[nd]
+    s.in_perm = _to_nchw_perm(nd + 2)
+    s.out_perm = _to_nhwc_perm(nd + 2)
+    s.const_w = w is not None
+    if w is not None:
+        s.w = w.permute(*s.in_perm).contiguous() if s.nhwc else w
+    b = ctx.consts[2] if len(ctx.consts) > 2 else None
+    s.const_b = b is not None
+    s.b = b
+    adj = a.spatial("adj", "adjs", nd, 0)
+    pads = s.geo.pads
+    s.static_pad = (tuple(pads[:nd]), tuple(adj)) if pads[:nd] == pads[nd:] and all(x < st for x, st in zip(adj, s.geo.stride)) else None
+    s.geo.dilation = adj  # reused slot: the tail adjustment per axis
+    return s
+
+
+def _conv_transpose(ctx, x, w, b=None):
+    s = ctx.state
+    if s.const_w:
+        w = s.w
+    elif s.nhwc:
+        w = w.permute(*s.in_perm)
+    if s.const_b:
+        b = s.b
+    if s.nhwc:
+        x = x.permute(*s.in_perm)
+    nd = s.nd
+    if s.static_pad is not None:
+        y = s.fn(x, w, b, s.geo.stride, s.static_pad[0], s.static_pad[1], s.group)
+    else:
+        full = s.fn(x, w, None, s.geo.stride, 0, 0, s.group)
+        pads, adj = s.geo.pads, s.geo.dilation
+        k = w.shape[2:]
+        index = [slice(None), slice(None)]
+        extra = []
+        for i in range(nd):
+            out = (x.shape[2 + i] - 1) * s.geo.stride[i] + k[i] + adj[i] - pads[i] - pads[i + nd]
+            index.append(slice(pads[i], pads[i] + out))
+            extra.append(max(pads[i] + out - full.shape[2 + i], 0))
+        if any(extra):
+            pl = []
+            for e in reversed(extra):
+                pl += [0, e]
+            full = F.pad(full, pl)
+        y = full[tuple(index)]
+        if b is not None:
+            y = y + b.reshape((1, -1) + (1,) * nd)
+    if s.nhwc:
+        y = y.permute(*s.out_perm)
+    return y
+
+
+register("ConvTranspose", prepare=_prepare_convt)(_conv_transpose)

@@ -1,0 +1,59 @@
+"""ResizeNearest, UpsampleBilinear, Upsample (caffe2/operators/resize_op.cc,
+upsample_op.cc).
+
+- ResizeNearest(X[, scales]) -> Y: out = int(in · scale) per axis
+  (`height_scale`, `width_scale`, default 1, or a 2nd input [h, w]);
+  output pixel y reads input row min(int(y / scale), in - 1). NCHW or NHWC.
+- UpsampleBilinear(X[, scales]) -> Y (NCHW): out = int(in · scale);
+  source coordinate y · (in - 1) / (out - 1) (0 when out = 1), i.e. the
+  align-corners rule, linear between the two nearest rows/cols.
+- Upsample (an old ONNX-era spelling): `mode` "nearest" behaves as
+  ResizeNearest, "bilinear"/"linear" as UpsampleBilinear.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from .registry import register
+
+
+def _prep(ctx):
+    a = ctx.args
+    mode = a.str("mode", "nearest").lower()
+    if ctx.type == "UpsampleBilinear":
+        mode = "bilinear"
+    elif ctx.type == "ResizeNearest":
+        mode = "nearest"
+    return {"h": a.float("height_scale", 1.0), "w": a.float("width_scale", 1.0), "nhwc": a.str("order", "NCHW").upper() == "NHWC", "mode": mode, "cache": {}}
+
+
+def _nearest_index(n_in, scale, n_out, device):
+    idx = (torch.arange(n_out, dtype=torch.float64) / scale).floor().long().clamp_(max=n_in - 1)
+    return idx.to(device)
+
+
+@register("ResizeNearest", "UpsampleBilinear", "Upsample", prepare=_prep)
+def resize(ctx, x, scales=None):
+    s = ctx.state
+    hs, ws = s["h"], s["w"]
+    if scales is not None:
+        v = scales.reshape(-1).tolist()
+        hs, ws = float(v[0]), float(v[1])
+    nhwc = s["nhwc"]
+    if nhwc:
+        x = x.movedim(-1, 1)
+    h, w = x.shape[-2:]
+    oh, ow = int(h * hs), int(w * ws)
+    if s["mode"] == "nearest":
+        key = (h, w, hs, ws, x.device)
+        idx = s["cache"].get(key)
+        if idx is None:
+            idx = s["cache"][key] = (_nearest_index(h, hs, oh, x.device), _nearest_index(w, ws, ow, x.device))
+        y = x.index_select(-2, idx[0]).index_select(-1, idx[1])
+    elif s["mode"] in ("bilinear", "linear"):
+        y = F.interpolate(x, size=(oh, ow), mode="bilinear", align_corners=True)
+    else:
+        raise ValueError(f"unknown Upsample mode '{s['mode']}'")
+    return y.movedim(1, -1) if nhwc else y
