@@ -13,7 +13,7 @@ DEFAULT_MODEL := $(HOME)/.cache/caffe2-studio/models/efficientnet-lite0
 
 # Debian packages: Graphviz (layout), Qt's runtime libraries, Xvfb and fonts for
 # real windows and screenshots, Chromium for the Netron browser test.
-DEB_PKGS := graphviz xvfb xauth fonts-dejavu-core chromium \
+DEB_PKGS := graphviz xvfb xauth fonts-dejavu-core chromium desktop-file-utils \
   libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
   libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
   libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 \
