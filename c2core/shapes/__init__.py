@@ -1,0 +1,60 @@
+"""Static shape and dtype inference for Caffe2 nets.
+
+    infos = infer_shapes(model)            # blob name -> BlobInfo (its last value)
+    per_op = infer_shapes_versioned(model) # one list of BlobInfo per predict op
+
+Known at the start: weights (`model.weight_specs`, no values read) and the
+data inputs (the `input_shapes` argument, else `model.input_shapes()` from
+value_info.json). Each op family has its rule module; an op without a rule, or
+whose rule fails, gets unknown outputs (shape None) and the walk continues.
+Shapes may hold -1 for a size that cannot be known statically (see `info`).
+"""
+
+from __future__ import annotations
+
+from .info import UNKNOWN, BlobInfo, DTYPE_OF_PROTO
+from .registry import RULES, rule
+from . import conv, control, detection, elementwise, fill, int8, linear, loss, norm, pool, reduce, reshape, scalars, tensor  # noqa: F401  (registers rules)
+from .engine import infer_op, run_net
+
+__all__ = ["BlobInfo", "UNKNOWN", "infer_shapes", "infer_shapes_versioned", "initial_env", "supported_op_types", "RULES", "rule"]
+
+
+def supported_op_types() -> frozenset:
+    return frozenset(RULES)
+
+
+def initial_env(model, input_shapes: dict | None = None, input_dtypes: dict | None = None) -> dict[str, BlobInfo]:
+    """Blob infos known before the first op: weights, then data inputs."""
+    env: dict[str, BlobInfo] = {}
+    for name, spec in model.weight_specs.items():
+        shape = None if spec.shape is None else tuple(int(d) for d in spec.shape)
+        env[name] = BlobInfo(shape, spec.dtype)
+    shapes = dict(model.input_shapes()) if input_shapes is None else dict(input_shapes)
+    dtypes = dict(input_dtypes or {})
+    value_info = getattr(model, "value_info", None) or {}
+    for name, shape in shapes.items():
+        dt = dtypes.get(name)
+        if dt is None and name in value_info:
+            try:
+                dt = DTYPE_OF_PROTO.get(int(value_info[name][0]))
+            except (TypeError, ValueError, IndexError):
+                dt = None
+        env[name] = BlobInfo(None if shape is None else tuple(int(d) for d in shape), dt or "float32")
+    for name, dt in dtypes.items():
+        if name not in env:
+            env[name] = BlobInfo(None, dt)
+    return env
+
+
+def infer_shapes_versioned(model, input_shapes: dict | None = None, input_dtypes: dict | None = None) -> list[list[BlobInfo]]:
+    """Output infos of every predict-net op, index-aligned with `predict_net.op`."""
+    env = initial_env(model, input_shapes, input_dtypes)
+    return run_net(model.predict_net, env)
+
+
+def infer_shapes(model, input_shapes: dict | None = None, input_dtypes: dict | None = None) -> dict[str, BlobInfo]:
+    """Every blob's info after the net ran (in-place names map to their last value)."""
+    env = initial_env(model, input_shapes, input_dtypes)
+    run_net(model.predict_net, env)
+    return env

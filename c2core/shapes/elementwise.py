@@ -1,0 +1,111 @@
+"""Elementwise rules: unary maps, binary arithmetic and comparisons, n-ary sums.
+
+Binary ops follow Caffe2: with `broadcast=1` (legacy) B is aligned to A at
+`axis` and the result has A's shape; otherwise NumPy broadcasting. Comparisons
+and logic ops produce bool.
+"""
+
+from __future__ import annotations
+
+from .info import BlobInfo
+from .registry import rule, same
+
+UNARY_SAME = (
+    "Relu", "ReluN", "LeakyRelu", "PRelu", "Elu", "Selu", "Sigmoid", "HardSigmoid", "Tanh", "Softplus", "Softsign",
+    "Swish", "Gelu", "Clip", "Softmax", "LogSoftmax", "Exp", "Log", "Sqrt", "Rsqrt", "Abs", "Negative", "Sqr",
+    "Reciprocal", "Sin", "Cos", "Floor", "Ceil", "Sign", "Cube", "Erf", "Scale", "Logit", "CumSum",
+    "Copy", "CopyCPUToGPU", "CopyGPUToCPU", "CopyFromCPUInput", "EnsureCPUOutput", "EnsureDense", "Alias",
+    "StopGradient", "AffineChannel", "Normalize", "ChannelShuffle",
+)
+
+
+@rule(*UNARY_SAME)
+def unary(ctx):
+    return [same(ctx)]
+
+
+@rule("HalfToFloat")
+def half_to_float(ctx):
+    return [same(ctx, dtype="float32")]
+
+
+@rule("FloatToHalf")
+def float_to_half(ctx):
+    return [same(ctx, dtype="float16")]
+
+
+def broadcast_shapes(a: tuple, b: tuple) -> tuple:
+    """NumPy broadcasting; -1 (unknown) yields to a known size other than 1."""
+    n = max(len(a), len(b))
+    a = (1,) * (n - len(a)) + tuple(a)
+    b = (1,) * (n - len(b)) + tuple(b)
+    out = []
+    for x, y in zip(a, b):
+        if x == y:
+            out.append(x)
+        elif x == 1:
+            out.append(y)
+        elif y == 1:
+            out.append(x)
+        elif x < 0:
+            out.append(y)
+        elif y < 0:
+            out.append(x)
+        else:
+            raise ValueError(f"shapes {a} and {b} do not broadcast")
+    return tuple(out)
+
+
+def binary_shape(ctx) -> tuple:
+    a = ctx.shape(0)
+    if ctx.i("broadcast", 0):
+        return a
+    if ctx.n_in < 2:
+        return a
+    return broadcast_shapes(a, ctx.shape(1))
+
+
+@rule("Add", "Sub", "Mul", "Div")
+def arithmetic(ctx):
+    return [BlobInfo(binary_shape(ctx), ctx.dtype(0))]
+
+
+@rule("Pow")
+def power(ctx):
+    if ctx.n_in < 2:
+        return [same(ctx)]
+    return [BlobInfo(binary_shape(ctx), ctx.dtype(0))]
+
+
+@rule("EQ", "NE", "LT", "LE", "GT", "GE", "And", "Or", "Xor")
+def compare(ctx):
+    return [BlobInfo(binary_shape(ctx), "bool")]
+
+
+@rule("Not")
+def logical_not(ctx):
+    return [same(ctx, dtype="bool")]
+
+
+@rule("Sum", "Max", "Min", "Mean")
+def nary(ctx):
+    shape = ctx.shape(0)
+    for i in range(1, ctx.n_in):
+        s = ctx.maybe_shape(i)
+        if s is not None:
+            shape = broadcast_shapes(shape, s)
+    return [BlobInfo(shape, ctx.dtype(0))]
+
+
+@rule("WeightedSum")
+def weighted_sum(ctx):
+    return [same(ctx)]
+
+
+@rule("Where")
+def where(ctx):
+    x, y = ctx.shape(1), ctx.shape(2)
+    s = broadcast_shapes(x, y)
+    if not ctx.i("broadcast_on_rows", 0):
+        s = broadcast_shapes(s, ctx.shape(0))
+    return [BlobInfo(s, ctx.dtype(1))]

@@ -1,0 +1,58 @@
+"""Walk a net in order, applying each op's rule to a name -> BlobInfo map.
+
+Blob names are versioned (in-place ops rewrite a name), so the walk records
+every op's outputs (`per_op`) as well as the final map. A missing rule or a
+rule that raises marks that op's outputs unknown and the walk goes on.
+"""
+
+from __future__ import annotations
+
+from .info import UNKNOWN, BlobInfo
+from .registry import RULES, RuleContext
+
+MAX_SUBNET_DEPTH = 16
+
+
+def _coerce(out) -> BlobInfo:
+    if isinstance(out, BlobInfo):
+        return out
+    if out is None:
+        return UNKNOWN
+    shape, dtype = out
+    return BlobInfo(None if shape is None else tuple(int(d) for d in shape), dtype)
+
+
+def infer_op(op, env: dict, subnet=None) -> list[BlobInfo]:
+    """Output infos of one op given the current env (never raises)."""
+    n = len(op.output)
+    fn = RULES.get(op.type)
+    if fn is None:
+        return [UNKNOWN] * n
+    ctx = RuleContext(op, [env.get(name, UNKNOWN) for name in op.input], env, subnet)
+    try:
+        outs = fn(ctx)
+        outs = [_coerce(o) for o in outs][:n]
+    except Exception:  # noqa: BLE001 - a broken rule or bad net: outputs unknown, walk continues
+        return [UNKNOWN] * n
+    if len(outs) < n:
+        outs += [UNKNOWN] * (n - len(outs))
+    return outs
+
+
+def run_net(net, env: dict, depth: int = 0) -> list[list[BlobInfo]]:
+    """Infer every op of `net`, updating `env` in place; returns per-op outputs."""
+
+    def subnet(sub, sub_env):
+        if depth >= MAX_SUBNET_DEPTH:
+            raise RecursionError("sub-nets nested too deep")
+        e = dict(sub_env)
+        run_net(sub, e, depth + 1)
+        return e
+
+    per_op = []
+    for op in net.op:
+        outs = infer_op(op, env, subnet)
+        for name, info in zip(op.output, outs):
+            env[name] = info
+        per_op.append(outs)
+    return per_op

@@ -1,0 +1,54 @@
+"""Normalization and dropout rules (outputs keep X's shape; statistics differ).
+
+SpatialBN (training) also writes running and saved mean/var [C]; LRN a scale
+blob like X; InstanceNorm mean/inv_stdev [N, C]; LayerNorm mean/stdev
+dims[:axis] + [1]; GroupNorm mean/inv_sigma [N, group]; Dropout a bool mask.
+"""
+
+from __future__ import annotations
+
+from .geometry import split_layout
+from .info import BlobInfo, canonical_axis
+from .registry import rule, same
+
+
+@rule("SpatialBN")
+def spatial_bn(ctx):
+    y = same(ctx)
+    if ctx.n_out == 1:
+        return [y]
+    _n, c, _sp = split_layout(ctx.shape(0), ctx.order())
+    stat = BlobInfo((c,), ctx.dtype(0))
+    return [y] + [stat] * (ctx.n_out - 1)
+
+
+@rule("LRN")
+def lrn(ctx):
+    return [same(ctx), same(ctx)]
+
+
+@rule("InstanceNorm")
+def instance_norm(ctx):
+    n, c, _sp = split_layout(ctx.shape(0), ctx.order())
+    stat = BlobInfo((n, c), ctx.dtype(0))
+    return [same(ctx), stat, stat]
+
+
+@rule("LayerNorm")
+def layer_norm(ctx):
+    x = ctx.shape(0)
+    axis = canonical_axis(ctx.i("axis", 1), len(x))
+    stat = BlobInfo(tuple(x[:axis]) + (1,), ctx.dtype(0))
+    return [same(ctx), stat, stat]
+
+
+@rule("GroupNorm")
+def group_norm(ctx):
+    n, _c, _sp = split_layout(ctx.shape(0), ctx.order())
+    stat = BlobInfo((n, ctx.i("group", 32)), ctx.dtype(0))
+    return [same(ctx), stat, stat]
+
+
+@rule("Dropout")
+def dropout(ctx):
+    return [same(ctx), same(ctx, dtype="bool")]

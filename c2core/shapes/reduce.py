@@ -1,0 +1,83 @@
+"""Reduction rules: Reduce*, ReduceFront/Back*, ArgMax/ArgMin, TopK, row/column maxima."""
+
+from __future__ import annotations
+
+from .info import BlobInfo, canonical_axis, prod
+from .registry import rule
+
+
+@rule("ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2")
+def reduce_axes(ctx):
+    x = ctx.shape(0)
+    axes = ctx.ints("axes")
+    axes = set(range(len(x))) if not axes else {canonical_axis(a, len(x)) for a in axes}
+    if ctx.i("keepdims", 1):
+        out = tuple(1 if i in axes else d for i, d in enumerate(x))
+    else:
+        out = tuple(d for i, d in enumerate(x) if i not in axes)
+    return [BlobInfo(out, ctx.dtype(0))]
+
+
+@rule("ReduceFrontSum", "ReduceFrontMean", "ReduceFrontMax")
+def reduce_front(ctx):
+    x = ctx.shape(0)
+    k = ctx.i("num_reduce_dim", 1)
+    if not 0 <= k <= len(x):
+        raise ValueError("num_reduce_dim out of range")
+    return [BlobInfo(tuple(x[k:]), ctx.dtype(0))]
+
+
+@rule("ReduceBackSum", "ReduceBackMean", "ReduceBackMax")
+def reduce_back(ctx):
+    x = ctx.shape(0)
+    k = ctx.i("num_reduce_dim", 1)
+    if not 0 <= k <= len(x):
+        raise ValueError("num_reduce_dim out of range")
+    return [BlobInfo(tuple(x[: len(x) - k]), ctx.dtype(0))]
+
+
+@rule("ReduceTailSum", "RowwiseMax")
+def per_row(ctx):
+    return [BlobInfo((ctx.shape(0)[0],), ctx.dtype(0))]
+
+
+@rule("ColwiseMax")
+def per_column(ctx):
+    x = ctx.shape(0)
+    return [BlobInfo((prod(x[1:]),), ctx.dtype(0))]
+
+
+@rule("SumElements", "SumSqrElements")
+def sum_all(ctx):
+    return [BlobInfo((), ctx.dtype(0))]
+
+
+@rule("ArgMax", "ArgMin")
+def arg_reduce(ctx):
+    x = ctx.shape(0)
+    axis = canonical_axis(ctx.i("axis", -1), len(x))
+    if ctx.i("keepdims", 1):
+        out = tuple(1 if i == axis else d for i, d in enumerate(x))
+    else:
+        out = tuple(d for i, d in enumerate(x) if i != axis)
+    return [BlobInfo(out, "int64")]
+
+
+@rule("TopK")
+def top_k(ctx):
+    x = ctx.shape(0)
+    k = ctx.i("k", -1)
+    axis = canonical_axis(ctx.i("axis", -1), len(x))
+    out = list(x)
+    out[axis] = k if k > 0 else -1
+    outs = [BlobInfo(tuple(out), ctx.dtype(0)), BlobInfo(tuple(out), "int64")]
+    if ctx.n_out > 2:
+        outs.append(BlobInfo((prod(out),), "int64"))
+    return outs
+
+
+@rule("LengthsSum", "SparseLengthsSum")
+def lengths_sum(ctx):
+    data = ctx.shape(0)
+    lengths = ctx.shape(ctx.n_in - 1)
+    return [BlobInfo((lengths[0],) + tuple(data[1:]), ctx.dtype(0))]

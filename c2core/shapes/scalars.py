@@ -1,0 +1,21 @@
+"""Ops whose output is one scalar: emptiness tests and counters."""
+
+from __future__ import annotations
+
+from .info import BlobInfo
+from .registry import rule
+
+
+@rule("IsEmpty", "HasElements")
+def is_empty(ctx):
+    return [BlobInfo((), "bool")]
+
+
+@rule("CountUp")
+def count_up(ctx):
+    return [BlobInfo((), "int64")]
+
+
+@rule("Iter")
+def iter_(ctx):
+    return [BlobInfo((), "int64")]

@@ -1,0 +1,242 @@
+"""Tensor manipulation rules: Concat, Split, Slice, Gather, Cast, padding, resizing, layout.
+
+Where a size comes from an input's *values* (Split's `split` input, Slice's
+starts/ends inputs, Tile's tiles input) the static result has -1 there.
+"""
+
+from __future__ import annotations
+
+from .geometry import join_layout, split_layout
+from .info import DTYPE_OF_PROTO, BlobInfo, canonical_axis, dims_equal
+from .registry import rule, same
+
+_CAST_NAMES = {
+    "FLOAT": "float32", "INT32": "int32", "BYTE": "uint8", "STRING": "object", "BOOL": "bool", "UINT8": "uint8",
+    "INT8": "int8", "UINT16": "uint16", "INT16": "int16", "INT64": "int64", "FLOAT16": "float16", "DOUBLE": "float64",
+}
+
+
+def concat_axis(ctx, rank: int) -> int:
+    """Caffe2 Concat/Split: `axis`, else 3 for order NHWC, else 1."""
+    if ctx.has("axis"):
+        axis = ctx.i("axis", 1)
+    else:
+        axis = 3 if ctx.order() == "NHWC" else 1
+    return canonical_axis(axis, rank)
+
+
+def concat_shapes(ctx):
+    shapes = [ctx.shape(i) for i in range(ctx.n_in)]
+    rank = len(shapes[0])
+    if any(len(s) != rank for s in shapes):
+        raise ValueError("Concat inputs differ in rank")
+    if ctx.i("add_axis", 0):
+        axis = concat_axis(ctx, rank + 1)
+        out = list(shapes[0])
+        for s in shapes[1:]:
+            out = [dims_equal(x, y) for x, y in zip(out, s)]
+        out.insert(axis, len(shapes))
+        return tuple(out), [1] * len(shapes)
+    axis = concat_axis(ctx, rank)
+    out = list(shapes[0])
+    for s in shapes[1:]:
+        for d in range(rank):
+            if d != axis:
+                out[d] = dims_equal(out[d], s[d])
+    sizes = [s[axis] for s in shapes]
+    out[axis] = -1 if any(x < 0 for x in sizes) else sum(sizes)
+    return tuple(out), sizes
+
+
+@rule("Concat")
+def concat(ctx):
+    shape, _sizes = concat_shapes(ctx)
+    return [BlobInfo(shape, ctx.dtype(0)), BlobInfo((ctx.n_in,), "int32")]
+
+
+@rule("Split")
+def split(ctx):
+    x = ctx.shape(0)
+    axis = concat_axis(ctx, len(x))
+    n = ctx.n_out
+    sizes = ctx.ints("split")
+    if ctx.n_in > 1:
+        sizes = [-1] * n
+    elif not sizes:
+        if x[axis] >= 0 and x[axis] % n:
+            raise ValueError(f"axis size {x[axis]} not divisible into {n} parts")
+        sizes = [x[axis] // n if x[axis] >= 0 else -1] * n
+    if len(sizes) != n:
+        raise ValueError("split sizes do not match the outputs")
+    outs = []
+    for sz in sizes:
+        s = list(x)
+        s[axis] = sz
+        outs.append(BlobInfo(tuple(s), ctx.dtype(0)))
+    return outs
+
+
+def _slice_bound(v: int, dim: int) -> int:
+    if v < 0:
+        v = dim + 1 + v
+    return max(0, min(v, dim))
+
+
+def slice_shape(ctx) -> tuple:
+    x = ctx.shape(0)
+    if ctx.n_in >= 3:
+        st = ctx.maybe_shape(1)
+        k = st[0] if st is not None and len(st) == 1 and st[0] >= 0 else len(x)
+        return tuple(-1 if i < k else d for i, d in enumerate(x))
+    starts = ctx.ints("starts") or []
+    ends = ctx.ints("ends") or []
+    if len(starts) != len(ends) or len(starts) > len(x):
+        raise ValueError("starts/ends do not match the input rank")
+    out = list(x)
+    for i, (s, e) in enumerate(zip(starts, ends)):
+        if x[i] < 0:
+            out[i] = -1
+            continue
+        s, e = _slice_bound(s, x[i]), _slice_bound(e, x[i])
+        if e < s:
+            raise ValueError("slice end before start")
+        out[i] = e - s
+    return tuple(out)
+
+
+@rule("Slice")
+def slice_(ctx):
+    return [BlobInfo(slice_shape(ctx), ctx.dtype(0))]
+
+
+@rule("Gather")
+def gather(ctx):
+    data, idx = ctx.shape(0), ctx.shape(1)
+    axis = canonical_axis(ctx.i("axis", 0), len(data))
+    if ctx.i("match_outer", 0):
+        out = tuple(data[:axis]) + tuple(idx[axis:]) + tuple(data[axis + 1:])
+    else:
+        out = tuple(data[:axis]) + tuple(idx) + tuple(data[axis + 1:])
+    return [BlobInfo(out, ctx.dtype(0))]
+
+
+@rule("BatchGather")
+def batch_gather(ctx):
+    data, idx = ctx.shape(0), ctx.shape(1)
+    return [BlobInfo((data[0],) + tuple(idx[1:] if len(idx) > 1 and idx[0] == data[0] else idx) + tuple(data[2:]), ctx.dtype(0))]
+
+
+@rule("Cast")
+def cast(ctx):
+    v = ctx.args.get("to")
+    if isinstance(v, str):
+        dt = _CAST_NAMES[v.upper()]
+    else:
+        dt = DTYPE_OF_PROTO[ctx.i("to")]
+    return [same(ctx, dtype=dt)]
+
+
+@rule("PadImage")
+def pad_image(ctx):
+    order = ctx.order()
+    n, c, sp = split_layout(ctx.shape(0), order)
+    p = ctx.args.pads(len(sp))
+    nd = len(sp)
+    out = [d + p[i] + p[nd + i] if d >= 0 else -1 for i, d in enumerate(sp)]
+    return [BlobInfo(join_layout(n, c, out, order), ctx.dtype(0))]
+
+
+@rule("Tile")
+def tile(ctx):
+    x = list(ctx.shape(0))
+    if ctx.n_in >= 3:
+        return [BlobInfo(None, ctx.dtype(0))]
+    axis = canonical_axis(ctx.i("axis", 0), len(x))
+    if ctx.n_in == 2:
+        x[axis] = -1
+    else:
+        x[axis] = x[axis] * ctx.i("tiles", 1) if x[axis] >= 0 else -1
+    return [BlobInfo(tuple(x), ctx.dtype(0))]
+
+
+def _scaled(d: int, scale: float) -> int:
+    return int(d * scale) if d >= 0 else -1
+
+
+def resize_shape(ctx, order: str) -> tuple:
+    n, c, sp = split_layout(ctx.shape(0), order)
+    if len(sp) != 2:
+        raise ValueError("resize expects 4-D input")
+    if ctx.n_in > 1:
+        return join_layout(n, c, [-1, -1], order)
+    return join_layout(n, c, [_scaled(sp[0], ctx.f("height_scale", 1.0)), _scaled(sp[1], ctx.f("width_scale", 1.0))], order)
+
+
+@rule("ResizeNearest")
+def resize_nearest(ctx):
+    return [BlobInfo(resize_shape(ctx, ctx.order()), ctx.dtype(0))]
+
+
+@rule("UpsampleBilinear")
+def upsample_bilinear(ctx):
+    return [BlobInfo(resize_shape(ctx, "NCHW"), ctx.dtype(0))]
+
+
+@rule("ResizeNearest3D")
+def resize_nearest_3d(ctx):
+    n, c, t, h, w = ctx.shape(0)
+    out = (n, c, _scaled(t, ctx.f("temporal_scale", 1.0)), _scaled(h, ctx.f("height_scale", 1.0)), _scaled(w, ctx.f("width_scale", 1.0)))
+    return [BlobInfo(out, ctx.dtype(0))]
+
+
+@rule("BatchPermutation")
+def batch_permutation(ctx):
+    return [same(ctx)]
+
+
+def transpose_shape(ctx) -> tuple:
+    x = ctx.shape(0)
+    axes = ctx.ints("axes")
+    if not axes:
+        axes = list(range(len(x) - 1, -1, -1))
+    if sorted(axes) != list(range(len(x))):
+        raise ValueError(f"axes {axes} are not a permutation of rank {len(x)}")
+    return tuple(x[a] for a in axes)
+
+
+@rule("Transpose")
+def transpose(ctx):
+    return [BlobInfo(transpose_shape(ctx), ctx.dtype(0))]
+
+
+@rule("NCHW2NHWC")
+def nchw2nhwc(ctx):
+    x = ctx.shape(0)
+    return [BlobInfo((x[0], *x[2:], x[1]), ctx.dtype(0))]
+
+
+@rule("NHWC2NCHW")
+def nhwc2nchw(ctx):
+    x = ctx.shape(0)
+    return [BlobInfo((x[0], x[-1], *x[1:-1]), ctx.dtype(0))]
+
+
+@rule("Range")
+def range_(ctx):
+    dt = ctx.dtype(0)
+    return [BlobInfo((-1,), dt)]
+
+
+@rule("OneHot")
+def one_hot(ctx):
+    idx = ctx.shape(0)
+    return [BlobInfo((idx[0], -1), "float32")]
+
+
+@rule("Expand")
+def expand(ctx):
+    s = ctx.maybe_shape(1)
+    if s is None or len(s) != 1 or s[0] < 0:
+        return [BlobInfo(None, ctx.dtype(0))]
+    x = ctx.shape(0)
+    return [BlobInfo(tuple([-1] * max(s[0], len(x))), ctx.dtype(0))]
