@@ -1,0 +1,44 @@
+"""ONNX Runtime (CPU execution provider) on the model's ONNX export."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Availability, Backend
+
+
+class OnnxRuntimeBackend(Backend):
+    name = "onnxruntime"
+    precisions = ("fp32",)
+
+    @classmethod
+    def availability(cls) -> Availability:
+        try:
+            import onnxruntime as ort
+        except ImportError:
+            return Availability(False, "Python package 'onnxruntime' is not installed")
+        return Availability(True, "", ort.__version__)
+
+    def _prepare(self, source) -> None:
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        threads = self.options.get("threads")
+        if threads:
+            opts.intra_op_num_threads = int(threads)
+        opts.log_severity_level = 3
+        self._session = ort.InferenceSession(source.onnx_path(), opts, providers=["CPUExecutionProvider"])
+        self.input_names = [i.name for i in self._session.get_inputs()]
+        self.output_names = [o.name for o in self._session.get_outputs()]
+        self._input_types = {i.name: i.type for i in self._session.get_inputs()}
+
+    def _run(self, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        feed = {}
+        for n, a in inputs.items():
+            t = self._input_types.get(n, "")
+            feed[n] = a.astype(np.float16) if t == "tensor(float16)" else (a.astype(np.float32) if t == "tensor(float)" else a)
+        outs = self._session.run(self.output_names, feed)
+        return dict(zip(self.output_names, outs))
+
+    def _close(self) -> None:
+        self._session = None
