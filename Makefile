@@ -61,3 +61,6 @@ dist: setup
 
 clean:
 	rm -rf build dist *.egg-info .pytest_cache
+
+bundle: setup
+	$(VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller packaging/pyinstaller/c2studio.spec

@@ -16,7 +16,7 @@ from ..errors import C2FormatError
 from ..fills import FILL_OPS
 from ..model import Model
 from .pairing import find_partner, looks_like_init_name, model_files_in
-from .sniff import looks_like_minidb, parse_netdef
+from .sniff import looks_like_minidb, looks_like_text, parse_netdef
 
 __all__ = ["open_model", "read_net", "is_init_net", "load_value_info"]
 
@@ -92,6 +92,11 @@ def _pick_in_folder(folder: str) -> tuple[str, str | None]:
     nets = [f for f in files if f not in minidbs]
     if not nets and minidbs:
         return minidbs[0], None
+    by_name = [f for f in nets if not looks_like_init_name(f)]
+    if len(by_name) == 1:
+        # Names decide without reading (a 100 MB init net is parsed once, by
+        # open_model, which then checks both halves by content anyway).
+        return by_name[0], find_partner(by_name[0], want_init=True)
     predicts, inits = [], []
     for f in nets:
         try:
@@ -133,7 +138,8 @@ def open_model(path: str, init_path: str | None = None, value_info: str | dict |
         path, found_init = _pick_in_folder(path)
         init_path = init_path or found_init
     data = _read(path)
-    if looks_like_minidb(data) and not data.lstrip()[:1].isalpha():
+    named_db = path.lower().endswith((".minidb", ".db"))
+    if (looks_like_minidb(data) or (named_db and data)) and not looks_like_text(data):
         return _open_minidb(path, data)
     net, fmt = parse_netdef(data, path)
     predict_path, predict, pfmt = path, net, fmt
@@ -142,13 +148,17 @@ def open_model(path: str, init_path: str | None = None, value_info: str | dict |
         # The user picked the init half: find its predict partner.
         partner = find_partner(path, want_init=False)
         if partner is None:
+            _refuse_swapped(path, find_partner(path, want_init=True), want_predict=True)
             raise C2FormatError("is an init net (only fill ops); no predict net found beside it", path)
         pnet, pf = read_net(partner)
         if is_init_net(pnet):
             raise C2FormatError(f"is an init net, and so is its partner {os.path.basename(partner)}", path)
         init_path, init, ifmt = path, net, fmt
         predict_path, predict, pfmt = partner, pnet, pf
-    elif not structure_only:
+    else:
+        if init_path is None and looks_like_init_name(path):
+            _refuse_swapped(path, find_partner(path, want_init=False), want_predict=False)
+    if init is None and not structure_only:
         if init_path is None:
             init_path = find_partner(path, want_init=True)
         if init_path is not None:
@@ -169,6 +179,22 @@ def open_model(path: str, init_path: str | None = None, value_info: str | dict |
             m.value_info = load_value_info(vi)
     _check(m)
     return m
+
+
+def _refuse_swapped(path: str, partner: str | None, want_predict: bool) -> None:
+    """`path` holds the other half from what its name says; if its partner
+    does too, the two files were swapped: say so instead of half-opening."""
+    if partner is None:
+        return
+    try:
+        pnet, _ = read_net(partner)
+    except C2FormatError:
+        return
+    if is_init_net(pnet) != want_predict:
+        what = "an init net" if want_predict else "a predict net"
+        other = "a predict net" if want_predict else "an init net"
+        raise C2FormatError(f"holds {what} and {os.path.basename(partner)} holds {other}: "
+                            "the pair's names are swapped (rename the files)", path)
 
 
 def _first_non_fill(net) -> str:

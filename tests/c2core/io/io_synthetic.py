@@ -1,7 +1,7 @@
 """Small synthetic Caffe2 pairs written to disk, shared by the io tests."""
 
 import numpy as np
-import pytest
+
 
 from c2core.builder import NetBuilder, init_net_from
 from c2core.io.save import save_net
@@ -37,6 +37,3 @@ def write_pair(folder, predict_name="predict_net.pb", init_name="init_net.pb", p
     return p, i
 
 
-@pytest.fixture
-def pair(tmp_path):
-    return write_pair(tmp_path / "m")
