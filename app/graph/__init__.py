@@ -1,0 +1,1 @@
+"""The graph canvas: drawing model, layouts (Graphviz dot / quick layered), items, view."""

@@ -1,0 +1,351 @@
+"""`GraphCanvas`: the graph panel (view, minimap, find bar) and its layout jobs.
+
+On `set_graph` the canvas builds the drawing, starts Graphviz on a worker
+(`app.jobs`) and, if dot has not answered within `PROVISIONAL_AFTER_MS`,
+draws the quick layered layout at once; dot's layout replaces it when it
+arrives (items are moved, not rebuilt, so the selection survives). Signals:
+`drawn(engine, seconds)` after each layout is on screen, `node_selected(node)`
+and `edge_selected(blob, version)` for the inspector.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from PySide6.QtCore import QTimer, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (QGraphicsScene, QHBoxLayout, QLabel, QLineEdit, QToolButton, QVBoxLayout,
+                               QWidget)
+
+from .. import jobs
+from .drawing import DrawOptions, build_drawing
+from .items import EdgeItem, NodeItem, node_size
+from .layout import dot_available, dot_layout, layered_layout
+from .view import GraphView, Minimap
+
+log = logging.getLogger("c2studio.graph")
+PROVISIONAL_AFTER_MS = 250
+
+
+class FindBar(QWidget):
+    """Ctrl+F: search op types, op names and blob names; Enter/F3 next, Shift+Enter previous."""
+
+    def __init__(self, canvas: "GraphCanvas"):
+        super().__init__(canvas)
+        self.canvas = canvas
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(8, 4, 8, 4)
+        self.edit = QLineEdit(placeholderText="Find op type, op name or blob…")
+        self.edit.setClearButtonEnabled(True)
+        self.count = QLabel("")
+        self.count.setMinimumWidth(70)
+        self.prev_btn = QToolButton(text="▲", toolTip="Previous match (Shift+Enter)")
+        self.next_btn = QToolButton(text="▼", toolTip="Next match (Enter)")
+        close = QToolButton(text="✕", toolTip="Close (Esc)")
+        for w in (QLabel("Find:"), self.edit, self.count, self.prev_btn, self.next_btn, close):
+            lay.addWidget(w)
+        self.edit.textChanged.connect(canvas.find)
+        self.edit.returnPressed.connect(canvas.find_next)
+        self.next_btn.clicked.connect(canvas.find_next)
+        self.prev_btn.clicked.connect(canvas.find_previous)
+        close.clicked.connect(self.close_bar)
+        QShortcut(QKeySequence(Qt.SHIFT | Qt.Key_Return), self.edit, canvas.find_previous)
+        QShortcut(QKeySequence(Qt.Key_Escape), self.edit, self.close_bar)
+        self.setStyleSheet("FindBar { background: #f1f3f5; border-bottom: 1px solid #dee2e6; }")
+        self.setAttribute(Qt.WA_StyledBackground, True)
+
+    def close_bar(self):
+        self.edit.clear()
+        self.hide()
+        self.canvas.view.setFocus()
+
+
+class GraphCanvas(QWidget):
+    drawn = Signal(str, float)  # engine ("dot" | "layered"), seconds since set_graph
+    node_selected = Signal(object)  # DNode
+    edge_selected = Signal(str, int)  # blob, version
+    selection_cleared = Signal()
+    status = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.scene = QGraphicsScene(self)
+        self.scene.setItemIndexMethod(QGraphicsScene.BspTreeIndex)
+        self.view = GraphView(self.scene, self)
+        self.minimap = Minimap(self.view, self.view)
+        self.findbar = FindBar(self)
+        self.findbar.hide()
+        self.placeholder = QLabel("", self.view)
+        self.placeholder.setStyleSheet("color:#495057; background: rgba(255,255,255,220); padding:6px 10px;"
+                                       "border:1px solid #dee2e6; border-radius:4px;")
+        self.placeholder.hide()
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.findbar)
+        lay.addWidget(self.view)
+        self.options = DrawOptions()
+        self.graph = None
+        self.shapes = None
+        self.drawing = None
+        self.layout_result = None
+        self.node_items: dict = {}
+        self.edge_items: list = []
+        self.matches: list = []
+        self.match_index = -1
+        self._gen = 0
+        self._t0 = 0.0
+        self._job = None
+        self._sizes: dict = {}
+        self.timings: dict = {}
+        self._provisional_timer = QTimer(self, singleShot=True)
+        self._provisional_timer.timeout.connect(self._show_provisional)
+        self.scene.selectionChanged.connect(self._on_selection)
+        self.view.installEventFilter(self)
+
+    # ----- geometry of overlays ----------------------------------------------
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._place_overlays()
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        self._place_overlays()
+
+    def _place_overlays(self):
+        vw = self.view.viewport()
+        m = self.minimap
+        sb = self.view.verticalScrollBar()
+        extra = sb.width() if sb.isVisible() else 0
+        m.move(self.view.width() - m.width() - 12 - extra, 12)
+        self.placeholder.adjustSize()
+        self.placeholder.move(12, 12)
+        del vw
+
+    # ----- model in ------------------------------------------------------------
+    def set_graph(self, graph, shapes=None) -> None:
+        self.graph, self.shapes = graph, shapes
+        self.rebuild(fit=True)
+
+    def clear(self) -> None:
+        self._cancel_job()
+        self._provisional_timer.stop()
+        self.graph = self.drawing = self.layout_result = None
+        self.scene.clear()
+        self.node_items, self.edge_items = {}, []
+        self.minimap.refresh()
+        self.minimap.hide()
+
+    def set_options(self, **kw) -> None:
+        for k, v in kw.items():
+            setattr(self.options, k, v)
+        if self.graph is not None:
+            self.rebuild(fit=kw.keys() & {"rankdir", "collapse"} != set())
+
+    def rebuild(self, fit: bool = True) -> None:
+        self._cancel_job()
+        self._gen += 1
+        gen = self._gen
+        self._t0 = time.perf_counter()
+        self._fit_next = fit
+        self.layout_result = None
+        opts = DrawOptions(**vars(self.options))
+        self.drawing = build_drawing(self.graph, self.shapes, opts)
+        self._sizes = {n.id: node_size(n) for n in self.drawing.nodes}
+        self.timings = {"nodes": len(self.drawing.nodes), "edges": len(self.drawing.edges),
+                        "build_s": time.perf_counter() - self._t0}
+        self.scene.clear()
+        self.node_items, self.edge_items = {}, []
+        self._set_status(f"Laying out {len(self.drawing.nodes)} nodes with Graphviz…")
+        if not dot_available():
+            self._apply_layout(layered_layout(self.drawing, self._sizes), gen)
+            self._set_status("Graphviz 'dot' not found: showing the quick layout")
+            return
+        drawing, sizes = self.drawing, self._sizes
+        self._job = jobs.Job(lambda progress, cancel: dot_layout(drawing, sizes, cancel), "graph layout", self)
+        self._job.finished.connect(lambda lay, g=gen: self._apply_layout(lay, g))
+        self._job.failed.connect(lambda msg, g=gen: self._layout_failed(msg, g))
+        self._job.start()
+        self._provisional_timer.start(PROVISIONAL_AFTER_MS)
+
+    def _cancel_job(self):
+        if self._job is not None and self._job.is_running:
+            self._job.cancel()
+        self._job = None
+
+    def _show_provisional(self):
+        if self.drawing is None or self.layout_result is not None:
+            return
+        self._apply_layout(layered_layout(self.drawing, self._sizes), self._gen)
+        self._set_status(f"Quick layout shown; Graphviz is still working on {len(self.drawing.nodes)} nodes…")
+
+    def _layout_failed(self, msg, gen):
+        if gen != self._gen:
+            return
+        self._provisional_timer.stop()
+        if self.layout_result is None:
+            self._apply_layout(layered_layout(self.drawing, self._sizes), gen)
+        self._set_status(msg)
+
+    def _set_status(self, text: str):
+        self.placeholder.setText(text)
+        self.placeholder.setVisible(bool(text))
+        self._place_overlays()
+        self.status.emit(text)
+
+    # ----- drawing -------------------------------------------------------------
+    def _apply_layout(self, lay, gen) -> None:
+        if gen != self._gen or self.drawing is None:
+            return
+        if self.layout_result is not None and self.layout_result.engine == "dot":
+            return
+        first = not self.node_items
+        if first:
+            for n in self.drawing.nodes:
+                item = NodeItem(n, self._sizes[n.id])
+                self.node_items[n.id] = item
+                self.scene.addItem(item)
+        for nid, (x, y) in lay.pos.items():
+            self.node_items[nid].setPos(x, y)
+        for k, e in enumerate(self.drawing.edges):
+            pts = lay.edges[k] or [lay.pos[e.src], lay.pos[e.dst]]
+            spline = lay.spline and lay.edges[k] is not None
+            if first:
+                item = EdgeItem(e, pts, spline)
+                self.edge_items.append(item)
+                self.scene.addItem(item)
+            else:
+                self.edge_items[k].set_route(pts, spline)
+        self.scene.setSceneRect(self.scene.itemsBoundingRect().adjusted(-40, -40, 40, 40))
+        self.layout_result = lay
+        elapsed = time.perf_counter() - self._t0
+        self.timings[f"{lay.engine}_drawn_s"] = elapsed
+        self.timings[f"{lay.engine}_layout_s"] = lay.seconds
+        if lay.engine == "dot":
+            self._provisional_timer.stop()
+            self._set_status("")
+        if first and self._fit_next:
+            self.view.fit()
+        self.minimap.setVisible(len(self.drawing.nodes) > 12)
+        self.minimap.refresh()
+        self._place_overlays()
+        self._on_selection()
+        log.info("graph: %s layout of %d nodes drawn %.3f s after opening", lay.engine, len(self.drawing.nodes), elapsed)
+        self.drawn.emit(lay.engine, elapsed)
+
+    @property
+    def is_drawn(self) -> bool:
+        return self.layout_result is not None
+
+    @property
+    def is_final(self) -> bool:
+        return self.layout_result is not None and (self.layout_result.engine == "dot" or not dot_available())
+
+    # ----- selection -----------------------------------------------------------
+    def _on_selection(self):
+        for it in self.node_items.values():
+            if it.highlight in ("in", "out"):
+                it.highlight = None
+                it.update()
+        for it in self.edge_items:
+            if it.highlight:
+                it.highlight = None
+                it.update()
+        sel = self.scene.selectedItems()
+        if not sel:
+            self.selection_cleared.emit()
+            return
+        item = sel[0]
+        if isinstance(item, NodeItem):
+            nid = item.node.id
+            for e in self.edge_items:
+                if e.edge.dst == nid:
+                    e.highlight = "in"
+                    self.node_items[e.edge.src].highlight = "in"
+                elif e.edge.src == nid:
+                    e.highlight = "out"
+                    self.node_items[e.edge.dst].highlight = "out"
+                else:
+                    continue
+                e.update()
+                self.node_items[e.edge.src].update()
+                self.node_items[e.edge.dst].update()
+            self.node_selected.emit(item.node)
+        elif isinstance(item, EdgeItem):
+            self.edge_selected.emit(item.edge.blob, item.edge.version)
+
+    def select_node(self, nid: str, center: bool = True) -> bool:
+        item = self.node_items.get(nid)
+        if item is None:
+            return False
+        self.scene.clearSelection()
+        item.setSelected(True)
+        if center:
+            if self.view.scale_factor < 0.6:
+                self.view.zoom_by(0.9 / self.view.scale_factor)
+            self.view.centerOn(item)
+        return True
+
+    def select_op(self, index: int) -> bool:
+        if self.drawing is None or index not in self.drawing.node_of_op:
+            return False
+        return self.select_node(self.drawing.node_of_op[index])
+
+    def select_blob(self, blob: str) -> bool:
+        for e in self.edge_items:
+            if e.edge.blob == blob:
+                self.scene.clearSelection()
+                e.setSelected(True)
+                self.view.centerOn(e)
+                return True
+        return False
+
+    # ----- find ----------------------------------------------------------------
+    def show_find(self):
+        self.findbar.show()
+        self.findbar.edit.setFocus()
+        self.findbar.edit.selectAll()
+
+    def find(self, text: str) -> int:
+        for it in self.matches:
+            it.highlight = None
+            it.update()
+        q = text.strip().lower()
+        self.matches = []
+        if q and self.drawing is not None:
+            for n in self.drawing.nodes:
+                if q in n.search or q in n.title.lower():
+                    it = self.node_items.get(n.id)
+                    if it is not None:
+                        it.highlight = "match"
+                        it.update()
+                        self.matches.append(it)
+        self.match_index = -1
+        if self.findbar.edit.text() != text:
+            self.findbar.edit.blockSignals(True)
+            self.findbar.edit.setText(text)
+            self.findbar.edit.blockSignals(False)
+        self.findbar.count.setText(f"{len(self.matches)} match{'es' if len(self.matches) != 1 else ''}" if q else "")
+        if self.matches:
+            self.find_next()
+        return len(self.matches)
+
+    def _goto_match(self):
+        it = self.matches[self.match_index]
+        self.select_node(it.node.id)
+        self.findbar.count.setText(f"{self.match_index + 1} of {len(self.matches)}")
+
+    def find_next(self):
+        if self.matches:
+            self.match_index = (self.match_index + 1) % len(self.matches)
+            self._goto_match()
+
+    def find_previous(self):
+        if self.matches:
+            self.match_index = (self.match_index - 1) % len(self.matches)
+            self._goto_match()
+
+    def shutdown(self):
+        self._provisional_timer.stop()
+        self._cancel_job()

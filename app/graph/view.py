@@ -1,0 +1,178 @@
+"""`GraphView`: zoom (wheel, pinch, keys), pan (drag), fit; `Minimap` overlay.
+
+The minimap renders the scene once into a pixmap after each layout and only
+repaints its viewport rectangle while the user pans, so it costs nothing on
+large nets. Clicking or dragging in it recentres the main view.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import QFrame, QGraphicsView, QWidget
+
+MIN_SCALE, MAX_SCALE = 0.02, 6.0
+
+
+class GraphView(QGraphicsView):
+    zoomed = Signal(float)
+    viewport_moved = Signal()
+
+    def __init__(self, scene, parent=None):
+        super().__init__(scene, parent)
+        self.setRenderHints(QPainter.Antialiasing | QPainter.TextAntialiasing)
+        self.setDragMode(QGraphicsView.ScrollHandDrag)
+        self.setTransformationAnchor(QGraphicsView.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.AnchorViewCenter)
+        self.setViewportUpdateMode(QGraphicsView.SmartViewportUpdate)
+        self.setOptimizationFlags(QGraphicsView.DontSavePainterState | QGraphicsView.DontAdjustForAntialiasing)
+        self.setCacheMode(QGraphicsView.CacheBackground)
+        self.setBackgroundBrush(QColor("#fbfbfc"))
+        self.setFrameShape(QFrame.NoFrame)
+        self.viewport().grabGesture(Qt.PinchGesture)
+        self.horizontalScrollBar().valueChanged.connect(self.viewport_moved)
+        self.verticalScrollBar().valueChanged.connect(self.viewport_moved)
+
+    @property
+    def scale_factor(self) -> float:
+        return self.transform().m11()
+
+    def zoom_by(self, factor: float) -> None:
+        s = self.scale_factor
+        factor = max(MIN_SCALE / s, min(MAX_SCALE / s, factor))
+        self.scale(factor, factor)
+        self.zoomed.emit(self.scale_factor)
+        self.viewport_moved.emit()
+
+    def zoom_in(self):
+        self.zoom_by(1.25)
+
+    def zoom_out(self):
+        self.zoom_by(0.8)
+
+    def reset_zoom(self):
+        self.zoom_by(1.0 / self.scale_factor)
+
+    def fit(self) -> None:
+        r = self.scene().itemsBoundingRect()
+        if r.isEmpty():
+            return
+        self.fitInView(r.adjusted(-20, -20, 20, 20), Qt.KeepAspectRatio)
+        # A very tall net fitted whole is unreadable: keep text legible, start at the top.
+        if self.scale_factor < 0.5 and r.height() > 4 * r.width():
+            self.resetTransform()
+            self.scale(0.8, 0.8)
+            self.centerOn(r.center().x(), r.top() + self.viewport().height() / 1.6)
+        self.zoomed.emit(self.scale_factor)
+        self.viewport_moved.emit()
+
+    def fit_all(self) -> None:
+        r = self.scene().itemsBoundingRect()
+        if not r.isEmpty():
+            self.fitInView(r.adjusted(-20, -20, 20, 20), Qt.KeepAspectRatio)
+            self.zoomed.emit(self.scale_factor)
+            self.viewport_moved.emit()
+
+    def visible_scene_rect(self) -> QRectF:
+        return self.mapToScene(self.viewport().rect()).boundingRect()
+
+    def wheelEvent(self, event):
+        if event.modifiers() & Qt.ShiftModifier:
+            return super().wheelEvent(event)  # shift+wheel scrolls
+        dy = event.angleDelta().y() or event.pixelDelta().y()
+        if dy:
+            self.zoom_by(1.0015 ** dy)
+        event.accept()
+
+    def viewportEvent(self, event):
+        t = event.type()
+        if t == QEvent.Gesture:
+            pinch = event.gesture(Qt.PinchGesture)
+            if pinch is not None:
+                self.zoom_by(pinch.scaleFactor())
+                return True
+        if t == QEvent.NativeGesture and event.gestureType() == Qt.ZoomNativeGesture:
+            self.zoom_by(1.0 + event.value())
+            return True
+        return super().viewportEvent(event)
+
+    def keyPressEvent(self, event):
+        k = event.key()
+        if k in (Qt.Key_Plus, Qt.Key_Equal):
+            self.zoom_in()
+        elif k == Qt.Key_Minus:
+            self.zoom_out()
+        elif k == Qt.Key_0:
+            self.fit()
+        else:
+            super().keyPressEvent(event)
+
+
+class Minimap(QWidget):
+    """Overview of the whole net with the visible area outlined."""
+
+    def __init__(self, view: GraphView, parent=None):
+        super().__init__(parent)
+        self.view = view
+        self._pix: QPixmap | None = None
+        self._scene_rect = QRectF()
+        self.setFixedSize(180, 240)
+        self.setCursor(Qt.PointingHandCursor)
+        self.setToolTip("Overview: click or drag to move the view")
+        view.viewport_moved.connect(self.update)
+
+    def refresh(self) -> None:
+        """Re-render the overview (after a layout)."""
+        scene = self.view.scene()
+        r = scene.itemsBoundingRect()
+        self._scene_rect = r
+        if r.isEmpty():
+            self._pix = None
+            self.update()
+            return
+        pix = QPixmap(self.size())
+        pix.fill(QColor(255, 255, 255, 235))
+        p = QPainter(pix)
+        p.setRenderHint(QPainter.Antialiasing)
+        scene.render(p, self._target(), r, Qt.KeepAspectRatio)
+        p.end()
+        self._pix = pix
+        self.update()
+
+    def _target(self) -> QRectF:
+        r = self._scene_rect
+        w, h = self.width() - 8, self.height() - 8
+        s = min(w / max(r.width(), 1), h / max(r.height(), 1))
+        tw, th = r.width() * s, r.height() * s
+        return QRectF(4 + (w - tw) / 2, 4 + (h - th) / 2, tw, th)
+
+    def _to_map(self, rect: QRectF) -> QRectF:
+        t, r = self._target(), self._scene_rect
+        sx, sy = t.width() / max(r.width(), 1), t.height() / max(r.height(), 1)
+        return QRectF(t.left() + (rect.left() - r.left()) * sx, t.top() + (rect.top() - r.top()) * sy,
+                      rect.width() * sx, rect.height() * sy)
+
+    def _to_scene(self, p) -> QPointF:
+        t, r = self._target(), self._scene_rect
+        sx, sy = r.width() / max(t.width(), 1), r.height() / max(t.height(), 1)
+        return QPointF(r.left() + (p.x() - t.left()) * sx, r.top() + (p.y() - t.top()) * sy)
+
+    def paintEvent(self, event):
+        p = QPainter(self)
+        p.setPen(QPen(QColor("#adb5bd"), 1))
+        p.setBrush(QColor(255, 255, 255, 235))
+        p.drawRect(self.rect().adjusted(0, 0, -1, -1))
+        if self._pix is None:
+            return
+        p.drawPixmap(0, 0, self._pix)
+        vis = self._to_map(self.view.visible_scene_rect()).intersected(QRectF(self.rect()))
+        p.setPen(QPen(QColor("#e8590c"), 1.5))
+        p.setBrush(QColor(232, 89, 12, 40))
+        p.drawRect(vis)
+
+    def mousePressEvent(self, event):
+        self.view.centerOn(self._to_scene(event.position()))
+
+    def mouseMoveEvent(self, event):
+        if event.buttons() & Qt.LeftButton:
+            self.view.centerOn(self._to_scene(event.position()))

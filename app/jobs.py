@@ -1,0 +1,170 @@
+"""The one place where headless work becomes Qt signals.
+
+Core tasks (open a model, lay out a graph, export, classify) are plain
+callables `fn(progress, cancel) -> result` that know nothing about Qt. `Job`
+runs one on the app's own `QThreadPool` and re-emits what happens as signals
+delivered on the GUI thread: `progress(fraction, message)`, `finished(result)`,
+`failed(message)`, `cancelled()`. Progress is throttled so a chatty task
+cannot flood the event loop, and `cancel()` sets the token the task polls.
+Widgets never start threads themselves; tests check that `pool()` is idle.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from c2core.errors import C2Error, Cancelled
+from c2core.tasks import CancelToken
+
+log = logging.getLogger("c2studio.jobs")
+
+_POOL: QThreadPool | None = None
+_LIVE: set["Job"] = set()  # keep Python wrappers alive until their signals are delivered
+
+
+def pool() -> QThreadPool:
+    """The app's worker pool (separate from Qt's global one so tests can audit it)."""
+    global _POOL
+    if _POOL is None:
+        _POOL = QThreadPool()
+        _POOL.setObjectName("c2studio-jobs")
+        _POOL.setMaxThreadCount(4)
+    return _POOL
+
+
+def live_jobs() -> list["Job"]:
+    return list(_LIVE)
+
+
+def make_token() -> CancelToken:
+    return CancelToken()
+
+
+class _Runnable(QRunnable):
+    def __init__(self, job: "Job"):
+        super().__init__()
+        self.setAutoDelete(True)
+        self._job = job
+
+    def run(self) -> None:  # worker thread
+        self._job._execute()
+
+
+class Job(QObject):
+    """One background task with progress, cancel and a single final signal."""
+
+    progress = Signal(float, str)  # fraction in [0, 1] or -1 for "busy", message
+    finished = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+    done = Signal()  # after any of finished/failed/cancelled
+
+    def __init__(self, fn: Callable[..., Any], name: str = "job", parent: QObject | None = None,
+                 min_interval: float = 0.05):
+        super().__init__(parent)
+        self.fn = fn
+        self.name = name
+        self.token = make_token()
+        self.result: Any = None
+        self.error: str | None = None
+        self.state = "new"  # running, finished, failed, cancelled
+        self.elapsed = 0.0
+        self._min_interval = min_interval
+        self._last_emit = 0.0
+        self._ended = threading.Event()
+        self.done.connect(self._forget)
+
+    # ----- GUI side -------------------------------------------------------
+    def start(self) -> "Job":
+        self.state = "running"
+        _LIVE.add(self)
+        log.info("%s: started", self.name)
+        pool().start(_Runnable(self))
+        return self
+
+    def cancel(self) -> None:
+        if self.state == "running":
+            log.info("%s: cancel requested", self.name)
+            self.token.cancel()
+
+    @property
+    def is_running(self) -> bool:
+        return self.state == "running"
+
+    def wait(self, timeout: float = 30.0) -> bool:
+        """Block until the worker returned (tests, app shutdown)."""
+        return self._ended.wait(timeout)
+
+    def _forget(self) -> None:
+        _LIVE.discard(self)
+
+    # ----- worker side ----------------------------------------------------
+    def _report(self, fraction: float | None = None, message: str = "") -> None:
+        """The task's progress callback (c2core.tasks.Progress): throttled re-emit."""
+        if fraction is not None and fraction > 1.0:
+            fraction = 1.0
+        now = time.monotonic()
+        final = fraction is not None and fraction >= 1.0
+        if not final and now - self._last_emit < self._min_interval:
+            return
+        self._last_emit = now
+        self.progress.emit(-1.0 if fraction is None else float(fraction), str(message or ""))
+
+    def _execute(self) -> None:
+        t0 = time.perf_counter()
+        try:
+            result = self.fn(self._report, self.token)
+            if self.token.cancelled:
+                raise Cancelled("cancelled")
+        except Cancelled:
+            self.elapsed = time.perf_counter() - t0
+            self.state = "cancelled"
+            log.info("%s: cancelled after %.2f s", self.name, self.elapsed)
+            self._ended.set()
+            self.cancelled.emit()
+        except C2Error as e:
+            self.elapsed = time.perf_counter() - t0
+            self.state, self.error = "failed", str(e)
+            log.error("%s: %s", self.name, e)
+            self._ended.set()
+            self.failed.emit(str(e))
+        except Exception as e:  # a bug in the core: still shown, never fatal
+            self.elapsed = time.perf_counter() - t0
+            self.state = "failed"
+            self.error = f"{type(e).__name__}: {e}"
+            log.error("%s failed:\n%s", self.name, traceback.format_exc())
+            self._ended.set()
+            self.failed.emit(self.error)
+        else:
+            self.elapsed = time.perf_counter() - t0
+            self.state, self.result = "finished", result
+            log.info("%s: finished in %.2f s", self.name, self.elapsed)
+            self._ended.set()
+            self.finished.emit(result)
+        self.done.emit()
+
+
+def run_job(fn, name: str, parent=None, on_done=None, on_error=None, on_progress=None) -> Job:
+    """Start a job and wire the usual callbacks."""
+    job = Job(fn, name, parent)
+    if on_done is not None:
+        job.finished.connect(on_done)
+    if on_error is not None:
+        job.failed.connect(on_error)
+    if on_progress is not None:
+        job.progress.connect(on_progress)
+    return job.start()
+
+
+def shutdown(timeout_ms: int = 10000) -> None:
+    """Cancel every live job and wait for the pool (app exit, test teardown)."""
+    for j in list(_LIVE):
+        j.cancel()
+    if _POOL is not None:
+        _POOL.waitForDone(timeout_ms)
