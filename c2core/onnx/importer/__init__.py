@@ -1,0 +1,155 @@
+"""ONNX → Caffe2: turn an ONNX model into a Caffe2 predict/init pair.
+
+`import_onnx(path_or_proto, out_dir=None, text=False) -> Model`
+
+Steps: load and check the model; fold everything computable at import time
+(fold.py: initializers, Constant nodes, Shape of static tensors and the
+Shape/Gather/Concat chains exporters build from them); list every node no
+converter handles, or handles only in some configurations, and raise one
+`UnsupportedOpsError` naming them all; then convert node by node
+(convert_*.py) into Caffe2 ops whose semantics the executor in
+`c2core.runtime` reproduces. Graph input and output names are kept. Weights
+are the constants the emitted ops read, written as GivenTensor fills.
+
+`out_dir` receives predict_net.pb and init_net.pb (or .pbtxt with `text`),
+plus value_info.json with the data inputs' shapes (symbolic dims written as
+1), each file written atomically.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ...errors import C2Error, C2FormatError, UnsupportedOpsError
+
+__all__ = ["import_onnx", "convert_graph", "supported_onnx_ops"]
+
+# ONNX elem_type -> Caffe2 DataType, for value_info.json
+_VALUE_INFO_TYPE = {1: 1, 6: 2, 2: 6, 3: 7, 5: 9, 7: 10, 10: 12, 11: 13, 9: 5}
+
+
+def supported_onnx_ops() -> list[str]:
+    from .registry import supported_onnx_ops as s
+
+    return s()
+
+
+def _load(src):
+    import onnx
+
+    if isinstance(src, onnx.ModelProto):
+        return src, None
+    path = os.fspath(src)
+    if not os.path.isfile(path):
+        raise C2FormatError("no such file", path)
+    try:
+        model = onnx.load(path)
+    except Exception as e:  # protobuf decode errors have many types
+        raise C2FormatError(f"not an ONNX model: {e}", path) from None
+    if not model.graph.node and not model.graph.output:
+        raise C2FormatError("ONNX model has an empty graph", path)
+    return model, path
+
+
+def convert_graph(model, name: str | None = None):
+    """(predict NetDef, weights dict, data input names, ImportContext) for an ONNX ModelProto."""
+    from .context import ImportContext, node_attrs
+    from .fold import prepare
+    from .registry import converter_for
+
+    prep = prepare(model)
+    ctx = ImportContext(prep.consts, prep.shapes, prep.dtypes, prep.opset,
+                        name=name or model.graph.name or "imported")
+    ctx.graph_outputs = set(prep.outputs)
+    ctx.consumers = {}
+    for node in prep.nodes:
+        for i in node.input:
+            ctx.consumers.setdefault(i, []).append(node)
+
+    problems = []
+    for node in prep.nodes:
+        if node.domain not in ("", "ai.onnx"):
+            problems.append(f"{node.domain}.{node.op_type}")
+            continue
+        conv = converter_for(node.op_type)
+        if conv is None:
+            problems.append(node.op_type)
+            continue
+        if conv.check is not None:
+            try:
+                why = conv.check(ctx, node, node_attrs(node))
+            except C2Error as e:
+                why = e.reason
+            if why:
+                problems.append(f"{node.op_type} ({why})")
+    if problems:
+        raise UnsupportedOpsError(problems, "the ONNX importer")
+
+    for node in prep.nodes:
+        converter_for(node.op_type).fn(ctx, node, node_attrs(node))
+
+    data_inputs = prep.inputs
+    net = ctx.builder.net
+    # Outputs that are aliases (Identity/Dropout) or constants need a producing op to keep their names.
+    for out in prep.outputs:
+        src = ctx.resolve(out)
+        if src != out or src in prep.consts or src in data_inputs:
+            ctx.emit("Copy", [ctx.blob(src)], out)
+    weights = {k: v for k, v in ctx.weights.items()}
+    net.external_input.extend(data_inputs + [w for w in weights if w not in data_inputs])
+    net.external_output.extend(prep.outputs)
+    return net, weights, data_inputs, ctx, prep
+
+
+def _value_info(model, data_inputs) -> dict:
+    out = {}
+    for vi in model.graph.input:
+        if vi.name not in data_inputs:
+            continue
+        t = vi.type.tensor_type
+        dims = [d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else 1 for d in t.shape.dim]
+        out[vi.name] = (_VALUE_INFO_TYPE.get(t.elem_type, 1), dims)
+    return out
+
+
+def import_onnx(src, out_dir: str | None = None, text: bool = False, name: str | None = None):
+    """Import an ONNX model (path or ModelProto) as a c2core `Model`; write the pair when out_dir is given."""
+    from ...builder import init_net_from
+    from ...model import Model
+
+    model, path = _load(src)
+    try:
+        net, weights, data_inputs, ctx, prep = convert_graph(model, name=name)
+    except UnsupportedOpsError as e:
+        e.path = path
+        raise
+    except C2Error as e:
+        if e.path is None and path:
+            e.path = path
+        raise
+    init = init_net_from(weights, name=(net.name or "imported") + "_init")
+    m = Model(predict_net=net, init_net=init, formats={"predict": "memory", "init": "memory"})
+    m.value_info = _value_info(model, data_inputs)
+    m._weights = None
+    if out_dir is not None:
+        write_pair(m, out_dir, text=text)
+    return m
+
+
+def write_pair(m, out_dir: str, text: bool = False) -> tuple[str, str]:
+    """predict_net/init_net (.pb or .pbtxt) and value_info.json into out_dir, atomically."""
+    import json
+
+    from ...io.save import save_net, write_bytes
+
+    os.makedirs(out_dir, exist_ok=True)
+    ext = ".pbtxt" if text else ".pb"
+    pp = os.path.join(out_dir, "predict_net" + ext)
+    ip = os.path.join(out_dir, "init_net" + ext)
+    save_net(m.init_net, ip, text)
+    save_net(m.predict_net, pp, text)
+    vi = {k: [int(t), [int(d) for d in dims]] for k, (t, dims) in m.value_info.items()}
+    write_bytes(os.path.join(out_dir, "value_info.json"), (json.dumps(vi, indent=1) + "\n").encode("utf-8"))
+    m.predict_path, m.init_path = pp, ip
+    m.formats = {"predict": "text" if text else "binary", "init": "text" if text else "binary"}
+    return pp, ip

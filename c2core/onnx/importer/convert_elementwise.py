@@ -1,0 +1,116 @@
+"""Elementwise ONNX ops: arithmetic with broadcasting and activations.
+
+Binary arithmetic is emitted without Caffe2's `broadcast` argument: since
+2018 Caffe2's Add/Sub/Mul/Div broadcast NumPy-style (multidirectionally) when
+`broadcast` is 0 (caffe2/operators/elementwise_ops.h), which is exactly ONNX's
+rule, whereas `broadcast=1` would select the legacy suffix/axis alignment.
+Activations map one to one, except HardSwish (no Caffe2 op) which becomes
+HardSigmoid(alpha=1/6, beta=0.5) followed by Mul.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .registry import converts
+
+_BINARY = {"Add": "Add", "Sub": "Sub", "Mul": "Mul", "Div": "Div"}
+
+
+@converts(*_BINARY)
+def binary(ctx, node, a):
+    x, y = node.input[0], node.input[1]
+    ctx.emit(_BINARY[node.op_type], [ctx.blob(x, like=y), ctx.blob(y, like=x)], node.output[0])
+
+
+def _check_pow(ctx, node, a):
+    e = ctx.const(node.input[1])
+    if e is None or e.size != 1:
+        return "Pow with a computed or non-scalar exponent"
+    return None
+
+
+@converts("Pow", check=_check_pow)
+def pow_(ctx, node, a):
+    e = float(np.asarray(ctx.const(node.input[1])).reshape(()))
+    ctx.emit("Pow", [ctx.blob(node.input[0])], node.output[0], exponent=e)
+
+
+def _same_shapes(ctx, node, a):
+    shapes = {ctx.shape(n) for n in node.input}
+    if len(shapes) != 1 or None in shapes:
+        return f"{node.op_type} of differently shaped inputs (Caffe2's {node.op_type} does not broadcast)"
+    return None
+
+
+@converts("Sum", "Max", "Min", check=_same_shapes)
+def variadic(ctx, node, a):
+    ctx.emit(node.op_type, [ctx.blob(n) for n in node.input], node.output[0])
+
+
+_UNARY = {
+    "Relu": "Relu", "Sigmoid": "Sigmoid", "Tanh": "Tanh", "Exp": "Exp", "Log": "Log", "Sqrt": "Sqrt",
+    "Abs": "Abs", "Neg": "Negative", "Reciprocal": "Reciprocal", "Softplus": "Softplus",
+}
+
+
+@converts(*_UNARY)
+def unary(ctx, node, a):
+    ctx.emit(_UNARY[node.op_type], [ctx.blob(node.input[0])], node.output[0])
+
+
+@converts("LeakyRelu")
+def leaky_relu(ctx, node, a):
+    ctx.emit("LeakyRelu", [ctx.blob(node.input[0])], node.output[0], alpha=float(a.get("alpha", 0.01)))
+
+
+@converts("Elu")
+def elu(ctx, node, a):
+    ctx.emit("Elu", [ctx.blob(node.input[0])], node.output[0], alpha=float(a.get("alpha", 1.0)))
+
+
+@converts("HardSigmoid")
+def hard_sigmoid(ctx, node, a):
+    ctx.emit("HardSigmoid", [ctx.blob(node.input[0])], node.output[0],
+             alpha=float(a.get("alpha", 0.2)), beta=float(a.get("beta", 0.5)))
+
+
+@converts("HardSwish")
+def hard_swish(ctx, node, a):
+    x = ctx.blob(node.input[0])
+    gate = ctx.fresh(node.output[0] + "_gate")
+    ctx.emit("HardSigmoid", [x], gate, alpha=1.0 / 6.0, beta=0.5)
+    ctx.emit("Mul", [x, gate], node.output[0])
+
+
+def _clip_bounds(ctx, node, a):
+    """(min, max) or a reason string; old opsets carry them as attributes, new ones as inputs."""
+    if ctx.opset < 11:
+        return a.get("min"), a.get("max")
+    out = []
+    for i in (1, 2):
+        name = node.input[i] if len(node.input) > i else ""
+        if not name:
+            out.append(None)
+            continue
+        v = ctx.const(name)
+        if v is None:
+            return f"Clip with computed bound '{name}'"
+        out.append(float(np.asarray(v).reshape(())))
+    return tuple(out)
+
+
+def _check_clip(ctx, node, a):
+    b = _clip_bounds(ctx, node, a)
+    return b if isinstance(b, str) else None
+
+
+@converts("Clip", check=_check_clip)
+def clip(ctx, node, a):
+    lo, hi = _clip_bounds(ctx, node, a)
+    args = {}
+    if lo is not None and np.isfinite(lo):
+        args["min"] = float(lo)
+    if hi is not None and np.isfinite(hi):
+        args["max"] = float(hi)
+    ctx.emit("Clip", [ctx.blob(node.input[0])], node.output[0], **args)

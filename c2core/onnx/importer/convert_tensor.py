@@ -1,0 +1,365 @@
+"""Shape and layout ops, Softmax, reductions, resizing, and the no-ops.
+
+Caffe2 takes as arguments what ONNX takes as (folded) constant inputs:
+Reshape `shape`, Slice `starts`/`ends`, Squeeze/ExpandDims `dims`, ReduceMean
+`axes`. Differences that matter:
+- Concat and Reshape have a second output in Caffe2 (`split_info`,
+  `old_shape`); it is named `<output>_split_info` / `<output>_old_shape`.
+- Caffe2 Slice takes one start/end per axis, end -1 meaning "to the end"; ONNX
+  bounds are clamped against the static shape first, steps must be 1.
+- Softmax from opset 13 is per axis, Caffe2's (like ONNX < 13) flattens to 2-D
+  at `axis`. They agree when `axis` is the last one; otherwise the axis is
+  transposed to the end and back.
+- Resize nearest (asymmetric, floor) is `ResizeNearest`; linear with
+  align_corners is `UpsampleBilinear` (caffe2/operators/upsample_op.cc maps
+  output to input with (in-1)/(out-1)); other modes have no Caffe2 op.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .registry import converts
+
+# ONNX TensorProto.DataType -> Caffe2 TensorProto.DataType
+_CAFFE2_DTYPE = {1: 1, 6: 2, 2: 6, 3: 7, 4: 8, 5: 9, 7: 10, 10: 12, 11: 13, 9: 5, 8: 4}
+
+
+def _axis(a, r, default=0, name="axis"):
+    ax = int(a.get(name, default))
+    return ax + r if ax < 0 else ax
+
+
+# ----- no-ops ---------------------------------------------------------------------
+@converts("Identity", "Dropout")
+def identity(ctx, node, a):
+    ctx.alias(node.output[0], node.input[0])
+
+
+def _check_cast(ctx, node, a):
+    if int(a["to"]) not in _CAFFE2_DTYPE:
+        return f"Cast to ONNX type {a['to']}"
+    return None
+
+
+@converts("Cast", check=_check_cast)
+def cast(ctx, node, a):
+    from onnx import helper
+
+    want = np.dtype(helper.tensor_dtype_to_np_dtype(int(a["to"])))
+    if ctx.dtype(node.input[0]) == want:
+        ctx.alias(node.output[0], node.input[0])
+        return
+    ctx.emit("Cast", [ctx.blob(node.input[0])], node.output[0], to=_CAFFE2_DTYPE[int(a["to"])])
+
+
+# ----- reshaping -------------------------------------------------------------------
+def _reshape_target(ctx, node, a):
+    if ctx.opset < 5:
+        return list(a.get("shape", []))
+    s = ctx.const(node.input[1])
+    return None if s is None else [int(v) for v in s.reshape(-1)]
+
+
+def _check_reshape(ctx, node, a):
+    t = _reshape_target(ctx, node, a)
+    if t is None:
+        return "Reshape to a computed shape"
+    if a.get("allowzero") and 0 in t:
+        return "Reshape with allowzero and a zero dimension"
+    return None
+
+
+@converts("Reshape", check=_check_reshape)
+def reshape(ctx, node, a):
+    out = node.output[0]
+    ctx.emit("Reshape", [ctx.blob(node.input[0])], [out, ctx.fresh(out + "_old_shape")],
+             shape=_reshape_target(ctx, node, a))
+
+
+@converts("Flatten")
+def flatten(ctx, node, a):
+    r = ctx.rank(node.input[0], node)
+    ctx.emit("Flatten", [ctx.blob(node.input[0])], node.output[0], axis=_axis(a, r, 1))
+
+
+@converts("Transpose")
+def transpose(ctx, node, a):
+    r = ctx.rank(node.input[0], node)
+    perm = list(a.get("perm") or range(r - 1, -1, -1))
+    ctx.emit("Transpose", [ctx.blob(node.input[0])], node.output[0], axes=perm)
+
+
+def _axes_of(ctx, node, a, r_out):
+    """Squeeze/Unsqueeze axes: attribute before opset 13, input after."""
+    if ctx.opset < 13:
+        axes = a.get("axes")
+    else:
+        axes = ctx.const(node.input[1]) if len(node.input) > 1 and node.input[1] else None
+        if axes is None and len(node.input) > 1 and node.input[1]:
+            return "computed"
+    if axes is None:
+        return None
+    return sorted(int(v) % r_out for v in np.asarray(axes).reshape(-1))
+
+
+def _check_squeeze(ctx, node, a):
+    s = ctx.shape(node.input[0])
+    if s is None:
+        return f"{node.op_type} of an input of unknown rank"
+    r_out = len(s) if node.op_type == "Squeeze" else None
+    if r_out is None:
+        raw = a.get("axes") if ctx.opset < 13 else ctx.const(node.input[1])
+        if raw is None:
+            return "Unsqueeze with computed axes"
+        r_out = len(s) + np.asarray(raw).size
+    axes = _axes_of(ctx, node, a, r_out)
+    if axes == "computed":
+        return f"{node.op_type} with computed axes"
+    if node.op_type == "Squeeze" and axes is None and any(d is None for d in s):
+        return "Squeeze without axes of an input of unknown size"
+    return None
+
+
+@converts("Squeeze", check=_check_squeeze)
+def squeeze(ctx, node, a):
+    s = ctx.shape(node.input[0])
+    axes = _axes_of(ctx, node, a, len(s))
+    if axes is None:
+        axes = [i for i, d in enumerate(s) if d == 1]
+    ctx.emit("Squeeze", [ctx.blob(node.input[0])], node.output[0], dims=axes)
+
+
+@converts("Unsqueeze", check=_check_squeeze)
+def unsqueeze(ctx, node, a):
+    s = ctx.shape(node.input[0])
+    raw = a.get("axes") if ctx.opset < 13 else ctx.const(node.input[1])
+    axes = _axes_of(ctx, node, a, len(s) + np.asarray(raw).size)
+    ctx.emit("ExpandDims", [ctx.blob(node.input[0])], node.output[0], dims=axes)
+
+
+@converts("Concat")
+def concat(ctx, node, a):
+    r = ctx.rank(node.output[0], node) if ctx.shape(node.output[0]) else ctx.rank(node.input[0], node)
+    out = node.output[0]
+    ins = [n for n in node.input if n]
+    ctx.emit("Concat", [ctx.blob(n, like=ins[0]) for n in ins], [out, ctx.fresh(out + "_split_info")],
+             axis=_axis(a, r))
+
+
+# ----- slicing -------------------------------------------------------------------------
+def _slice_spec(ctx, node, a):
+    """Per-axis Caffe2 (starts, ends) or a reason string."""
+    x = node.input[0]
+    s = ctx.shape(x)
+    if s is None:
+        return "Slice of an input of unknown rank"
+    r = len(s)
+    if ctx.opset < 10:
+        starts, ends = list(a["starts"]), list(a["ends"])
+        axes = list(a.get("axes") or range(len(starts)))
+        steps = [1] * len(starts)
+    else:
+        vals = []
+        for i in range(1, 5):
+            name = node.input[i] if len(node.input) > i else ""
+            v = ctx.const(name) if name else None
+            if name and v is None:
+                return "Slice with computed bounds"
+            vals.append(None if v is None else [int(t) for t in v.reshape(-1)])
+        starts, ends, axes, steps = vals
+        axes = axes if axes is not None else list(range(len(starts)))
+        steps = steps if steps is not None else [1] * len(starts)
+    if any(st != 1 for st in steps):
+        return "Slice with steps other than 1"
+    c2s, c2e = [0] * r, [-1] * r
+    for st, en, ax in zip(starts, ends, axes):
+        ax %= r
+        n = s[ax]
+        if n is None:
+            if st >= 0 and en >= 2 ** 30:
+                c2s[ax] = st
+                continue
+            return f"Slice along axis {ax} of unknown size"
+        st = min(max(st + n if st < 0 else st, 0), n)
+        en = min(max(en + n if en < 0 else en, 0), n)
+        c2s[ax], c2e[ax] = st, max(en, st)
+    return c2s, c2e
+
+
+def _check_slice(ctx, node, a):
+    spec = _slice_spec(ctx, node, a)
+    return spec if isinstance(spec, str) else None
+
+
+@converts("Slice", check=_check_slice)
+def slice_(ctx, node, a):
+    starts, ends = _slice_spec(ctx, node, a)
+    ctx.emit("Slice", [ctx.blob(node.input[0])], node.output[0], starts=starts, ends=ends)
+
+
+def _check_gather(ctx, node, a):
+    idx = ctx.const(node.input[1])
+    if idx is None:
+        return "Gather with computed indices"
+    s = ctx.shape(node.input[0])
+    if s is None:
+        return "Gather from an input of unknown rank"
+    ax = _axis(a, len(s))
+    flat = idx.reshape(-1)
+    if idx.ndim > 1 or s[ax] is None:
+        return "Gather other than one index or a 1-D index range on a known axis"
+    if flat.size > 1 and not np.all(np.diff(flat % s[ax]) == 1):
+        return "Gather of non-contiguous indices"
+    return None
+
+
+@converts("Gather", check=_check_gather)
+def gather(ctx, node, a):
+    """A constant index (or contiguous index range) along one axis: Slice, then Squeeze for a scalar index."""
+    x = node.input[0]
+    s = ctx.shape(x)
+    r = len(s)
+    ax = _axis(a, r)
+    idx = ctx.const(node.input[1])
+    first = int(idx.reshape(-1)[0]) % s[ax]
+    starts, ends = [0] * r, [-1] * r
+    starts[ax], ends[ax] = first, first + idx.size
+    out = node.output[0]
+    if idx.ndim == 0:
+        sliced = ctx.fresh(out + "_slice")
+        ctx.emit("Slice", [ctx.blob(x)], sliced, starts=starts, ends=ends)
+        ctx.emit("Squeeze", [sliced], out, dims=[ax])
+    else:
+        ctx.emit("Slice", [ctx.blob(x)], out, starts=starts, ends=ends)
+
+
+# ----- softmax and reductions ------------------------------------------------------------
+@converts("Softmax", "LogSoftmax")
+def softmax(ctx, node, a):
+    x, out = node.input[0], node.output[0]
+    r = ctx.rank(x, node)
+    if ctx.opset < 13:
+        ctx.emit(node.op_type, [ctx.blob(x)], out, axis=_axis(a, r, 1))
+        return
+    ax = _axis(a, r, -1)
+    if ax == r - 1:
+        ctx.emit(node.op_type, [ctx.blob(x)], out, axis=ax)
+        return
+    perm = [i for i in range(r) if i != ax] + [ax]
+    inv = [perm.index(i) for i in range(r)]
+    t1, t2 = ctx.fresh(out + "_axis_last"), ctx.fresh(out + "_softmax_last")
+    ctx.emit("Transpose", [ctx.blob(x)], t1, axes=perm)
+    ctx.emit(node.op_type, [t1], t2, axis=r - 1)
+    ctx.emit("Transpose", [t2], out, axes=inv)
+
+
+def _reduce_axes(ctx, node, a):
+    r = ctx.rank(node.input[0], node)
+    if ctx.opset >= 18 or (node.op_type == "ReduceSum" and ctx.opset >= 13):
+        name = node.input[1] if len(node.input) > 1 else ""
+        if name:
+            v = ctx.const(name)
+            if v is None:
+                return "computed"
+            axes = [int(t) for t in v.reshape(-1)]
+        else:
+            axes = None
+    else:
+        axes = a.get("axes")
+    if not axes:
+        if a.get("noop_with_empty_axes"):
+            return []
+        return list(range(r))
+    return sorted(int(t) % r for t in axes)
+
+
+def _check_reduce(ctx, node, a):
+    if ctx.shape(node.input[0]) is None:
+        return f"{node.op_type} of an input of unknown rank"
+    if _reduce_axes(ctx, node, a) == "computed":
+        return f"{node.op_type} with computed axes"
+    return None
+
+
+@converts("ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", check=_check_reduce)
+def reduce(ctx, node, a):
+    x, out = node.input[0], node.output[0]
+    axes = _reduce_axes(ctx, node, a)
+    keep = int(a.get("keepdims", 1))
+    if not axes:
+        ctx.alias(out, x)
+        return
+    r = ctx.rank(x, node)
+    if node.op_type in ("ReduceMean", "ReduceMax") and r == 4 and axes == [2, 3]:
+        # Spatial mean/max is Caffe2's global pooling, which every Caffe2 runtime has.
+        kind = "AveragePool" if node.op_type == "ReduceMean" else "MaxPool"
+        pooled = out if keep else ctx.fresh(out + "_pooled")
+        ctx.emit(kind, [ctx.blob(x)], pooled, global_pooling=1)
+        if not keep:
+            ctx.emit("Squeeze", [pooled], out, dims=[2, 3])
+        return
+    ctx.emit(node.op_type, [ctx.blob(x)], out, axes=axes, keepdims=keep)
+
+
+# ----- resizing ---------------------------------------------------------------------------
+def _resize_spec(ctx, node, a):
+    """(caffe2 op, height_scale, width_scale) or a reason string."""
+    x = node.input[0]
+    s = ctx.shape(x)
+    if s is None or len(s) != 4 or any(d is None for d in s[2:]):
+        return f"{node.op_type} of a non-4-D input or one of unknown size"
+    out_s = ctx.shape(node.output[0])
+    scales = None
+    if node.op_type == "Upsample" and ctx.opset < 9:
+        scales = list(a.get("scales") or [1, 1, a.get("height_scale", 1), a.get("width_scale", 1)])
+    elif node.op_type == "Upsample":
+        v = ctx.const(node.input[1])
+        if v is None:
+            return "Upsample with computed scales"
+        scales = [float(t) for t in v.reshape(-1)]
+    else:
+        ins = list(node.input) + [""] * 4
+        roi_scales_sizes = {i: ctx.const(ins[i]) if ins[i] else None for i in (1, 2, 3)}
+        if ctx.opset < 11:
+            sc = roi_scales_sizes[1]
+            scales = None if sc is None else [float(t) for t in sc.reshape(-1)]
+        else:
+            sc, sz = roi_scales_sizes[2], roi_scales_sizes[3]
+            if sc is not None and sc.size:
+                scales = [float(t) for t in sc.reshape(-1)]
+            elif sz is not None and sz.size:
+                scales = [float(o) / float(i) for o, i in zip(sz.reshape(-1), s)]
+        if scales is None:
+            return "Resize with computed scales or sizes"
+        if ctx.opset >= 18 and a.get("axes") is not None:
+            return "Resize with axes"
+    if len(scales) != 4 or scales[0] != 1 or scales[1] != 1:
+        return f"{node.op_type} scaling batch or channels"
+    hs, ws = scales[2], scales[3]
+    oh, ow = int(s[2] * hs), int(s[3] * ws)
+    if out_s is not None and out_s[2:] not in ((oh, ow), (None, None)):
+        return f"{node.op_type} whose output size is not input × scale"
+    mode = str(a.get("mode", "nearest"))
+    ctm = str(a.get("coordinate_transformation_mode", "asymmetric" if ctx.opset < 11 else "half_pixel"))
+    if mode == "nearest":
+        nm = str(a.get("nearest_mode", "round_prefer_floor" if ctx.opset >= 11 else "floor"))
+        if ctx.opset >= 11 and (ctm != "asymmetric" or nm != "floor"):
+            return f"{node.op_type} nearest with {ctm}/{nm} (Caffe2 ResizeNearest is asymmetric/floor)"
+        return "ResizeNearest", hs, ws
+    if mode in ("linear", "bilinear"):
+        if ctm != "align_corners":
+            return f"{node.op_type} linear with {ctm} coordinates (Caffe2 UpsampleBilinear aligns corners)"
+        return "UpsampleBilinear", hs, ws
+    return f"{node.op_type} mode {mode}"
+
+
+def _check_resize(ctx, node, a):
+    spec = _resize_spec(ctx, node, a)
+    return spec if isinstance(spec, str) else None
+
+
+@converts("Resize", "Upsample", check=_check_resize)
+def resize(ctx, node, a):
+    op, hs, ws = _resize_spec(ctx, node, a)
+    ctx.emit(op, [ctx.blob(node.input[0])], node.output[0], height_scale=float(hs), width_scale=float(ws))
