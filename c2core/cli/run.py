@@ -1,0 +1,79 @@
+"""Run a model with Caffe2 semantics on inputs from .npy files and save the outputs.
+
+`c2core run PATH --input NAME=FILE.npy ... [--fetch BLOB]... -o OUT.npz`.
+`--input FILE.npy` without a name feeds the first data input. Every external
+output (and each fetched blob) is written by name into OUT.npz, atomically.
+Bad input (no weights, wrong shape or dtype, unsupported ops, unreadable
+.npy) exits 2 with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ..errors import C2Error
+
+
+def add_arguments(p) -> None:
+    p.add_argument("path", help="predict net, model folder or minidb")
+    p.add_argument("--init", help="init net (found by name beside PATH when omitted)")
+    p.add_argument("--input", "-i", action="append", default=[], metavar="[NAME=]FILE.npy",
+                   help="a data input (repeatable); without NAME= it feeds the first data input")
+    p.add_argument("--fetch", action="append", default=[], metavar="BLOB", help="also save this intermediate blob (repeatable)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.npz", help="where to write the outputs")
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.add_argument("--threads", type=int, default=None, help="torch threads while running")
+    p.add_argument("--no-fold", action="store_true", help="do not fold BN/scale ops into convolutions")
+
+
+def _load_npy(path: str):
+    import numpy as np
+
+    try:
+        return np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise C2Error("no such file", path) from None
+    except (ValueError, OSError) as e:
+        raise C2Error(f"not a readable .npy file ({e})", path) from None
+
+
+def parse_inputs(items, data_inputs) -> dict:
+    """`NAME=FILE` / `FILE` strings -> {name: array}."""
+    out = {}
+    for item in items:
+        name, sep, path = item.partition("=")
+        if not sep or (os.path.exists(item) and not os.path.exists(path)):
+            name, path = "", item
+        if not name:
+            if not data_inputs:
+                raise C2Error("the net has no data input to feed", path)
+            name = data_inputs[0]
+        if name in out:
+            raise C2Error(f"input '{name}' given twice", "--input")
+        out[name] = _load_npy(path)
+    return out
+
+
+def run(args) -> int:
+    import numpy as np
+
+    from ..io import open_model
+    from ..io.save import atomic_path
+    from ..runtime import Predictor
+
+    model = open_model(args.path, args.init)
+    pred = Predictor(model, device=args.device, threads=args.threads, fold=not args.no_fold)
+    inputs = parse_inputs(args.input, pred.inputs)
+    try:
+        outs = pred.run(inputs, fetch=args.fetch)
+    except C2Error as e:
+        if e.path is None:
+            e = type(e)(e.reason, args.path)
+        raise e from None
+    with atomic_path(args.output) as tmp:
+        with open(tmp, "wb") as f:
+            np.savez(f, **outs)
+    for name, a in outs.items():
+        print(f"{name}: {list(a.shape)} {a.dtype}")
+    print(f"wrote {len(outs)} array(s) to {args.output}")
+    return 0

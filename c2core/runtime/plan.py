@@ -1,0 +1,221 @@
+"""A prepared net: ops bound to kernels, blobs in list slots, one run loop.
+
+`Plan` does every per-op decision once, at prepare time: kernel lookup,
+argument parsing (each kernel's `prepare` hook), blob name -> slot index,
+whether an op may write into its input's buffer (in-place), and after which
+op a blob is dead and its slot can be dropped (so the allocator reuses the
+memory). The run loop then only indexes lists and calls kernels.
+
+Blob names are versioned in Caffe2 (in-place ops rewrite the same name), so a
+slot holds a name's *current* value; fetching a name gives its last value.
+
+Every kernel failure is re-raised as `C2RuntimeError` naming the op type,
+index and name, and each input blob with its shape and dtype.
+"""
+
+from __future__ import annotations
+
+from ..args import Args
+from ..errors import C2Error, C2RuntimeError
+
+
+def describe(value) -> str:
+    """`[1, 3, 224, 224] float32` for a tensor-like value."""
+    if value is None:
+        return "<missing>"
+    shape = getattr(value, "shape", None)
+    dtype = getattr(value, "dtype", None)
+    if shape is None:
+        return type(value).__name__
+    return f"{list(shape)} {str(dtype).replace('torch.', '')}"
+
+
+def nested_nets(op):
+    """NetDefs held in an op's arguments (If/While bodies)."""
+    for a in op.arg:
+        if a.HasField("n"):
+            yield a.n
+        for n in a.nets:
+            yield n
+
+
+def all_op_types(net, out=None) -> set:
+    """Op types of a net and of every sub-net in its ops' arguments."""
+    out = set() if out is None else out
+    for op in net.op:
+        out.add(op.type)
+        for sub in nested_nets(op):
+            all_op_types(sub, out)
+    return out
+
+
+class Plan:
+    """One NetDef prepared for repeated runs.
+
+    consts: name -> value (weights, already on the device); fed: names given
+    at run time; keep: names whose final values must survive the run (None
+    keeps every blob).
+    """
+
+    def __init__(self, net, consts: dict, fed, keep=None, device="cpu", inplace: bool = True):
+        from ..ops.registry import OpContext, lookup
+
+        self.net = net
+        self.device = device
+        self._subplans: dict = {}
+        self._current: list | None = None
+        ops = list(net.op)
+        written = {o for op in ops for o in op.output}
+        self.const_names = {n for n in consts if n not in written}
+        slots: dict[str, int] = {}
+
+        def slot(name):
+            i = slots.get(name)
+            if i is None:
+                i = slots[name] = len(slots)
+            return i
+
+        for n in fed:
+            slot(n)
+        for n in consts:
+            slot(n)
+        available = set(fed) | set(consts)
+        steps = []
+        meta = []
+        owned: dict[int, bool] = {}
+        has_subnets = False
+        for i, op in enumerate(ops):
+            spec = lookup(op.type)
+            if spec is None:
+                raise C2RuntimeError(f"op #{i} {op.type}: no kernel for this op type")
+            missing = [n for n in op.input if n not in available]
+            if missing:
+                known = ", ".join(sorted(available)[:12])
+                raise C2Error(f"op #{i} {op.type} reads blob(s) {', '.join(repr(m) for m in missing)} that no input, weight or earlier op provides (known: {known}{', ...' if len(available) > 12 else ''})")
+            if any(True for _ in nested_nets(op)):
+                has_subnets = True
+            ctx = OpContext(
+                op=op,
+                args=Args(op.arg),
+                index=i,
+                run_subnet=self.run_subnet,
+                consts=tuple(consts[n] if n in self.const_names else None for n in op.input),
+                device=device,
+            )
+            if spec.prepare is not None:
+                try:
+                    ctx.state = spec.prepare(ctx)
+                except C2Error:
+                    raise
+                except Exception as e:
+                    raise C2RuntimeError(f"{ctx.where}: cannot prepare: {e}") from e
+            ins = tuple(slot(n) for n in op.input)
+            outs = tuple(slot(n) for n in op.output)
+            fn = spec.kernel
+            if (
+                inplace
+                and spec.inplace is not None
+                and op.input
+                and op.output
+                and op.output[0] == op.input[0]
+                and owned.get(ins[0], False)
+            ):
+                fn = spec.inplace
+            # Ownership: a fresh result can be overwritten in place; a view (or
+            # anything a view was taken of) cannot.
+            if spec.view:
+                for j in ins:
+                    owned[j] = False
+            for j in outs:
+                owned[j] = not spec.view
+            available.update(op.output)
+            steps.append([fn, ctx, ins, outs, ()])
+            meta.append(op)
+        self.slots = slots
+        self.names = [None] * len(slots)
+        for n, i in slots.items():
+            self.names[i] = n
+        self.fed_slots = {n: slots[n] for n in fed}
+        self._initial = [None] * len(slots)
+        for n, v in consts.items():
+            self._initial[slots[n]] = v
+        if keep is not None and not has_subnets:
+            self._plan_frees(steps, {slots[n] for n in keep if n in slots} | {slots[n] for n in consts})
+        self.steps = [tuple(s) for s in steps]
+
+    def _plan_frees(self, steps, keep_slots):
+        """Mark, per step, slots whose value nobody reads afterwards."""
+        live: set = set()
+        for st in reversed(steps):
+            ins, outs = st[2], st[3]
+            after = live
+            dead = tuple(j for j in set(ins) | set(outs) if j not in after and j not in keep_slots)
+            st[4] = dead
+            live = (after - set(outs)) | set(ins)
+
+    # ------------------------------------------------------------------
+    def execute(self, feeds: dict) -> list:
+        """Run once; feeds maps slot index -> value. Returns the slot list."""
+        slots = self._initial.copy()
+        for j, v in feeds.items():
+            slots[j] = v
+        prev = self._current
+        self._current = slots
+        try:
+            for st in self.steps:
+                fn, ctx, ins, outs, dead = st
+                try:
+                    r = fn(ctx, *[slots[j] for j in ins])
+                except C2Error as e:
+                    if isinstance(e, C2RuntimeError) and str(e).startswith("op #"):
+                        raise
+                    raise self._failure(st, slots, e) from e
+                except Exception as e:
+                    raise self._failure(st, slots, e) from e
+                if type(r) is tuple:
+                    if len(r) < len(outs):
+                        raise self._failure(st, slots, ValueError(f"kernel gave {len(r)} outputs, the op names {len(outs)}"))
+                    for j, v in zip(outs, r):
+                        slots[j] = v
+                else:
+                    slots[outs[0]] = r
+                for j in dead:
+                    slots[j] = None
+        finally:
+            self._current = prev
+        return slots
+
+    def _failure(self, st, slots, exc) -> C2RuntimeError:
+        ctx, ins, outs = st[1], st[2], st[3]
+        op = ctx.op
+        parts = [f"{op.input[k]} {describe(slots[j])}" for k, j in enumerate(ins)]
+        reason = str(exc) if isinstance(exc, C2Error) else f"{type(exc).__name__}: {exc}"
+        msg = f"{ctx.where}: {reason} [inputs: {', '.join(parts) or 'none'}; outputs: {', '.join(op.output)}]"
+        return C2RuntimeError(msg)
+
+    # ------------------------------------------------------------------
+    def run_subnet(self, net, blobs: dict) -> dict:
+        """Run a sub-net (If/While bodies) on `blobs`; blobs it reads that are
+        not given come from the enclosing net's current values. Returns every
+        blob the sub-net can see after running, by name."""
+        produced = {o for op in net.op for o in op.output}
+        reads = [n for op in net.op for n in op.input if n not in produced or n in blobs]
+        outer = {}
+        for n in reads:
+            if n in blobs or n in self.const_names:
+                continue
+            j = self.slots.get(n)
+            v = self._current[j] if (self._current is not None and j is not None) else None
+            if v is None:
+                raise C2Error(f"sub-net '{net.name}' reads blob '{n}' that is neither given nor set in the enclosing net")
+            outer[n] = v
+        given = dict(outer)
+        given.update(blobs)
+        key = (id(net), frozenset(given))
+        plan = self._subplans.get(key)
+        if plan is None:
+            consts = {n: self._initial[self.slots[n]] for n in self.const_names if n not in given}
+            plan = Plan(net, consts, list(given), keep=None, device=self.device, inplace=False)
+            self._subplans[key] = plan
+        slots = plan.execute({plan.fed_slots[n]: v for n, v in given.items()})
+        return {n: slots[j] for n, j in plan.slots.items() if slots[j] is not None and n not in plan.const_names}

@@ -1,0 +1,252 @@
+"""`Predictor`: run a Caffe2 model on PyTorch kernels, prepared once.
+
+Mirrors Caffe2's `Predictor(init_net, predict_net)`: weights are loaded once,
+`run(inputs)` takes a dict name -> array (or a list fed to the data inputs in
+order) and returns the net's external outputs by name. Intermediate blobs
+can be fetched (`fetch=[...]`, `fetch_all=True`), which is what the GUI uses
+to show activations.
+
+Preparation (per set of fetched blobs, cached): unsupported ops are reported
+all at once, affine ops are folded into convolutions (`fold=True`, see
+`fold.py`), kernels parse their arguments, and blobs get list slots
+(`plan.py`). Runs happen under `torch.inference_mode()`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import C2Error, UnsupportedOpsError
+from .plan import Plan, all_op_types
+
+# value_info.json elem_type (TensorProto.DataType) -> numpy dtype
+_ELEM = {1: np.float32, 2: np.int32, 3: np.uint8, 5: np.bool_, 6: np.uint8, 7: np.int8, 9: np.int16, 10: np.int64, 12: np.float16, 13: np.float64}
+
+
+def _as_model(model_or_net, init_net):
+    from ..model import Model
+
+    if isinstance(model_or_net, Model):
+        return model_or_net
+    if hasattr(model_or_net, "op") and hasattr(model_or_net, "external_input"):
+        return Model(predict_net=model_or_net, init_net=init_net, formats={"predict": "memory"})
+    raise TypeError(f"expected a c2core Model or a NetDef, got {type(model_or_net).__name__}")
+
+
+def unsupported_ops(net) -> list[str]:
+    """Op types in `net` (sub-nets included) that have no kernel."""
+    from ..ops.registry import supported_op_types
+
+    have = supported_op_types()
+    return sorted(t for t in all_op_types(net) if t not in have)
+
+
+class Predictor:
+    """A prepared model; call `run` as often as needed.
+
+    device: "cpu" or "cuda" (or a torch.device). threads: torch intra-op
+    threads used during `run` (restored afterwards); None leaves torch's
+    setting alone. fold: fold BN / scale ops into convolutions.
+    channels_last: keep 4-D activations in channels-last memory on CPU
+    (None = automatic: off, as measured in bench/executor.py).
+    """
+
+    def __init__(self, model_or_predict_net, init_net=None, *, device="cpu", threads=None, fold=True, channels_last=None):
+        import torch
+
+        self.model = _as_model(model_or_predict_net, init_net)
+        self.device = torch.device(device)
+        if self.device.type == "cuda" and not torch.cuda.is_available():
+            raise C2Error("device 'cuda' requested but no CUDA GPU is available to torch")
+        self.threads = threads
+        self.fold = fold
+        self.channels_last = bool(channels_last)
+        net = self.model.predict_net
+        missing = unsupported_ops(net)
+        if missing:
+            raise UnsupportedOpsError(missing, "the executor", self.model.predict_path)
+        self.inputs = list(self.model.data_inputs)
+        self.outputs = list(self.model.external_outputs)
+        self._np_weights = self._load_weights()
+        self._declared = self._declared_inputs()
+        self._plans: dict = {}
+        self.fold_log: list[str] = []
+        self._plan_for(frozenset(), False)  # prepare now: errors surface here
+
+    # ------------------------------------------------------------------
+    def _load_weights(self) -> dict:
+        m = self.model
+        if m.structure_only:
+            raise C2Error("the model has no weights (structure-only net: give its init_net to run it)", m.predict_path)
+        data = set(self.inputs)
+        out = {}
+        for name, w in m.weights.items():
+            if name in data:
+                continue
+            if getattr(w, "scale", None) is not None:
+                out[name] = w  # Int8 weight: converted by the int8 module
+            else:
+                out[name] = w.array
+        needed = {n for op in m.predict_net.op for n in op.input}
+        produced = {o for op in m.predict_net.op for o in op.output}
+        lacking = sorted(n for n in m.external_inputs if n not in data and n not in out and n in needed and n not in produced)
+        if lacking:
+            more = f" and {len(lacking) - 8} more" if len(lacking) > 8 else ""
+            raise C2Error(f"the init net does not provide weight(s) {', '.join(lacking[:8])}{more}", m.init_path or m.predict_path)
+        return out
+
+    def _declared_inputs(self) -> dict:
+        """name -> (dtype or None, shape or None) from value_info / placeholders."""
+        m = self.model
+        shapes = m.input_shapes()
+        out = {}
+        for n in self.inputs:
+            dt = None
+            if n in m.value_info:
+                dt = _ELEM.get(int(m.value_info[n][0]))
+            else:
+                spec = m.weight_specs.get(n)
+                if spec is not None and spec.dtype not in ("object",):
+                    dt = np.dtype(spec.dtype).type
+            out[n] = (dt, shapes.get(n))
+        return out
+
+    def _to_device(self, arrays: dict) -> dict:
+        import torch
+
+        out = {}
+        for k, v in arrays.items():
+            if isinstance(v, np.ndarray):
+                if v.dtype == object:
+                    continue
+                t = torch.from_numpy(np.ascontiguousarray(v)).to(self.device)
+                if self.channels_last and t.dim() == 4 and t.is_floating_point():
+                    t = t.contiguous(memory_format=torch.channels_last)
+                out[k] = t
+            else:
+                from ..ops.int8 import weight_to_value
+
+                q = weight_to_value(v)
+                out[k] = q if self.device.type == "cpu" else q.__class__(q.values.to(self.device), q.scale, q.zero_point)
+        return out
+
+    def _plan_for(self, fetch: frozenset, fetch_all: bool) -> Plan:
+        key = (fetch, fetch_all)
+        plan = self._plans.get(key)
+        if plan is not None:
+            return plan
+        net, weights = self.model.predict_net, self._np_weights
+        if self.fold and not fetch_all:
+            from .fold import fold_net
+
+            plain = {k: v for k, v in weights.items() if isinstance(v, np.ndarray)}
+            net, folded, log = fold_net(net, plain, set(self.outputs) | set(fetch))
+            weights = dict(weights)
+            weights.update(folded)
+            if not fetch:
+                self.fold_log = log
+        used = {n for op in net.op for n in op.input}
+        for op in net.op:
+            for a in op.arg:
+                if a.HasField("n") or len(a.nets):
+                    used = set(weights)  # sub-nets may read any weight
+                    break
+        consts = self._to_device({k: v for k, v in weights.items() if k in used})
+        keep = None if fetch_all else set(self.outputs) | set(fetch)
+        plan = Plan(net, consts, self.inputs, keep=keep, device=self.device)
+        self._plans[key] = plan
+        return plan
+
+    # ------------------------------------------------------------------
+    def _feeds(self, inputs, plan: Plan) -> dict:
+        import torch
+
+        if isinstance(inputs, dict):
+            given = dict(inputs)
+        elif isinstance(inputs, (list, tuple)):
+            if len(inputs) > len(self.inputs):
+                raise C2Error(f"{len(inputs)} inputs given but the net takes {len(self.inputs)}: {', '.join(self.inputs)}")
+            given = dict(zip(self.inputs, inputs))
+        else:
+            if len(self.inputs) != 1:
+                raise C2Error(f"the net takes {len(self.inputs)} inputs ({', '.join(self.inputs)}): pass a dict")
+            given = {self.inputs[0]: inputs}
+        unknown = [k for k in given if k not in plan.fed_slots]
+        if unknown:
+            raise C2Error(f"unknown input(s) {', '.join(map(repr, unknown))}; the net's data inputs are {', '.join(self.inputs)}")
+        missing = [k for k in self.inputs if k not in given]
+        if missing:
+            raise C2Error(f"missing input(s) {', '.join(map(repr, missing))}; the net's data inputs are {', '.join(self.inputs)}")
+        feeds = {}
+        for name, v in given.items():
+            if isinstance(v, torch.Tensor):
+                t = v.detach()
+                np_dtype = None
+            else:
+                a = np.asarray(v)
+                if a.dtype == object:
+                    raise C2Error(f"input '{name}': object arrays cannot be run")
+                np_dtype = a.dtype
+                t = torch.from_numpy(np.ascontiguousarray(a))
+            self._check(name, t)
+            t = t.to(self.device)
+            if self.channels_last and t.dim() == 4 and t.is_floating_point():
+                t = t.contiguous(memory_format=torch.channels_last)
+            feeds[plan.fed_slots[name]] = t
+        return feeds
+
+    def _check(self, name, t):
+        dt, shape = self._declared.get(name, (None, None))
+        got = str(t.dtype).replace("torch.", "")
+        if dt is not None and got != np.dtype(dt).name:
+            raise C2Error(f"input '{name}' has dtype {got}, the model expects {np.dtype(dt).name}")
+        if shape is not None:
+            s = tuple(t.shape)
+            if len(s) != len(shape) or any(a != b for a, b in zip(s[1:], shape[1:])):
+                raise C2Error(f"input '{name}' has shape {list(s)}, the model expects {list(shape)} (any batch size)")
+
+    def run(self, inputs, fetch=(), fetch_all: bool = False) -> dict:
+        """Run once. Returns {name: np.ndarray} for external outputs, plus the
+        fetched blobs (or every blob with `fetch_all`)."""
+        import torch
+
+        fetch = frozenset(fetch or ())
+        plan = self._plan_for(fetch, fetch_all)
+        bad = [f for f in fetch if f not in plan.slots]
+        if bad:
+            raise C2Error(f"cannot fetch unknown blob(s) {', '.join(map(repr, sorted(bad)))}")
+        feeds = self._feeds(inputs, plan)
+        old = torch.get_num_threads()
+        if self.threads and self.threads != old:
+            torch.set_num_threads(self.threads)
+        try:
+            with torch.inference_mode():
+                slots = plan.execute(feeds)
+        finally:
+            if self.threads and self.threads != old:
+                torch.set_num_threads(old)
+        names = list(self.outputs) + sorted(fetch - set(self.outputs))
+        if fetch_all:
+            names = list(self.outputs) + [n for n in plan.names if n not in self.outputs and n not in plan.const_names]
+        out = {}
+        for n in names:
+            v = slots[plan.slots[n]] if n in plan.slots else None
+            if v is None:
+                if fetch_all and n not in self.outputs:
+                    continue
+                raise C2Error(f"blob '{n}' was not produced by the net")
+            out[n] = to_numpy(v)
+        return out
+
+    __call__ = run
+
+
+def to_numpy(v) -> np.ndarray:
+    """A blob value as a numpy array that owns its memory."""
+    import torch
+
+    if isinstance(v, torch.Tensor):
+        return v.detach().cpu().contiguous().numpy().copy()
+    if hasattr(v, "values") and hasattr(v, "scale"):  # Int8 blob
+        return to_numpy(v.values)
+    return np.array(v)
