@@ -1,0 +1,92 @@
+"""Element-wise activations and unary math.
+
+Most map one to one (same formula, same defaults: LeakyRelu alpha 0.01, Elu
+alpha 1, HardSigmoid alpha 0.2 / beta 0.5, Selu's constants). PRelu's slope is
+per channel on axis 1 (NCHW) or the last axis (NHWC), so it is reshaped to
+broadcast there; Clip's bounds become inputs (opset >= 11).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .layout import order
+from .registry import exporter
+
+_SAME = {
+    "Relu": "Relu", "Sigmoid": "Sigmoid", "Tanh": "Tanh", "Exp": "Exp", "Log": "Log", "Abs": "Abs",
+    "Sqrt": "Sqrt", "Negative": "Neg", "Softsign": "Softsign", "Floor": "Floor", "Ceil": "Ceil",
+    "Sign": "Sign", "Sin": "Sin", "Cos": "Cos", "Not": "Not", "Erf": "Erf", "Reciprocal": "Reciprocal",
+    "Softplus": "Softplus", "Tan": "Tan", "Asin": "Asin", "Acos": "Acos", "Atan": "Atan",
+}
+
+
+def _unary(ctx, op, onnx_type, **attrs):
+    out = ctx.output(op.output[0])
+    ctx.node1(onnx_type, [ctx.input(op.input[0])], out, **attrs)
+    ctx.bind(op.output[0], out)
+
+
+@exporter(*_SAME)
+def same(ctx, op, args):
+    _unary(ctx, op, _SAME[op.type])
+
+
+@exporter("LeakyRelu")
+def leaky_relu(ctx, op, args):
+    _unary(ctx, op, "LeakyRelu", alpha=args.float("alpha", 0.01))
+
+
+@exporter("Elu")
+def elu(ctx, op, args):
+    _unary(ctx, op, "Elu", alpha=args.float("alpha", 1.0))
+
+
+@exporter("Selu")
+def selu(ctx, op, args):
+    _unary(ctx, op, "Selu", alpha=args.float("alpha", 1.6732632423543772),
+           gamma=args.float("scale", 1.0507009873554805))
+
+
+@exporter("HardSigmoid")
+def hard_sigmoid(ctx, op, args):
+    _unary(ctx, op, "HardSigmoid", alpha=args.float("alpha", 0.2), beta=args.float("beta", 0.5))
+
+
+@exporter("Clip")
+def clip(ctx, op, args):
+    x = ctx.input(op.input[0])
+    lo = args.float("min", float(np.finfo(np.float32).min))
+    hi = args.float("max", float(np.finfo(np.float32).max))
+    out = ctx.output(op.output[0])
+    ctx.node1("Clip", [x, ctx.const(np.float32(lo), "clip_min"), ctx.const(np.float32(hi), "clip_max")], out)
+    ctx.bind(op.output[0], out)
+
+
+@exporter("Sqr")
+def sqr(ctx, op, args):
+    x = ctx.input(op.input[0])
+    out = ctx.output(op.output[0])
+    ctx.node1("Mul", [x, x], out)
+    ctx.bind(op.output[0], out)
+
+
+@exporter("Swish")
+def swish(ctx, op, args):
+    x = ctx.input(op.input[0])
+    out = ctx.output(op.output[0])
+    ctx.node1("Mul", [x, ctx.node1("Sigmoid", [x])], out)
+    ctx.bind(op.output[0], out)
+
+
+@exporter("PRelu")
+def prelu(ctx, op, args):
+    x = ctx.input(op.input[0])
+    slope = ctx.input(op.input[1])
+    r = ctx.rank(x)
+    n = ctx.shape(slope)
+    if n is not None and len(n) == 1 and n[0] != 1 and order(args) == "NCHW" and r > 2:
+        slope = ctx.unsqueeze(slope, list(range(1, r - 1)))
+    out = ctx.output(op.output[0])
+    ctx.node1("PRelu", [x, slope], out)
+    ctx.bind(op.output[0], out)

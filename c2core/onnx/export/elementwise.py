@@ -1,0 +1,77 @@
+"""Binary and n-ary element-wise ops.
+
+Caffe2's legacy broadcast (`broadcast=1`) aligns B's dims with A's starting at
+`axis` (`axis=-1`, the default, means suffix alignment; `axis_str` names the
+axis by letter in `order`). NumPy/ONNX broadcasting aligns suffixes, so for an
+explicit axis B gets trailing singleton dims (rank(A) - axis - rank(B) of
+them): folded into the constant when B is a weight, an Unsqueeze otherwise.
+Without `broadcast=1` Caffe2's newer elementwise ops broadcast NumPy-style,
+which ONNX does as is.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...errors import C2Error
+from .registry import exporter
+
+_BINARY = {
+    "Add": "Add", "Sub": "Sub", "Mul": "Mul", "Div": "Div", "Pow": "Pow",
+    "LT": "Less", "LE": "LessOrEqual", "GT": "Greater", "GE": "GreaterOrEqual", "EQ": "Equal",
+    "And": "And", "Or": "Or", "Xor": "Xor",
+}
+
+
+def legacy_aligned(ctx, a: str, b: str, args) -> str:
+    """B reshaped so that NumPy broadcasting puts it at Caffe2's `axis` of A."""
+    if not args.int("broadcast", 0):
+        return b
+    ra, rb = ctx.rank(a), ctx.rank(b)
+    if "axis_str" in args:
+        order = args.str("order", "NCHW").upper()
+        letter = args.str("axis_str")
+        if letter not in order or len(letter) != 1:
+            raise C2Error(f"axis_str '{letter}' is not one of {order}")
+        axis = order.index(letter)
+    else:
+        axis = args.int("axis", -1)
+    if axis == -1:
+        axis = ra - rb
+    if axis < 0 or axis + rb > ra:
+        raise C2Error(f"legacy broadcast: B of rank {rb} does not fit A of rank {ra} at axis {axis}")
+    trailing = ra - axis - rb
+    if trailing == 0:
+        return b
+    return ctx.unsqueeze(b, list(range(rb, rb + trailing)))
+
+
+@exporter(*_BINARY)
+def binary(ctx, op, args):
+    a = ctx.input(op.input[0])
+    if op.type == "Pow" and len(op.input) == 1:
+        b = ctx.const(np.float32(args.float("exponent", 1.0)), "exponent")
+    else:
+        b = legacy_aligned(ctx, a, ctx.input(op.input[1]), args)
+    out = ctx.output(op.output[0])
+    ctx.node1(_BINARY[op.type], [a, b], out)
+    ctx.bind(op.output[0], out)
+
+
+@exporter("Sum", "Max", "Min", "Mean")
+def nary(ctx, op, args):
+    ins = [ctx.input(b) for b in op.input]
+    out = ctx.output(op.output[0])
+    if len(ins) == 1:
+        ctx.node1("Identity", ins, out)
+    else:
+        ctx.node1(op.type, ins, out)
+    ctx.bind(op.output[0], out)
+
+
+@exporter("Scale")
+def scale(ctx, op, args):
+    x = ctx.input(op.input[0])
+    out = ctx.output(op.output[0])
+    ctx.node1("Mul", [x, ctx.const(np.float32(args.float("scale", 1.0)), "scale")], out)
+    ctx.bind(op.output[0], out)

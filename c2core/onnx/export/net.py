@@ -1,0 +1,190 @@
+"""A whole Caffe2 `Model` -> `onnx.ModelProto`.
+
+Order of work: refuse the opset / int8 mode if invalid; list every op type
+that has no exact exporter (sub-nets of If included) and raise them together;
+fix the data inputs' shapes (argument > value_info.json > init-net
+placeholder); then export op by op, polling `cancel()` and reporting
+`progress(fraction, message)` between ops. The result passes
+`onnx.checker.check_model(full_check=True)` (which runs strict shape
+inference) before it is returned or written. The IR version is the smallest
+one that carries the chosen opset (`onnx.helper.find_min_ir_version_for`,
+i.e. onnx.helper.VERSION_TABLE), so older runtimes accept it.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ...args import Args
+from ...errors import C2Error, Cancelled, UnsupportedOpsError
+from ...fills import DTYPE_OF_PROTO
+
+MIN_OPSET, MAX_OPSET, DEFAULT_OPSET = 13, 21, 17
+INT8_MODES = ("qdq", "float")
+PRODUCER = "caffe2-studio c2core"
+
+
+def unsupported_ops(net) -> list[str]:
+    """Op types in `net` (and its If/While sub-nets) with no exact ONNX exporter."""
+    from .registry import lookup
+
+    bad = set()
+    for op in net.op:
+        if lookup(op.type) is None:
+            bad.add(op.type)
+        for a in op.arg:
+            if a.HasField("n"):
+                bad.update(unsupported_ops(a.n))
+            for n in a.nets:
+                bad.update(unsupported_ops(n))
+    return sorted(bad)
+
+
+def _input_dtype(model, name):
+    vi = model.value_info.get(name)
+    if vi is not None:
+        dt = DTYPE_OF_PROTO.get(int(vi[0]))
+        if dt is not None and dt is not np.object_:
+            return np.dtype(dt)
+    return np.dtype(np.float32)
+
+
+def resolve_input_shapes(model, input_shapes=None) -> dict[str, tuple]:
+    """Shapes for the model's data inputs; C2Error naming the missing ones."""
+    given = {k: tuple(int(d) for d in v) for k, v in (input_shapes or {}).items()}
+    data = model.data_inputs
+    unknown = sorted(set(given) - set(data))
+    if unknown:
+        raise C2Error(f"--input-shape names {', '.join(unknown)}, not data inputs of the model (those are: {', '.join(data)})")
+    declared = model.input_shapes()
+    out, missing = {}, []
+    for n in data:
+        s = given.get(n, declared.get(n))
+        if s is None:
+            missing.append(n)
+        else:
+            out[n] = tuple(s)
+    if missing:
+        raise C2Error(f"shape of input(s) {', '.join(missing)} unknown: give --input-shape NAME=1,3,224,224 (or a value_info.json)")
+    return out
+
+
+def export_onnx(model, path=None, *, opset: int = DEFAULT_OPSET, input_shapes=None, dynamic_batch: bool = False,
+                int8: str = "qdq", progress=None, cancel=None, external_data_threshold: int | None = None):
+    """Export `model` to ONNX; write it atomically to `path` when given. Returns the ModelProto."""
+    import onnx
+    from onnx import helper, numpy_helper
+
+    from .context import ExportContext, Quant
+    from .registry import lookup
+
+    if not (MIN_OPSET <= int(opset) <= MAX_OPSET):
+        raise C2Error(f"opset {opset} not supported: choose {MIN_OPSET}..{MAX_OPSET}")
+    if int8 not in INT8_MODES:
+        raise C2Error(f"int8 mode '{int8}': choose one of {', '.join(INT8_MODES)}")
+    net = model.predict_net
+    bad = unsupported_ops(net)
+    if bad:
+        raise UnsupportedOpsError(bad, "the ONNX exporter (no exact mapping)", model.predict_path)
+
+    shapes = resolve_input_shapes(model, input_shapes)
+    data_inputs = list(shapes)
+    weights_all = model.weights
+    weights = {k: w.array for k, w in weights_all.items() if k not in shapes}
+    strings = [k for k, a in weights.items() if a.dtype == object]
+    if strings:
+        raise C2Error(f"string tensors cannot be exported to ONNX: {', '.join(strings[:5])}")
+
+    last_write, readers = {}, {}
+    reserved = set(weights) | set(data_inputs) | set(net.external_output)
+    for i, op in enumerate(net.op):
+        for b in op.input:
+            readers.setdefault(b, []).append(i)
+            reserved.add(b)
+        for b in op.output:
+            last_write[b] = i
+            reserved.add(b)
+    batches = {s[0] for s in shapes.values() if s}
+    ctx = ExportContext(opset=int(opset), weights=weights, last_write=last_write, reserved=reserved,
+                        readers=readers, outputs=frozenset(net.external_output), int8=int8,
+                        dynamic_batch=bool(dynamic_batch))
+    ctx.batch = next(iter(batches)) if len(batches) == 1 else None
+    for k, w in weights_all.items():
+        if w.scale is not None and k in weights:
+            ctx.quant[k] = Quant(float(w.scale), int(w.zero_point or 0))
+
+    graph_inputs = []
+    for n in data_inputs:
+        dims = list(shapes[n])
+        if dynamic_batch and dims:
+            dims[0] = "batch"
+        et = helper.np_dtype_to_tensor_dtype(_input_dtype(model, n))
+        ctx.set_type(n, et, dims)
+        ctx.current[n] = n
+        ctx.used.add(n)
+        graph_inputs.append(helper.make_tensor_value_info(n, et, dims))
+
+    n_ops = len(net.op)
+    t0 = time.perf_counter()
+    for i, op in enumerate(net.op):
+        if cancel is not None and cancel():
+            raise Cancelled("ONNX export cancelled")
+        if progress is not None:
+            progress(i / max(n_ops, 1) * 0.8, f"op {i + 1}/{n_ops}: {op.type}")
+        ctx.op_index, ctx.op = i, op
+        try:
+            lookup(op.type)(ctx, op, Args(op.arg))
+        except C2Error as e:
+            label = f"op #{i} {op.type}" + (f" '{op.name}'" if op.name else "") + f" ({', '.join(op.input)} -> {', '.join(op.output)})"
+            raise C2Error(f"{label}: {e.reason}", model.predict_path) from None
+
+    outputs = []
+    for b in net.external_output:
+        name = ctx.current.get(b)
+        if name is None:
+            name = ctx.input(b) if b in weights else None
+        if name is None:
+            raise C2Error(f"external output '{b}' is never produced", model.predict_path)
+        if name != b:
+            # A pass-through (input or weight) or a blob shadowed by an input name.
+            final = b if b not in ctx.used else ctx.fresh(b + "_out")
+            ctx.node1("Identity", [name], final)
+            name = final
+        t = ctx.types.get(name)
+        if t is None:
+            raise C2Error(f"type of output '{b}' could not be inferred", model.predict_path)
+        vi = helper.make_value_info(name, t)
+        outputs.append(vi)
+
+    if progress is not None:
+        progress(0.85, "building ONNX model")
+    inits = [numpy_helper.from_array(np.ascontiguousarray(a), k) for k, a in ctx.initializers.items()]
+    graph = helper.make_graph(ctx.nodes, _graph_name(model), graph_inputs, outputs, initializer=inits)
+    opsets = [helper.make_opsetid("", int(opset))]
+    proto = helper.make_model(graph, opset_imports=opsets, producer_name=PRODUCER,
+                              ir_version=helper.find_min_ir_version_for(opsets))
+    from ... import __version__
+
+    proto.producer_version = __version__
+    proto.doc_string = f"Exported from Caffe2 net '{model.name}' by c2core (opset {opset})."
+    from .. import save as _save
+
+    threshold = _save.EXTERNAL_DATA_THRESHOLD if external_data_threshold is None else external_data_threshold
+    if progress is not None:
+        progress(0.9, "checking the ONNX model")
+    if _save.initializer_bytes(proto) < min(threshold, _save.EXTERNAL_DATA_THRESHOLD):
+        try:
+            onnx.checker.check_model(proto, full_check=True)
+        except onnx.checker.ValidationError as e:
+            raise C2Error(f"exported model fails the ONNX checker: {str(e).splitlines()[0]}", model.predict_path) from None
+    if path is not None:
+        _save.save_onnx(proto, path, external_data_threshold=threshold)
+    if progress is not None:
+        progress(1.0, f"exported {n_ops} ops in {time.perf_counter() - t0:.2f} s")
+    return proto
+
+
+def _graph_name(model) -> str:
+    return model.name or "caffe2_net"

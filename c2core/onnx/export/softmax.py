@@ -1,0 +1,27 @@
+"""Softmax with Caffe2's 2-D coercion.
+
+Caffe2 flattens X to [prod(dims[:axis]), prod(dims[axis:])] and normalises each
+row: an N x C x H x W input with axis=1 is normalised over all of C*H*W. ONNX
+Softmax from opset 13 normalises one axis only, so unless `axis` is already the
+last axis the export is Flatten(axis) -> Softmax(axis=1) -> Reshape(Shape(X)).
+"""
+
+from __future__ import annotations
+
+from .registry import exporter
+
+
+@exporter("Softmax")
+def softmax(ctx, op, args):
+    x = ctx.input(op.input[0])
+    r = ctx.rank(x)
+    axis = args.int("axis", 1)
+    axis = axis + r if axis < 0 else axis
+    out = ctx.output(op.output[0])
+    if axis == r - 1:
+        ctx.node1("Softmax", [x], out, axis=-1)
+    else:
+        flat = ctx.node1("Flatten", [x], axis=axis)
+        y = ctx.node1("Softmax", [flat], axis=1)
+        ctx.node1("Reshape", [y, ctx.shape_of(x)], out)
+    ctx.bind(op.output[0], out)
