@@ -41,6 +41,8 @@ CATEGORY_COLOURS = {
     "Fill": "#555555",
     "Quantization": "#8B5A00",
     "Control": "#B35900",
+    "Logic": "#4F6228",
+    "Loss": "#7F3F00",
     "Detection": "#7A3B6E",
     "Recurrent": "#7A3B6E",
     "Other": "#0F9D58",  # net_drawer's own op colour
