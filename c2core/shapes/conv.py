@@ -16,11 +16,15 @@ from .registry import rule
 def conv_shape(ctx, order: str | None = None) -> tuple:
     order = order or ctx.order()
     x = ctx.shape(0)
-    n, _c, spatial = split_layout(x, order)
+    n, c, spatial = split_layout(x, order)
     w = ctx.maybe_shape(1)
     if w is not None:
         m = w[0]
         kdims = w[1:-1] if order == "NHWC" else w[2:]
+        cw = w[-1] if order == "NHWC" else w[1]
+        group = ctx.i("group", 1)
+        if c >= 0 and cw >= 0 and c != cw * group:
+            raise ValueError(f"X has {c} channels, filter expects {cw} x {group} groups")
     else:
         m, kdims = -1, None
     win = window(ctx, len(spatial), kernel_from=kdims)

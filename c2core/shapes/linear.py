@@ -21,7 +21,10 @@ def fc_shape(ctx, transposed: bool) -> tuple:
         n = b[0] if b is not None and len(b) == 1 else -1
     else:
         aw = canonical_axis(ctx.i("axis_w", 1), len(w))
-        n = prod(w[aw:]) if transposed else prod(w[:aw])
+        n, k = (prod(w[aw:]), prod(w[:aw])) if transposed else (prod(w[:aw]), prod(w[aw:]))
+        kx = prod(x[axis:])
+        if kx >= 0 and k >= 0 and kx != k:
+            raise ValueError(f"X has {kx} features per row, W expects {k}")
     return tuple(x[:axis]) + (n,)
 
 
