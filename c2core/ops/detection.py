@@ -1,0 +1,410 @@
+"""Detectron's inference tail: RoIAlign, BBoxTransform, GenerateProposals, BoxWithNMSLimit.
+
+Semantics follow caffe2/operators/roi_align_op.cc, bbox_transform_op.cc,
+generate_proposals_op.cc (+ _util_boxes.h, _util_nms.h) and
+box_with_nms_limit_op.cc, upright boxes only (`rotated=1` is refused):
+
+- Box arithmetic is float32, as Caffe2's Eigen arrays are. `legacy_plus_one`
+  (default 1) adds 1 to widths/heights (areas, IoU, min_size filtering) and
+  clips to [0, size - 1]. The transform's "-1" on x2/y2 is
+  `correct_transform_coords` when the op carries that (older Caffe2, default
+  0 there), otherwise it follows `legacy_plus_one` (later Caffe2).
+- NMS is Caffe2's greedy loop: candidates in descending score order, a box is
+  dropped when its IoU with a kept one is > thresh. Caffe2 sorts with
+  std::sort, whose order among equal scores is unspecified; here ties keep
+  index order (a stable sort).
+- RoIAlign averages roi_bin_grid_h × roi_bin_grid_w bilinear samples per bin
+  (`sampling_ratio` <= 0: ceil(roi_size / pooled) per RoI), samples outside
+  [-1, size] count as 0; `aligned=0` (default) forces RoIs to at least 1×1 and
+  applies no half-pixel shift. Bilinear sampling is separable, so each RoI's
+  bins are two small interpolation matrices applied to the feature map
+  (float64 accumulation, float32 result).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from .registry import register
+
+BBOX_XFORM_CLIP = float(np.float32(math.log(1000.0 / 16.0)))
+
+
+def _plus_one(args) -> float:
+    return 1.0 if args.int("legacy_plus_one", 1) else 0.0
+
+
+def _transform_offset(args) -> float:
+    if "correct_transform_coords" in args:
+        return 1.0 if args.int("correct_transform_coords", 0) else 0.0
+    return _plus_one(args)
+
+
+def _refuse_rotated(ctx):
+    if ctx.args.int("rotated", 0):
+        raise ValueError(f"{ctx.type}: rotated boxes are not supported")
+
+
+def _np32(t) -> np.ndarray:
+    return t.detach().cpu().numpy().astype(np.float32, copy=False)
+
+
+# --------------------------------------------------------------------------
+# Box utilities (float32 NumPy, like Caffe2's Eigen arrays)
+
+
+def bbox_transform(boxes, deltas, weights, plus: float, offset: float, clip: float = BBOX_XFORM_CLIP) -> np.ndarray:
+    """Apply [dx, dy, dw, dh] deltas to [x1, y1, x2, y2] boxes (both [n, 4])."""
+    f = np.float32
+    widths = boxes[:, 2] - boxes[:, 0] + f(plus)
+    heights = boxes[:, 3] - boxes[:, 1] + f(plus)
+    ctr_x = boxes[:, 0] + f(0.5) * widths
+    ctr_y = boxes[:, 1] + f(0.5) * heights
+    wx, wy, ww, wh = (f(w) for w in weights)
+    dx = deltas[:, 0] / wx
+    dy = deltas[:, 1] / wy
+    dw = np.minimum(deltas[:, 2] / ww, f(clip))
+    dh = np.minimum(deltas[:, 3] / wh, f(clip))
+    pcx = dx * widths + ctr_x
+    pcy = dy * heights + ctr_y
+    pw = np.exp(dw) * widths
+    ph = np.exp(dh) * heights
+    out = np.empty_like(deltas, dtype=np.float32)
+    out[:, 0] = pcx - f(0.5) * pw
+    out[:, 1] = pcy - f(0.5) * ph
+    out[:, 2] = pcx + f(0.5) * pw - f(offset)
+    out[:, 3] = pcy + f(0.5) * ph - f(offset)
+    return out
+
+
+def clip_boxes(boxes, height: int, width: int, plus: float) -> np.ndarray:
+    """Caffe2's clip: min(v, size - 1) then max(·, 0), per coordinate."""
+    hi = np.array([width - plus, height - plus, width - plus, height - plus], dtype=np.float32)
+    return np.maximum(np.minimum(boxes, hi), np.float32(0))
+
+
+def nms(boxes, order, thresh: float, top_n: int = -1, plus: float = 1.0) -> list[int]:
+    """Greedy NMS over `order` (indices already sorted by descending score)."""
+    f = np.float32
+    x1, y1, x2, y2 = (boxes[:, i] for i in range(4))
+    areas = (x2 - x1 + f(plus)) * (y2 - y1 + f(plus))
+    order = np.asarray(order, dtype=np.int64)
+    keep: list[int] = []
+    while order.size:
+        if 0 <= top_n <= len(keep):
+            break
+        i = int(order[0])
+        keep.append(i)
+        rest = order[1:]
+        w = np.maximum(np.minimum(x2[rest], x2[i]) - np.maximum(x1[rest], x1[i]) + f(plus), f(0))
+        h = np.maximum(np.minimum(y2[rest], y2[i]) - np.maximum(y1[rest], y1[i]) + f(plus), f(0))
+        inter = w * h
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ovr = inter / (areas[i] + areas[rest] - inter)
+        order = rest[ovr <= f(thresh)]
+    return keep
+
+
+def _desc_order(scores) -> np.ndarray:
+    return np.argsort(-scores, kind="stable")
+
+
+# --------------------------------------------------------------------------
+# BBoxTransform
+
+
+def _prepare_bbox_transform(ctx):
+    _refuse_rotated(ctx)
+    a = ctx.args
+    weights = a.floats("weights", [1.0, 1.0, 1.0, 1.0])
+    if len(weights) != 4:
+        raise ValueError(f"BBoxTransform: weights must have 4 values, got {weights}")
+    return weights, bool(a.int("apply_scale", 1)), _plus_one(a), _transform_offset(a)
+
+
+@register("BBoxTransform", prepare=_prepare_bbox_transform)
+def bbox_transform_op(ctx, rois, deltas, im_info):
+    weights, apply_scale, plus, offset = ctx.state
+    rois, deltas, im_info = _np32(rois), _np32(deltas), _np32(im_info)
+    n = rois.shape[0]
+    if rois.ndim != 2 or rois.shape[1] not in (4, 5):
+        raise ValueError(f"BBoxTransform: rois must be [R, 4] or [R, 5], got {list(rois.shape)}")
+    if deltas.shape[0] != n or deltas.shape[1] % 4:
+        raise ValueError(f"BBoxTransform: deltas {list(deltas.shape)} do not match rois {list(rois.shape)}")
+    batch = im_info.shape[0]
+    if rois.shape[1] == 4:
+        if batch != 1:
+            raise ValueError("BBoxTransform: rois without batch indices need a single image")
+        counts = np.array([n])
+    else:
+        ids = rois[:, 0].astype(np.int64)
+        if ids.size and (ids.min() < 0 or ids.max() >= batch):
+            raise ValueError(f"BBoxTransform: roi batch index out of range for {batch} images")
+        counts = np.bincount(ids, minlength=batch)
+    out = np.empty_like(deltas)
+    start = 0
+    for b in range(batch):
+        h, w, scale = (np.float32(v) for v in im_info[b])
+        img_h, img_w = int(h / scale + np.float32(0.5)), int(w / scale + np.float32(0.5))
+        after = scale if apply_scale else np.float32(1.0)
+        sl = slice(start, start + int(counts[b]))
+        boxes = rois[sl, -4:] / scale
+        for k in range(deltas.shape[1] // 4):
+            t = bbox_transform(boxes, deltas[sl, 4 * k:4 * k + 4], weights, plus, offset)
+            out[sl, 4 * k:4 * k + 4] = clip_boxes(t, img_h, img_w, plus) * after
+        start += int(counts[b])
+    y = torch.from_numpy(out)
+    if len(ctx.op.output) > 1:
+        return y, torch.from_numpy(counts.astype(np.float32))
+    return y
+
+
+# --------------------------------------------------------------------------
+# GenerateProposals
+
+
+def _prepare_proposals(ctx):
+    a = ctx.args
+    return dict(
+        stride=1.0 / a.float("spatial_scale", 1.0 / 16.0),
+        pre=a.int("pre_nms_topN", 6000),
+        post=a.int("post_nms_topN", 300),
+        thresh=a.float("nms_thresh", 0.7),
+        min_size=a.float("min_size", 16.0),
+        plus=_plus_one(a),
+        offset=_transform_offset(a),
+    )
+
+
+def all_anchors(anchors, height: int, width: int, stride: float) -> np.ndarray:
+    """Anchors shifted to every feature-map cell, rows ordered (h, w, a)."""
+    sx = (np.arange(width, dtype=np.float32) * np.float32(stride))
+    sy = (np.arange(height, dtype=np.float32) * np.float32(stride))
+    gx, gy = np.meshgrid(sx, sy)  # [H, W]
+    shifts = np.stack([gx, gy, gx, gy], axis=-1).reshape(-1, 1, 4)
+    return (anchors.reshape(1, -1, 4) + shifts).reshape(-1, 4).astype(np.float32)
+
+
+def proposals_for_image(p, im_info, anchors_all, deltas, scores):
+    """(boxes [k, 4], probs [k]) for one image; deltas [4A, H, W], scores [A, H, W]."""
+    a4, h, w = deltas.shape
+    deltas = deltas.transpose(1, 2, 0).reshape(-1, 4)
+    scores = scores.transpose(1, 2, 0).reshape(-1)
+    order = _desc_order(scores)
+    if 0 < p["pre"] < scores.size:
+        order = order[:p["pre"]]
+    props = bbox_transform(anchors_all[order], deltas[order], (1.0, 1.0, 1.0, 1.0), p["plus"], p["offset"])
+    sc = scores[order]
+    props = clip_boxes(props, int(im_info[0]), int(im_info[1]), p["plus"])
+    f = np.float32
+    min_size = f(p["min_size"]) * f(im_info[2])
+    ws = props[:, 2] - props[:, 0] + f(p["plus"])
+    hs = props[:, 3] - props[:, 1] + f(p["plus"])
+    x_ctr = props[:, 0] + ws / f(2)
+    y_ctr = props[:, 1] + hs / f(2)
+    keep = np.nonzero((ws >= min_size) & (hs >= min_size) & (x_ctr < f(im_info[1])) & (y_ctr < f(im_info[0])))[0]
+    top = p["post"] if 0 < p["post"] < keep.size else -1
+    keep = nms(props, keep, p["thresh"], top, p["plus"])
+    return props[keep], sc[keep]
+
+
+@register("GenerateProposals", "GenerateProposalsCPP", prepare=_prepare_proposals)
+def generate_proposals(ctx, scores, deltas, im_info, anchors):
+    p = ctx.state
+    scores, deltas, im_info, anchors = _np32(scores), _np32(deltas), _np32(im_info), _np32(anchors)
+    if anchors.ndim != 2 or anchors.shape[1] != 4:
+        raise ValueError(f"GenerateProposals: anchors must be [A, 4] (rotated boxes unsupported), got {list(anchors.shape)}")
+    n, a, h, w = scores.shape
+    if deltas.shape != (n, 4 * a, h, w) or im_info.shape != (n, 3) or anchors.shape[0] != a:
+        raise ValueError(f"GenerateProposals: inconsistent shapes scores {list(scores.shape)}, deltas {list(deltas.shape)}, "
+                         f"im_info {list(im_info.shape)}, anchors {list(anchors.shape)}")
+    grid = all_anchors(anchors, h, w, p["stride"])
+    rois, probs = [], []
+    for i in range(n):
+        boxes, pr = proposals_for_image(p, im_info[i], grid, deltas[i], scores[i])
+        rois.append(np.concatenate([np.full((boxes.shape[0], 1), i, np.float32), boxes], axis=1))
+        probs.append(pr)
+    return torch.from_numpy(np.concatenate(rois).reshape(-1, 5)), torch.from_numpy(np.concatenate(probs).astype(np.float32))
+
+
+# --------------------------------------------------------------------------
+# BoxWithNMSLimit
+
+
+def _prepare_box_nms(ctx):
+    _refuse_rotated(ctx)
+    a = ctx.args
+    if a.int("soft_nms_enabled", 0):
+        raise ValueError("BoxWithNMSLimit: soft_nms_enabled=1 is not supported")
+    include_bg = bool(a.int("input_boxes_include_bg_cls", 1))
+    return dict(
+        score_thresh=a.float("score_thresh", 0.05),
+        nms=a.float("nms", 0.3),
+        per_im=a.int("detections_per_im", 100),
+        agnostic=bool(a.int("cls_agnostic_bbox_reg", 0)),
+        include_bg=include_bg,
+        out_bg=bool(a.int("output_classes_include_bg_cls", 1)),
+        score_start=int(include_bg),
+        plus=_plus_one(a),
+    )
+
+
+def _box_col(p, j: int) -> int:
+    if p["agnostic"]:
+        return 0
+    return j if p["include_bg"] else j - 1
+
+
+def _nms_one_image(p, scores, boxes):
+    """Per-class NMS plus the per-image limit; returns keeps[j] lists."""
+    num_classes = scores.shape[1]
+    keeps: list[list[int]] = [[] for _ in range(num_classes)]
+    top = p["per_im"] if p["per_im"] > 0 else -1
+    for j in range(1, num_classes):
+        cs = scores[:, j - 1 + p["score_start"]]
+        inds = np.nonzero(cs > np.float32(p["score_thresh"]))[0]
+        inds = inds[np.argsort(-cs[inds], kind="stable")]
+        c = _box_col(p, j)
+        keeps[j] = nms(boxes[:, 4 * c:4 * c + 4], inds, p["nms"], top, p["plus"])
+    total = sum(len(k) for k in keeps)
+    if p["per_im"] > 0 and total > p["per_im"]:
+        pairs = [(j, i) for j in range(1, num_classes) for i in keeps[j]]
+        vals = np.array([scores[i, j - 1 + p["score_start"]] for j, i in pairs], dtype=np.float32)
+        chosen = np.argsort(-vals, kind="stable")[:p["per_im"]]
+        keeps = [[] for _ in range(num_classes)]
+        for k in chosen:
+            j, i = pairs[k]
+            keeps[j].append(i)
+    return keeps
+
+
+@register("BoxWithNMSLimit", prepare=_prepare_box_nms)
+def box_with_nms_limit(ctx, scores, boxes, batch_splits=None):
+    p = ctx.state
+    scores, boxes = _np32(scores), _np32(boxes)
+    scores = scores.reshape(scores.shape[0], -1)
+    boxes = boxes.reshape(boxes.shape[0], -1)
+    n, num_classes = scores.shape
+    box_classes = _box_col(p, num_classes - 1) + 1
+    if boxes.shape != (n, 4 * box_classes):
+        raise ValueError(f"BoxWithNMSLimit: boxes {list(boxes.shape)} do not match scores {list(scores.shape)}")
+    splits = [n] if batch_splits is None else [int(v) for v in batch_splits.reshape(-1).tolist()]
+    if sum(splits) != n:
+        raise ValueError(f"BoxWithNMSLimit: batch_splits {splits} do not add up to {n} boxes")
+    out_s, out_b, out_c, out_keeps, keep_sizes, per_batch = [], [], [], [], [], []
+    start = 0
+    for count in splits:
+        sl = slice(start, start + count)
+        sc, bx = scores[sl], boxes[sl]
+        keeps = _nms_one_image(p, sc, bx)
+        for j in range(1, num_classes):
+            idx = np.asarray(keeps[j], dtype=np.int64)
+            c = _box_col(p, j)
+            out_s.append(sc[idx, j - 1 + p["score_start"]])
+            out_b.append(bx[idx, 4 * c:4 * c + 4])
+            out_c.append(np.full(idx.size, j - (0 if p["out_bg"] else 1), np.float32))
+        out_keeps.extend(i for k in keeps for i in k)
+        keep_sizes.append([len(k) for k in keeps])
+        per_batch.append(sum(len(k) for k in keeps))
+        start += count
+    cat = lambda xs, shape: torch.from_numpy(np.concatenate(xs).astype(np.float32).reshape(shape)) if xs else torch.zeros(shape)
+    result = [cat(out_s, (-1,)) if out_s else torch.zeros(0), cat(out_b, (-1, 4)) if out_b else torch.zeros(0, 4),
+              cat(out_c, (-1,)) if out_c else torch.zeros(0),
+              torch.tensor(per_batch, dtype=torch.float32),
+              torch.tensor(out_keeps, dtype=torch.int32),
+              torch.tensor(keep_sizes, dtype=torch.int32).reshape(len(splits), num_classes)]
+    return tuple(result[:max(3, len(ctx.op.output))])
+
+
+# --------------------------------------------------------------------------
+# RoIAlign
+
+
+def _prepare_roi_align(ctx):
+    a = ctx.args
+    order = a.str("order", "NCHW").upper()
+    if order not in ("NCHW", "NHWC"):
+        raise ValueError(f"RoIAlign: unknown order {order}")
+    return dict(
+        order=order,
+        scale=float(np.float32(a.float("spatial_scale", 1.0))),
+        ph=a.int("pooled_h", 1),
+        pw=a.int("pooled_w", 1),
+        ratio=a.int("sampling_ratio", -1),
+        aligned=bool(a.int("aligned", 0)),
+    )
+
+
+def _interp_matrix(start, bin_size, grid, pooled: int, size: int) -> torch.Tensor:
+    """[R, pooled, size] weights: the sum over a bin's samples of their bilinear weights.
+
+    Positions are computed in float32 in Caffe2's expression order; a sample
+    outside [-1, size] contributes nothing.
+    """
+    r = start.shape[0]
+    gmax = int(grid.max()) if r else 1
+    p = torch.arange(pooled, dtype=torch.float32).view(1, pooled, 1)
+    i = torch.arange(gmax, dtype=torch.float32).view(1, 1, gmax)
+    b = bin_size.view(r, 1, 1)
+    g = grid.view(r, 1, 1).to(torch.float32)
+    pos = (start.view(r, 1, 1) + p * b) + (i + 0.5) * b / g
+    valid = (i < g) & (pos >= -1.0) & (pos <= float(size))
+    pos = pos.clamp(min=0.0)
+    low = pos.floor().to(torch.int64)
+    at_end = low >= size - 1
+    low = torch.where(at_end, torch.full_like(low, size - 1), low)
+    high = torch.where(at_end, low, low + 1)
+    pos = torch.where(at_end, low.to(torch.float32), pos)
+    lw = pos - low.to(torch.float32)
+    hw = 1.0 - lw
+    vf = valid.to(torch.float32)
+    m = torch.zeros(r, pooled, size, dtype=torch.float64)
+    m.scatter_add_(2, low.reshape(r, pooled, -1), (hw * vf).to(torch.float64).reshape(r, pooled, -1))
+    m.scatter_add_(2, high.reshape(r, pooled, -1), (lw * vf).to(torch.float64).reshape(r, pooled, -1))
+    return m
+
+
+@register("RoIAlign", prepare=_prepare_roi_align)
+def roi_align(ctx, x, rois):
+    s = ctx.state
+    nhwc = s["order"] == "NHWC"
+    feat = x.permute(0, 3, 1, 2) if nhwc else x
+    n, c, h, w = feat.shape
+    ph, pw = s["ph"], s["pw"]
+    if rois.numel() == 0:
+        return torch.zeros((0, ph, pw, c) if nhwc else (0, c, ph, pw), dtype=torch.float32)
+    if rois.dim() != 2 or rois.shape[1] not in (4, 5):
+        raise ValueError(f"RoIAlign: rois must be [R, 4] or [R, 5], got {list(rois.shape)}")
+    rois = rois.to(torch.float32)
+    batch = rois[:, 0].to(torch.int64) if rois.shape[1] == 5 else torch.zeros(rois.shape[0], dtype=torch.int64)
+    box = rois[:, -4:]
+    offset = 0.5 if s["aligned"] else 0.0
+    scale = torch.tensor(s["scale"], dtype=torch.float32)
+    x1, y1, x2, y2 = (box[:, k] * scale - offset for k in range(4))
+    rw, rh = x2 - x1, y2 - y1
+    if not s["aligned"]:
+        rw, rh = rw.clamp(min=1.0), rh.clamp(min=1.0)
+    bh, bw = rh / ph, rw / pw
+    if s["ratio"] > 0:
+        gh = gw = torch.full_like(rh, s["ratio"], dtype=torch.int64)
+    else:
+        gh, gw = torch.ceil(rh / ph).to(torch.int64), torch.ceil(rw / pw).to(torch.int64)
+    count = (gh * gw).clamp(min=1).to(torch.float64)
+    my = _interp_matrix(y1, bh, gh, ph, h)
+    mx = _interp_matrix(x1, bw, gw, pw, w)
+    f64 = feat.to(torch.float64)
+    out = torch.empty(rois.shape[0], c, ph, pw, dtype=torch.float64)
+    chunk = max(1, (8 << 20) // max(1, c * ph * w))  # keeps the intermediate near 64 MB
+    for b in torch.unique(batch).tolist():
+        if not 0 <= b < n:
+            raise ValueError(f"RoIAlign: roi batch index {b} out of range for {n} images")
+        idx = torch.nonzero(batch == b).flatten()
+        for k in range(0, idx.numel(), chunk):
+            sel = idx[k:k + chunk]
+            t = torch.einsum("rph,chw->rcpw", my[sel], f64[b])
+            out[sel] = torch.einsum("rcpw,rqw->rcpq", t, mx[sel]) / count[sel].view(-1, 1, 1, 1)
+    out = out.to(torch.float32)
+    return out.permute(0, 2, 3, 1).contiguous() if nhwc else out
