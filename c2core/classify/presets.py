@@ -1,0 +1,134 @@
+"""Preprocessing presets: how a model wants its image turned into a tensor.
+
+The three conventions ImageNet models were trained with, plus custom ones:
+
+- caffe2-squeezenet: Caffe2 tutorial (SqueezeNet): BGR, subtract 128, 227x227.
+- caffe / caffe-227: Caffe models: BGR 0..255, subtract per-channel mean
+  B,G,R = 104,117,123; resize shorter side 256, centre crop 224 (or 227).
+- torchvision: RGB /255, mean 0.485,0.456,0.406, std 0.229,0.224,0.225;
+  resize shorter side 256, centre crop 224.
+
+Order of operations: resize the shorter side to `resize` (bilinear), centre
+crop `crop`x`crop`, reorder channels to `color`, multiply by `scale`, subtract
+`mean`, divide by `std`, lay out as CHW float32. `mean`/`std` are given in the
+channel order of `color` and in the units after `scale`.
+A preset is stored as a dict in the model's sidecar (model.json).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+
+from ..errors import C2Error
+
+
+@dataclass(frozen=True)
+class Preprocess:
+    name: str = "custom"
+    color: str = "RGB"  # channel order of the tensor: "RGB" or "BGR"
+    scale: float = 1.0  # applied to 0..255 pixel values first
+    mean: tuple = (0.0, 0.0, 0.0)
+    std: tuple = (1.0, 1.0, 1.0)
+    resize: int = 256  # shorter side before the crop; 0 = resize straight to crop x crop
+    crop: int = 224
+    interpolation: str = "bilinear"
+    notes: str = field(default="", compare=False)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["mean"], d["std"] = list(self.mean), list(self.std)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Preprocess":
+        if not isinstance(d, dict):
+            raise C2Error(f"preprocessing must be an object, got {type(d).__name__}")
+        base = PRESETS.get(d.get("preset") or d.get("name") or "", None)
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(d) - known - {"preset"})
+        if unknown:
+            raise C2Error(f"unknown preprocessing key(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+        vals = {k: v for k, v in d.items() if k in known}
+        for k in ("mean", "std"):
+            if k in vals:
+                v = vals[k]
+                vals[k] = tuple(float(x) for x in (v if isinstance(v, (list, tuple)) else [v] * 3))
+                if len(vals[k]) != 3:
+                    raise C2Error(f"preprocessing '{k}' needs 1 or 3 values, got {len(vals[k])}")
+        p = replace(base, **vals) if base is not None else cls(**vals)
+        p.validate()
+        return p
+
+    def validate(self) -> None:
+        if self.color.upper() not in ("RGB", "BGR"):
+            raise C2Error(f"preprocessing color must be RGB or BGR, not '{self.color}'")
+        if self.crop <= 0 or self.resize < 0:
+            raise C2Error(f"preprocessing sizes must be positive (resize {self.resize}, crop {self.crop})")
+        if any(s == 0 for s in self.std):
+            raise C2Error("preprocessing std must not be 0")
+        if self.interpolation not in _INTERP:
+            raise C2Error(f"interpolation must be one of {', '.join(_INTERP)}")
+
+    def for_input_size(self, size: int) -> "Preprocess":
+        """Same preset for a model whose input is size x size (resize scaled in proportion)."""
+        if size == self.crop:
+            return self
+        resize = 0 if self.resize == 0 else int(round(self.resize * size / self.crop))
+        return replace(self, crop=int(size), resize=resize)
+
+    def apply(self, image) -> np.ndarray:
+        """PIL RGB image -> float32 CHW array."""
+        from PIL import Image
+
+        interp = getattr(Image.Resampling, _INTERP[self.interpolation])
+        w, h = image.size
+        if self.resize == 0:
+            image = image.resize((self.crop, self.crop), interp)
+        else:
+            s = self.resize / min(w, h)
+            nw, nh = max(self.crop, int(round(w * s))), max(self.crop, int(round(h * s)))
+            image = image.resize((nw, nh), interp)
+            left, top = (nw - self.crop) // 2, (nh - self.crop) // 2
+            image = image.crop((left, top, left + self.crop, top + self.crop))
+        a = np.asarray(image, dtype=np.float32)  # H, W, RGB
+        if self.color.upper() == "BGR":
+            a = a[:, :, ::-1]
+        a = a * np.float32(self.scale)
+        a = (a - np.asarray(self.mean, np.float32)) / np.asarray(self.std, np.float32)
+        return np.ascontiguousarray(a.transpose(2, 0, 1), dtype=np.float32)
+
+    def batch(self, images) -> np.ndarray:
+        return np.stack([self.apply(im) for im in images])
+
+
+_INTERP = {"bilinear": "BILINEAR", "bicubic": "BICUBIC", "nearest": "NEAREST", "lanczos": "LANCZOS"}
+
+PRESETS = {
+    "caffe2-squeezenet": Preprocess("caffe2-squeezenet", "BGR", 1.0, (128.0,) * 3, (1.0,) * 3, 227, 227,
+                                    notes="Caffe2 tutorial SqueezeNet: BGR, mean 128, 227x227"),
+    "caffe": Preprocess("caffe", "BGR", 1.0, (104.0, 117.0, 123.0), (1.0,) * 3, 256, 224,
+                        notes="Caffe: BGR, per-channel mean 104/117/123, crop 224"),
+    "caffe-227": Preprocess("caffe-227", "BGR", 1.0, (104.0, 117.0, 123.0), (1.0,) * 3, 256, 227,
+                            notes="Caffe (AlexNet-style): BGR, per-channel mean 104/117/123, crop 227"),
+    "torchvision": Preprocess("torchvision", "RGB", 1.0 / 255.0, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225), 256, 224,
+                              notes="torchvision ImageNet: RGB /255, mean/std, resize 256, crop 224"),
+}
+
+
+def get_preset(name: str) -> Preprocess:
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise C2Error(f"unknown preset '{name}' (known: {', '.join(PRESETS)})") from None
+
+
+def from_sidecar(sidecar: dict) -> Preprocess | None:
+    """The preprocessing a model.json declares (a preset name or a dict), or None."""
+    d = sidecar.get("preprocessing", sidecar.get("preprocess"))
+    if d is None:
+        return None
+    if isinstance(d, str):
+        return get_preset(d)
+    return Preprocess.from_dict(d)

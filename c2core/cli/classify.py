@@ -1,0 +1,48 @@
+"""Classify images with a model on any backend (c2, onnxruntime, openvino, tensorrt).
+
+Prints the top-K classes per image, or with --json a list with one object per
+image: {"image", "backend", "latency_ms", "top": [{"index", "label", "score"}]}.
+Scores are softmax probabilities (applied once: a model ending in Softmax is
+detected). A file that is not an image exits 2 with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def add_arguments(p) -> None:
+    from c2core.classify import PRESETS
+
+    p.add_argument("model", metavar="PATH", help="Caffe2 model (file or folder), .onnx, OpenVINO .xml or TensorRT .plan")
+    p.add_argument("images", metavar="IMAGE", nargs="+", help="image files (JPEG, PNG, BMP, WebP, ...)")
+    p.add_argument("--backend", default="c2", help="c2 | onnxruntime | openvino | tensorrt, optionally :fp16/:int8 (default c2)")
+    p.add_argument("--top", type=int, default=5, metavar="K", help="classes to show per image (default 5)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.add_argument("--preset", choices=sorted(PRESETS), help="preprocessing preset (default: the model's model.json, else torchvision)")
+    p.add_argument("--labels", metavar="FILE", help="labels file (default: the model's, else ImageNet)")
+
+
+def run(args) -> int:
+    from c2core.backends import parse_specs
+    from c2core.classify import Classifier, load_image
+    from c2core.errors import C2Error
+
+    if args.top < 1:
+        raise C2Error("--top must be at least 1")
+    backend = parse_specs(args.backend)[0]
+    images = [load_image(p) for p in args.images]  # a non-image exits 2 before any model work
+    with Classifier(args.model, backend=backend, preset=args.preset, labels=args.labels) as clf:
+        for w in clf.warnings:
+            print(f"warning: {w}", file=sys.stderr)
+        results = clf.classify_images(images, list(args.images), top=args.top)
+    if args.json:
+        json.dump(results, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    for r in results:
+        print(f"{r['image']}  ({r['backend']}, {r['latency_ms']:.1f} ms)")
+        for rank, t in enumerate(r["top"], 1):
+            print(f"  {rank}. {t['score']:.4f}  {t['label']}  [{t['index']}]")
+    return 0
