@@ -246,11 +246,11 @@ for name, doc in (("Add", "A + B"), ("Sub", "A - B"), ("Mul", "A * B"), ("Div", 
        ["A", "B"], ["C"], BCAST, inplace=True)
 op("Pow", "Math", "X ** exponent (argument or second input)", ["X", "exponent?"], ["Y"],
    {"exponent": a("float", doc="scalar exponent"), **BCAST})
-op("Sum", "Math", "elementwise sum of all inputs (same shape)", ["data_0*"], ["sum"], inplace=True)
-op("WeightedSum", "Math", "X0 * w0 + X1 * w1 + ... (inputs alternate tensor, scalar weight)", ["data_0*"], ["output"], inplace=True)
-op("Mean", "Math", "elementwise mean of all inputs", ["data_0*"], ["mean"])
-op("Max", "Math", "elementwise maximum of all inputs", ["data_0*"], ["max"], inplace=True)
-op("Min", "Math", "elementwise minimum of all inputs", ["data_0*"], ["min"], inplace=True)
+op("Sum", "Math", "elementwise sum of all inputs (same shape)", ["data*"], ["sum"], inplace=True)
+op("WeightedSum", "Math", "X0 * w0 + X1 * w1 + ... (inputs alternate tensor, scalar weight)", ["data*"], ["output"], inplace=True)
+op("Mean", "Math", "elementwise mean of all inputs", ["data*"], ["mean"])
+op("Max", "Math", "elementwise maximum of all inputs", ["data*"], ["max"], inplace=True)
+op("Min", "Math", "elementwise minimum of all inputs", ["data*"], ["min"], inplace=True)
 for name, doc in (("Exp", "exp(x)"), ("Log", "natural log"), ("Sqrt", "square root"), ("Rsqrt", "1 / sqrt(x)"),
                   ("Abs", "|x|"), ("Negative", "-x"), ("Sqr", "x * x"), ("Reciprocal", "1 / x"), ("Sin", "sine"),
                   ("Cos", "cosine"), ("Floor", "round down"), ("Ceil", "round up"), ("Sign", "sign of x"), ("Cube", "x ** 3"),
