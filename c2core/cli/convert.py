@@ -1,0 +1,126 @@
+"""Convert a Caffe2 model to ONNX (and, through it, other targets), verified by running it.
+
+`c2core convert PATH --to onnx -o OUT.onnx [--opset N] [--input-shape NAME=1,3,224,224]
+[--dynamic-batch] [--int8 qdq|float] [--verify/--no-verify] [--rtol X] [--input NAME=FILE]`
+
+The model is exported to a staged file beside OUT, run in ONNX Runtime and in
+the c2core executor on the same inputs (random with --seed, or the given .npy
+/ image files), and moved onto OUT only when every output is within --rtol
+(relative error max|onnx-ref| / max|ref|). A failed verification prints the
+report and exits 2 with nothing written, unless --keep-failed.
+
+Targets are a dispatch table: each entry names a module defining
+`add_target_arguments(parser)` (options of that target only) and
+`convert_target(model, args) -> int`. Options shared by every target (input
+shapes, opset, verification) are defined here once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+from ..errors import C2Error
+
+# target -> module with add_target_arguments(parser) and convert_target(model, args) -> int
+TARGETS = {
+    "onnx": "c2core.cli.convert",
+}
+
+
+def _target(name: str):
+    return importlib.import_module(TARGETS[name])
+
+
+def add_arguments(p) -> None:
+    p.add_argument("path", help="predict net, model folder or minidb")
+    p.add_argument("--init", help="init net (found by name beside PATH when omitted)")
+    p.add_argument("--value-info", metavar="JSON", help="value_info.json with input shapes (found beside PATH when omitted)")
+    p.add_argument("--to", default="onnx", choices=sorted(TARGETS), help="target format (default onnx)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="file to write (atomically)")
+    p.add_argument("--opset", type=int, default=17, help="ONNX opset, 13..21 (default 17)")
+    p.add_argument("--input-shape", action="append", default=[], metavar="[NAME=]D0,D1,...",
+                   help="shape of a data input (repeatable; NAME may be omitted for a single-input net)")
+    p.add_argument("--dynamic-batch", action="store_true", help="make dimension 0 of inputs and outputs symbolic ('batch')")
+    p.add_argument("--int8", choices=("qdq", "float"), default="qdq",
+                   help="Int8 ops as QuantizeLinear/DequantizeLinear around float ops (qdq, default) or fully dequantised float")
+    p.add_argument("--verify", action=argparse.BooleanOptionalAction, default=True,
+                   help="verify against the executor before writing (default on)")
+    p.add_argument("--rtol", type=float, default=1e-4, help="relative error tolerance per output (default 1e-4)")
+    p.add_argument("--input", action="append", default=[], metavar="[NAME=]FILE",
+                   help="verification input: .npy array or image (repeatable; default random, fixed seed)")
+    p.add_argument("--seed", type=int, default=0, help="seed for random verification inputs")
+    p.add_argument("--keep-failed", action="store_true", help="write the file even when verification fails (still exit 2)")
+    for name in sorted(TARGETS):
+        _target(name).add_target_arguments(p)
+
+
+def parse_shapes(items, data_inputs) -> dict:
+    out = {}
+    for item in items:
+        name, sep, dims = item.rpartition("=")
+        if not sep:
+            if len(data_inputs) != 1:
+                raise C2Error(f"--input-shape {item}: the net has {len(data_inputs)} data inputs, say which (NAME=...)")
+            name = data_inputs[0]
+        try:
+            shape = tuple(int(d) for d in dims.replace("x", ",").split(",") if d.strip())
+        except ValueError:
+            raise C2Error(f"--input-shape {item}: dimensions must be integers, e.g. data=1,3,224,224") from None
+        if not shape or any(d <= 0 for d in shape):
+            raise C2Error(f"--input-shape {item}: dimensions must be positive")
+        out[name] = shape
+    return out
+
+
+def parse_inputs(items, data_inputs) -> dict:
+    import os
+
+    out = {}
+    for item in items:
+        name, sep, path = item.partition("=")
+        if not sep or (os.path.exists(item) and not os.path.exists(path)):
+            name, path = "", item
+        if not name:
+            if len(data_inputs) != 1:
+                raise C2Error(f"--input {item}: the net has {len(data_inputs)} data inputs, say which (NAME=FILE)")
+            name = data_inputs[0]
+        if not os.path.isfile(path):
+            raise C2Error("no such file", path)
+        out[name] = path
+    return out
+
+
+def run(args) -> int:
+    from ..io import open_model
+
+    model = open_model(args.path, init_path=args.init, value_info=args.value_info)
+    if model.structure_only:
+        raise C2Error("the model has no weights (structure-only net): give its init net with --init", args.path)
+    return _target(args.to).convert_target(model, args)
+
+
+# ----- the ONNX target ---------------------------------------------------------
+def add_target_arguments(p) -> None:
+    """ONNX has no options beyond the shared ones."""
+
+
+def convert_target(model, args) -> int:
+    from ..onnx.verify import VerificationFailed, export_verified
+
+    shapes = parse_shapes(args.input_shape, model.data_inputs)
+    inputs = parse_inputs(args.input, model.data_inputs)
+    try:
+        proto, report = export_verified(
+            model, args.output, verify=args.verify, keep_failed=args.keep_failed, inputs=inputs, rtol=args.rtol,
+            seed=args.seed, opset=args.opset, input_shapes=shapes, dynamic_batch=args.dynamic_batch, int8=args.int8)
+    except VerificationFailed as e:
+        print(e.report.format())
+        raise
+    print(f"wrote {args.output}: opset {args.opset}, IR {proto.ir_version}, {len(proto.graph.node)} nodes, "
+          f"{len(proto.graph.initializer)} initializers")
+    if report is not None:
+        print(report.format())
+    else:
+        print("verification skipped (--no-verify)")
+    return 0

@@ -1,0 +1,275 @@
+"""Prove an ONNX export: run ONNX Runtime and the c2core executor on the same inputs.
+
+Per external output the report gives the shapes, the largest absolute
+difference and the relative error, defined as
+
+    max_rel = max|onnx - ref| / max(max|ref|, TINY)        TINY = 1e-30
+
+(one number per output, scaled by the reference's largest magnitude, so a
+logit vector and a probability vector are judged alike and exact zeros do
+not blow up element-wise ratios). An output passes when max_rel <= rtol
+(default 1e-4 for FP32) and the shapes agree; integer and boolean outputs
+must match exactly (max_abs <= int_atol, default 0). NaNs pass only where
+the reference has NaN too.
+
+Inputs not given are drawn with a fixed seed (standard normal for floats,
+integers in [0, 10) otherwise); a given input may be an array, a `.npy` file,
+or an image file (resized to the input's H x W, HWC RGB -> NCHW float32 in
+0..255, no mean or scaling: give a .npy for preprocessed data).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import C2Error
+
+TINY = 1e-30
+IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
+RELATIVE_ERROR_DEFINITION = "max_rel = max|onnx - ref| / max(max|ref|, 1e-30)"
+
+
+@dataclass
+class OutputCheck:
+    name: str
+    shape: tuple
+    ref_shape: tuple
+    max_abs: float
+    max_rel: float
+    ok: bool
+    note: str = ""
+
+
+@dataclass
+class VerifyReport:
+    outputs: list[OutputCheck]
+    rtol: float
+    inputs: dict  # name -> description ("random normal, seed 0", "file x.npy")
+    reference: str = "c2core executor"
+    runtime: str = "onnxruntime"
+    definition: str = RELATIVE_ERROR_DEFINITION
+    seconds: dict = field(default_factory=dict)  # 'onnxruntime', 'reference'
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.outputs) and all(o.ok for o in self.outputs)
+
+    @property
+    def failures(self) -> list[OutputCheck]:
+        return [o for o in self.outputs if not o.ok]
+
+    def format(self) -> str:
+        lines = [f"verification: {self.runtime} vs {self.reference}, rtol {self.rtol:g} ({self.definition})"]
+        for n, d in self.inputs.items():
+            lines.append(f"  input  {n}: {d}")
+        w = max([len(o.name) for o in self.outputs] + [6])
+        lines.append(f"  {'output':<{w}}  {'shape':<18} {'max_abs':>11} {'max_rel':>11}  result")
+        for o in self.outputs:
+            shape = "x".join(map(str, o.shape)) or "scalar"
+            res = "ok" if o.ok else "FAIL" + (f" ({o.note})" if o.note else "")
+            lines.append(f"  {o.name:<{w}}  {shape:<18} {o.max_abs:>11.3e} {o.max_rel:>11.3e}  {res}")
+        lines.append("  PASSED" if self.ok else f"  FAILED: {len(self.failures)} of {len(self.outputs)} output(s) above tolerance")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return {
+            "ok": self.ok, "rtol": self.rtol, "definition": self.definition, "reference": self.reference,
+            "runtime": self.runtime, "inputs": dict(self.inputs), "seconds": dict(self.seconds),
+            "outputs": [dict(name=o.name, shape=list(o.shape), ref_shape=list(o.ref_shape), max_abs=o.max_abs,
+                             max_rel=o.max_rel, ok=o.ok, note=o.note) for o in self.outputs],
+        }
+
+
+def compare(name: str, got: np.ndarray, ref: np.ndarray, rtol: float, int_atol: float = 0) -> OutputCheck:
+    """One output's errors under the module's definition."""
+    got, ref = np.asarray(got), np.asarray(ref)
+    if got.shape != ref.shape:
+        return OutputCheck(name, got.shape, ref.shape, float("inf"), float("inf"), False,
+                           f"shape {list(got.shape)} vs reference {list(ref.shape)}")
+    if got.size == 0:
+        return OutputCheck(name, got.shape, ref.shape, 0.0, 0.0, True)
+    a, b = got.astype(np.float64), ref.astype(np.float64)
+    nan_a, nan_b = np.isnan(a), np.isnan(b)
+    if (nan_a != nan_b).any():
+        return OutputCheck(name, got.shape, ref.shape, float("nan"), float("nan"), False, "NaN where the reference has none")
+    a, b = np.where(nan_a, 0, a), np.where(nan_b, 0, b)
+    same_inf = np.isinf(a) & (a == b)
+    diff = np.where(same_inf, 0.0, np.abs(a - b))
+    max_abs = float(diff.max())
+    scale = float(np.abs(np.where(np.isinf(b), 0, b)).max())
+    max_rel = max_abs / max(scale, TINY)
+    if ref.dtype.kind in "iub":
+        ok = max_abs <= int_atol
+        note = "" if ok else f"integer output differs by {max_abs:g} > {int_atol:g}"
+    else:
+        ok = max_rel <= rtol
+        note = "" if ok else f"max_rel {max_rel:.3e} > rtol {rtol:g}"
+    return OutputCheck(name, got.shape, ref.shape, max_abs, max_rel, ok, note)
+
+
+def load_input(value, shape, dtype) -> tuple[np.ndarray, str]:
+    """(array, description) for a user-given input: array, .npy path or image path."""
+    if isinstance(value, np.ndarray):
+        return value, f"array {list(value.shape)} {value.dtype}"
+    path = os.fspath(value)
+    low = path.lower()
+    if low.endswith(".npy"):
+        try:
+            arr = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as e:
+            raise C2Error(f"cannot read as .npy: {e}", path) from None
+        return arr, f"file {os.path.basename(path)}"
+    if low.endswith(IMAGE_EXTS):
+        if shape is None or len(shape) != 4 or not all(isinstance(d, int) for d in shape[1:]):
+            raise C2Error("an image input needs a static N x C x H x W input shape", path)
+        from PIL import Image
+
+        try:
+            img = Image.open(path).convert("RGB").resize((shape[3], shape[2]), Image.BILINEAR)
+        except OSError as e:
+            raise C2Error(f"cannot read image: {e}", path) from None
+        arr = np.asarray(img, dtype=np.float32).transpose(2, 0, 1)[None]
+        if shape[1] != 3:
+            raise C2Error(f"image has 3 channels, the input expects {shape[1]}", path)
+        arr = np.repeat(arr, shape[0] if isinstance(shape[0], int) else 1, axis=0)
+        return arr.astype(dtype), f"image {os.path.basename(path)} ({shape[2]}x{shape[3]}, RGB 0..255)"
+    raise C2Error("input files must be .npy arrays or images", path)
+
+
+def random_input(shape, dtype, rng) -> np.ndarray:
+    if np.dtype(dtype).kind == "f":
+        return rng.standard_normal(shape).astype(dtype)
+    if np.dtype(dtype).kind == "b":
+        return rng.integers(0, 2, shape).astype(bool)
+    return rng.integers(0, 10, shape).astype(dtype)
+
+
+def _session(onnx_model):
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    if isinstance(onnx_model, (str, os.PathLike)):
+        return ort.InferenceSession(os.fspath(onnx_model), opts, providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(onnx_model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+
+
+def _executor_reference(model):
+    try:
+        from ..runtime import Predictor
+    except ImportError as e:  # pragma: no cover - the runtime ships with c2core
+        raise C2Error(f"the c2core executor is unavailable ({e}); cannot verify") from None
+    pred = Predictor(model)
+    return lambda feeds: pred.run(feeds)
+
+
+def verify_onnx(model, onnx_model, inputs=None, rtol: float = 1e-4, *, seed: int = 0, int_atol: float = 0,
+                reference=None, batch: int | None = None) -> VerifyReport:
+    """Run `onnx_model` (a path or ModelProto) in ONNX Runtime and `model` in the
+    reference (default: the c2core executor) on the same inputs; compare outputs.
+
+    inputs: {name: array | .npy path | image path}; the rest are random (seed).
+    reference: optional callable feeds -> {output: array} replacing the executor.
+    batch: size for a symbolic batch dimension (default 1).
+    """
+    import onnxruntime as ort
+
+    sess = _session(onnx_model)
+    rng = np.random.default_rng(seed)
+    given = dict(inputs or {})
+    feeds, described = {}, {}
+    for i in sess.get_inputs():
+        dtype = _np_dtype(i.type)
+        shape = [d if isinstance(d, int) else (batch or 1) for d in i.shape]
+        if i.name in given:
+            arr, desc = load_input(given.pop(i.name), shape, dtype)
+            arr = np.asarray(arr)
+            if arr.dtype != dtype:
+                arr = arr.astype(dtype)
+            if len(arr.shape) != len(shape) or any(isinstance(d, int) and d != a for d, a in zip(i.shape, arr.shape)):
+                raise C2Error(f"input '{i.name}' has shape {list(arr.shape)}, the ONNX model expects {list(i.shape)}")
+        else:
+            arr, desc = random_input(shape, dtype, rng), f"random {'normal' if dtype.kind == 'f' else 'integers'} {shape}, seed {seed}"
+        feeds[i.name] = arr
+        described[i.name] = desc
+    if given:
+        raise C2Error(f"input(s) {', '.join(sorted(given))} are not inputs of the ONNX model "
+                      f"(those are: {', '.join(i.name for i in sess.get_inputs())})")
+    t0 = time.perf_counter()
+    got = dict(zip([o.name for o in sess.get_outputs()], sess.run(None, feeds)))
+    t1 = time.perf_counter()
+    ref_fn = reference or _executor_reference(model)
+    ref = ref_fn({k: v.copy() for k, v in feeds.items()})
+    t2 = time.perf_counter()
+    checks = []
+    # Graph outputs follow the net's external_output order (a pass-through
+    # output may carry a suffixed name), so they are matched by position.
+    onnx_names = [o.name for o in sess.get_outputs()]
+    for k, name in enumerate(model.external_outputs):
+        onnx_name = onnx_names[k] if k < len(onnx_names) else None
+        if onnx_name is None or name not in ref:
+            where = "the ONNX model" if onnx_name is None else "the reference"
+            checks.append(OutputCheck(name, (), (), float("inf"), float("inf"), False, f"missing from {where}"))
+            continue
+        checks.append(compare(name, got[onnx_name], ref[name], rtol, int_atol))
+    return VerifyReport(checks, rtol, described, reference="c2core executor" if reference is None else "reference",
+                        runtime=f"onnxruntime {ort.__version__}",
+                        seconds={"onnxruntime": t1 - t0, "reference": t2 - t1})
+
+
+def _np_dtype(ort_type: str) -> np.dtype:
+    table = {
+        "tensor(float)": np.float32, "tensor(double)": np.float64, "tensor(float16)": np.float16,
+        "tensor(int32)": np.int32, "tensor(int64)": np.int64, "tensor(int8)": np.int8, "tensor(uint8)": np.uint8,
+        "tensor(bool)": np.bool_, "tensor(int16)": np.int16,
+    }
+    if ort_type not in table:
+        raise C2Error(f"input type {ort_type} is not supported for verification")
+    return np.dtype(table[ort_type])
+
+
+class VerificationFailed(C2Error):
+    """The exported model's outputs differ from the reference beyond tolerance."""
+
+    def __init__(self, report: VerifyReport, path: str | None = None, kept: bool = False):
+        self.report = report
+        names = ", ".join(f"{o.name} ({o.note})" for o in report.failures)
+        tail = "; file kept because --keep-failed was given" if kept else "; nothing was written"
+        super().__init__(f"verification failed for {names}{tail}", path)
+
+
+def export_verified(model, path: str, *, verify: bool = True, keep_failed: bool = False, inputs=None,
+                    rtol: float = 1e-4, seed: int = 0, reference=None, external_data_threshold=None,
+                    **export_kw):
+    """Export to a staged file, verify the staged file, and move it onto `path`
+    only when verification passes (or `keep_failed`). Returns (proto, report|None);
+    raises VerificationFailed after a failed verification."""
+    from .export.net import export_onnx
+    from .save import EXTERNAL_DATA_THRESHOLD, staged_onnx
+
+    threshold = EXTERNAL_DATA_THRESHOLD if external_data_threshold is None else external_data_threshold
+    proto = export_onnx(model, None, external_data_threshold=threshold, **export_kw)
+    report = None
+    state = {"commit": True}
+    with staged_onnx(proto, path, threshold, commit=lambda: state["commit"]) as staged:
+        if verify:
+            report = verify_onnx(model, staged, inputs, rtol, seed=seed, reference=reference,
+                                 batch=_example_batch(export_kw.get("input_shapes"), model))
+            state["commit"] = report.ok or keep_failed
+    if report is not None and not report.ok:
+        raise VerificationFailed(report, os.fspath(path), kept=keep_failed)
+    return proto, report
+
+
+def _example_batch(input_shapes, model):
+    try:
+        shapes = dict(model.input_shapes())
+    except Exception:
+        shapes = {}
+    shapes.update(input_shapes or {})
+    firsts = {tuple(s)[0] for s in shapes.values() if s}
+    return next(iter(firsts)) if len(firsts) == 1 else None
