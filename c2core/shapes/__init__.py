@@ -41,6 +41,10 @@ def initial_env(model, input_shapes: dict | None = None, input_dtypes: dict | No
             except (TypeError, ValueError, IndexError):
                 dt = None
         env[name] = BlobInfo(None if shape is None else tuple(int(d) for d in shape), dt or "float32")
+    for name in model.data_inputs:
+        # an init-net placeholder (e.g. ConstantFill data shape [1]) says nothing about the real input
+        if name not in shapes and name in env and (env[name].numel or 0) <= 1:
+            env[name] = BlobInfo(None, env[name].dtype)
     for name, dt in dtypes.items():
         if name not in env:
             env[name] = BlobInfo(None, dt)

@@ -57,6 +57,8 @@ def conv_transpose_shape(ctx, order: str | None = None) -> tuple:
     adj = a.spatial("adj", "adjs", nd, 0)
     pads = a.pads(nd)
     legacy = ctx.i("legacy_pad", 0)
+    if legacy == 3:
+        raise ValueError("ConvTranspose does not support CAFFE_LEGACY_POOLING")
     out = []
     for i in range(nd):
         if spatial[i] < 0:

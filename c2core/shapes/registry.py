@@ -124,4 +124,6 @@ class RuleContext:
 def same(ctx, i: int = 0, dtype: str | None = None) -> BlobInfo:
     """Output info equal to input `i` (optionally with another dtype)."""
     src = ctx.info(i)
+    if src.shape is None and src.dtype is None and dtype is None:
+        return UNKNOWN
     return BlobInfo(src.shape, dtype or src.dtype or "float32")

@@ -86,3 +86,17 @@ def test_shapes_package_does_not_import_torch_or_onnx():
     code = "import sys, c2core.shapes; print(any(m in sys.modules for m in ('torch', 'onnx')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_init_net_placeholder_is_not_an_input_shape():
+    import numpy as np
+
+    from c2core.builder import model_from
+
+    b = NetBuilder("n").inputs("data", "W")
+    b.op("Conv", ["data", "W"], ["y"], kernel=1)
+    b.op("Relu", ["data"], ["r"])
+    m = model_from(b.net, {"data": np.zeros((1,), np.float32), "W": np.zeros((4, 3, 1, 1), np.float32)})
+    infos = infer_shapes(m)
+    assert infos["y"].shape is None and infos["r"].shape is None
+    assert infer_shapes(m, {"data": (1, 3, 5, 5)})["y"].shape == (1, 4, 5, 5)
