@@ -1,0 +1,100 @@
+"""Control flow: If, While, and the small predicates nets test with (IsEmpty, Size).
+
+Semantics of caffe2/operators/if_op.h, while_op.h, is_empty_op.h, size_op.h:
+
+- If: input 0 is a bool tensor; its first element picks `then_net` or
+  `else_net` (NetDefs in the op's arguments). The chosen sub-net runs on the
+  enclosing net's blobs (Caffe2 runs it in the same workspace); the If op's
+  outputs are the blobs the sub-net leaves behind. With no `else_net` and a
+  false condition nothing runs: outputs that are also inputs keep their
+  values, others stay unset.
+- While: runs `cond_net` (if any) once, then while the condition blob (input 0,
+  re-read by name after every sub-net run) is true runs `loop_net` and then
+  `cond_net`. There is no iteration limit, as in Caffe2.
+- IsEmpty: a bool scalar, numel == 0. Size: an int64 scalar, numel.
+
+Sub-nets run through `ctx.run_subnet(netdef, blobs)`, which the runtime
+provides: `blobs` are the op's inputs by name, anything else the sub-net
+reads comes from the enclosing net.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .registry import register
+
+
+def _condition(value, ctx) -> bool:
+    if not isinstance(value, torch.Tensor) or value.dtype != torch.bool:
+        got = getattr(value, "dtype", type(value).__name__)
+        raise TypeError(f"{ctx.type}: the condition (input 0) must be a bool tensor, got {got}")
+    if value.numel() == 0:
+        raise ValueError(f"{ctx.type}: the condition (input 0) is empty")
+    return bool(value.reshape(-1)[0])
+
+
+def _subnet_runner(ctx):
+    if ctx.run_subnet is None:
+        raise RuntimeError(f"{ctx.type} needs a runtime that can run sub-nets")
+    return ctx.run_subnet
+
+
+def _outputs(ctx, env: dict):
+    vals = tuple(env.get(name) for name in ctx.op.output)
+    return vals[0] if len(vals) == 1 else vals
+
+
+def _prepare_if(ctx):
+    then_net = ctx.args.get("then_net")
+    if then_net is None or isinstance(then_net, list):
+        raise ValueError("If needs a `then_net` argument (a NetDef)")
+    else_net = ctx.args.get("else_net")
+    return then_net, (else_net if not isinstance(else_net, list) else None)
+
+
+@register("If", prepare=_prepare_if)
+def if_op(ctx, cond, *rest):
+    then_net, else_net = ctx.state
+    env = dict(zip(ctx.op.input, (cond,) + rest))
+    net = then_net if _condition(cond, ctx) else else_net
+    if net is not None:
+        env.update(_subnet_runner(ctx)(net, env))
+    return _outputs(ctx, env)
+
+
+def _prepare_while(ctx):
+    loop_net = ctx.args.get("loop_net")
+    if loop_net is None or isinstance(loop_net, list):
+        raise ValueError("While needs a `loop_net` argument (a NetDef)")
+    cond_net = ctx.args.get("cond_net")
+    return loop_net, (cond_net if not isinstance(cond_net, list) else None)
+
+
+@register("While", prepare=_prepare_while)
+def while_op(ctx, cond, *rest):
+    loop_net, cond_net = ctx.state
+    run = _subnet_runner(ctx)
+    env = dict(zip(ctx.op.input, (cond,) + rest))
+    cond_name = ctx.op.input[0]
+    if cond_net is not None:
+        env.update(run(cond_net, env))
+    while _condition(env[cond_name], ctx):
+        env.update(run(loop_net, env))
+        if cond_net is not None:
+            env.update(run(cond_net, env))
+    return _outputs(ctx, env)
+
+
+def _numel(x) -> int:
+    return int(x.numel()) if hasattr(x, "numel") else int(torch.as_tensor(x).numel())
+
+
+@register("IsEmpty")
+def is_empty(ctx, x):
+    return torch.tensor(_numel(x) == 0, dtype=torch.bool)
+
+
+@register("Size")
+def size_op(ctx, x):
+    return torch.tensor(_numel(x), dtype=torch.int64)
