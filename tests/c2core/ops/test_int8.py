@@ -356,3 +356,54 @@ def test_weight_to_value_and_fill_kernel():
     assert (fill.scale, fill.zero_point) == (0.25, 128)
     dq = v.dequantize().numpy()
     np.testing.assert_array_equal(dq, (w.array.astype(np.float32) - 128) * np.float32(0.25))
+
+
+# ---------------------------------------------------------------------------
+# A whole quantized net through the Predictor, against the scalar references.
+
+
+def test_quantized_net_through_predictor():
+    from c2core.builder import model_from
+    from c2core.builder import NetBuilder
+    from c2core.runtime import Predictor
+
+    x = RNG.normal(0, 1, size=(1, 6, 6, 3)).astype(np.float32)
+    w1, w2, wf = rand_u8(4, 3, 3, 3), rand_u8(4, 3, 3, 4), rand_u8(5, 36)
+    b1 = RNG.integers(-300, 300, 4).astype(np.int32)
+    b2 = RNG.integers(-300, 300, 4).astype(np.int32)
+    bf = RNG.integers(-300, 300, 5).astype(np.int32)
+    xs, xzp = 0.02, 128
+    s1, z1, s2, z2, sf, zf = 0.2, 120, 0.8, 100, 4.0, 130
+    ws1, ws2, wsf, wz = 0.01, 0.012, 0.02, 125
+    b = NetBuilder("qnet")
+    b.op("Int8Quantize", "data", "xq", Y_scale=xs, Y_zero_point=xzp)
+    b.op("Int8Conv", ["xq", "w1", "b1"], "c1", kernel=3, pad=1, order="NHWC", Y_scale=s1, Y_zero_point=z1)
+    b.op("Int8ConvRelu", ["c1", "w2", "b2"], "c2", kernel=3, pad=1, order="NHWC", Y_scale=s2, Y_zero_point=z2)
+    b.op("Int8AveragePool", "c2", "p", kernel=2, stride=2, order="NHWC", Y_scale=s2, Y_zero_point=z2)
+    b.op("Int8FC", ["p", "wf", "bf"], "f", Y_scale=sf, Y_zero_point=zf)
+    b.op("Int8Dequantize", "f", "fd")
+    b.op("Softmax", "fd", "prob")
+    b.inputs("data", "w1", "b1", "w2", "b2", "wf", "bf").outputs("prob")
+    weights = {
+        "w1": (w1, ws1, wz), "b1": (b1, f32(xs) * f32(ws1), 0),
+        "w2": (w2, ws2, wz), "b2": (b2, f32(s1) * f32(ws2), 0),
+        "wf": (wf, wsf, wz), "bf": (bf, f32(s2) * f32(wsf), 0),
+    }
+    pred = Predictor(model_from(b.net, weights))
+    out = pred.run({"data": x}, fetch=["c2", "f"])
+
+    xq = np.clip(xzp + np.rint(x / np.float32(xs)), 0, 255).astype(np.uint8)
+    req = np.vectorize(ref_q31)
+    a1 = ref_conv_acc(xq, xzp, w1, wz, b1, (1, 1), (1, 1, 1, 1), (1, 1), 1)
+    c1 = req(a1, conv_scale(xs, ws1, s1), z1).astype(np.uint8)
+    a2 = ref_conv_acc(c1, z1, w2, wz, b2, (1, 1), (1, 1, 1, 1), (1, 1), 1)
+    c2 = req(a2, conv_scale(s1, ws2, s2), z2, z2).astype(np.uint8)
+    np.testing.assert_array_equal(out["c2"], c2)
+    pooled = ref_avgpool(c2, z2, s2, s2, z2, (2, 2), (2, 2), (0, 0, 0, 0))
+    af = (pooled.reshape(1, 36).astype(np.int64) - z2) @ (wf.astype(np.int64) - wz).T + bf
+    f = req(af, conv_scale(s2, wsf, sf), zf).astype(np.uint8)
+    np.testing.assert_array_equal(out["f"], f)
+    fd = (f.astype(np.float64) - zf) * f32(sf)
+    prob = np.exp(fd - fd.max()) / np.exp(fd - fd.max()).sum()
+    np.testing.assert_allclose(out["prob"], prob, rtol=1e-5, atol=1e-7)
+    assert len(np.unique(c2)) > 10 and len(np.unique(f)) > 2
