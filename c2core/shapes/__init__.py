@@ -17,7 +17,7 @@ from .registry import RULES, rule
 from . import conv, control, detection, elementwise, fill, int8, linear, loss, norm, pool, reduce, reshape, scalars, tensor  # noqa: F401  (registers rules)
 from .engine import infer_op, run_net
 
-__all__ = ["BlobInfo", "UNKNOWN", "infer_shapes", "infer_shapes_versioned", "initial_env", "supported_op_types", "RULES", "rule"]
+__all__ = ["BlobInfo", "UNKNOWN", "infer_shapes", "infer_shapes_versioned", "initial_env", "small_constants", "supported_op_types", "RULES", "rule"]
 
 
 def supported_op_types() -> frozenset:
@@ -51,14 +51,49 @@ def initial_env(model, input_shapes: dict | None = None, input_dtypes: dict | No
     return env
 
 
+def small_constants(model, limit: int = 64) -> dict[str, list]:
+    """name -> values of the model's small int/float weights (shape and index inputs).
+
+    Reads weights already loaded, else only the init-net fill ops small
+    enough to matter; never materialises large tensors.
+    """
+    out: dict[str, list] = {}
+    skip = set(model.data_inputs)
+    loaded = getattr(model, "_weights", None)
+    if loaded:
+        for name, w in loaded.items():
+            a = w.array
+            if name not in skip and a.size <= limit and a.dtype.kind in "iuf":
+                out[name] = a.ravel().tolist()
+        return out
+    init = getattr(model, "init_net", None)
+    if init is None:
+        return out
+    specs = model.weight_specs
+    from ..fills import GIVEN_FILLS, run_fill
+
+    for i, op in enumerate(init.op):
+        if op.type not in GIVEN_FILLS or not op.output or op.type.startswith("Int8") or op.output[0] in skip:
+            continue
+        spec = specs.get(op.output[0])
+        if spec is None or spec.shape is None or spec.numel > limit or spec.dtype in ("object", "bool"):
+            continue
+        try:
+            (w,) = run_fill(op, i, getattr(model, "init_path", None))
+        except Exception:  # noqa: BLE001 - a bad fill only loses a constant
+            continue
+        out[w.name] = w.array.ravel().tolist()
+    return out
+
+
 def infer_shapes_versioned(model, input_shapes: dict | None = None, input_dtypes: dict | None = None) -> list[list[BlobInfo]]:
     """Output infos of every predict-net op, index-aligned with `predict_net.op`."""
     env = initial_env(model, input_shapes, input_dtypes)
-    return run_net(model.predict_net, env)
+    return run_net(model.predict_net, env, consts=small_constants(model))
 
 
 def infer_shapes(model, input_shapes: dict | None = None, input_dtypes: dict | None = None) -> dict[str, BlobInfo]:
     """Every blob's info after the net ran (in-place names map to their last value)."""
     env = initial_env(model, input_shapes, input_dtypes)
-    run_net(model.predict_net, env)
+    run_net(model.predict_net, env, consts=small_constants(model))
     return env

@@ -22,13 +22,13 @@ def _coerce(out) -> BlobInfo:
     return BlobInfo(None if shape is None else tuple(int(d) for d in shape), dtype)
 
 
-def infer_op(op, env: dict, subnet=None) -> list[BlobInfo]:
+def infer_op(op, env: dict, subnet=None, consts: dict | None = None) -> list[BlobInfo]:
     """Output infos of one op given the current env (never raises)."""
     n = len(op.output)
     fn = RULES.get(op.type)
     if fn is None:
         return [UNKNOWN] * n
-    ctx = RuleContext(op, [env.get(name, UNKNOWN) for name in op.input], env, subnet)
+    ctx = RuleContext(op, [env.get(name, UNKNOWN) for name in op.input], env, subnet, consts)
     try:
         outs = fn(ctx)
         outs = [_coerce(o) for o in outs][:n]
@@ -39,20 +39,26 @@ def infer_op(op, env: dict, subnet=None) -> list[BlobInfo]:
     return outs
 
 
-def run_net(net, env: dict, depth: int = 0) -> list[list[BlobInfo]]:
-    """Infer every op of `net`, updating `env` in place; returns per-op outputs."""
+def run_net(net, env: dict, depth: int = 0, consts: dict | None = None) -> list[list[BlobInfo]]:
+    """Infer every op of `net`, updating `env` in place; returns per-op outputs.
+
+    `consts`: name -> values of small constant weights (a Reshape's shape
+    input...); a name stops being constant once an op writes it.
+    """
+    consts = dict(consts or {})
 
     def subnet(sub, sub_env):
         if depth >= MAX_SUBNET_DEPTH:
             raise RecursionError("sub-nets nested too deep")
         e = dict(sub_env)
-        run_net(sub, e, depth + 1)
+        run_net(sub, e, depth + 1, consts)
         return e
 
     per_op = []
     for op in net.op:
-        outs = infer_op(op, env, subnet)
+        outs = infer_op(op, env, subnet, consts)
         for name, info in zip(op.output, outs):
             env[name] = info
+            consts.pop(name, None)
         per_op.append(outs)
     return per_op

@@ -19,6 +19,9 @@ def fill_shape(ctx):
     extra = tuple(ctx.ints("extra_shape") or ())
     if ctx.n_in >= 1:
         if ctx.i("input_as_shape", 0):
+            v = ctx.values(0)
+            if v is not None:
+                return tuple(int(d) for d in v) + extra
             s = ctx.maybe_shape(0)
             if s is not None and len(s) == 1 and s[0] >= 0:
                 return tuple([-1] * s[0]) + extra

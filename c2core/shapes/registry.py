@@ -41,15 +41,16 @@ _MISSING = object()
 class RuleContext:
     """One op seen by its rule: parsed args, input infos, sub-net inference."""
 
-    __slots__ = ("op", "type", "inputs", "env", "_args", "_subnet")
+    __slots__ = ("op", "type", "inputs", "env", "_args", "_subnet", "_consts")
 
-    def __init__(self, op, inputs: list[BlobInfo], env: dict, subnet: Callable | None = None):
+    def __init__(self, op, inputs: list[BlobInfo], env: dict, subnet: Callable | None = None, consts: dict | None = None):
         self.op = op
         self.type = op.type
         self.inputs = inputs
         self.env = env
         self._args = None
         self._subnet = subnet
+        self._consts = consts or {}
 
     @property
     def args(self) -> Args:
@@ -77,6 +78,12 @@ class RuleContext:
 
     def maybe_shape(self, i: int):
         return self.info(i).shape
+
+    def values(self, i: int) -> list | None:
+        """Values of input `i` when it is a small constant weight (shape inputs), else None."""
+        if i >= len(self.op.input):
+            return None
+        return self._consts.get(self.op.input[i])
 
     def dtype(self, i: int = 0, default: str | None = "float32") -> str | None:
         d = self.info(i).dtype

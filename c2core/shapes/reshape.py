@@ -1,7 +1,7 @@
 """Rank-changing rules: Reshape, Flatten, FlattenToVec, Squeeze, ExpandDims, Shape, Size.
 
-Reshape follows Caffe2: `shape` argument (or the 2nd input, whose values are
-not known statically), 0 copies the input dim at that index, one -1 is inferred
+Reshape follows Caffe2: `shape` argument or the 2nd input (its values when it
+is a small constant weight, else only its length is known), 0 copies the input dim at that index, one -1 is inferred
 from the element count; the second output `old_shape` is int64 [ndim].
 """
 
@@ -14,11 +14,15 @@ from .registry import rule
 def reshape_shape(ctx) -> tuple:
     x = ctx.shape(0)
     if ctx.n_in > 1:
-        s = ctx.maybe_shape(1)
-        if s is None or len(s) != 1 or s[0] < 0:
-            raise ValueError("new shape comes from values")
-        return tuple([-1] * s[0])
-    spec = ctx.ints("shape")
+        spec = ctx.values(1)
+        if spec is None:
+            s = ctx.maybe_shape(1)
+            if s is None or len(s) != 1 or s[0] < 0:
+                raise ValueError("new shape comes from unknown values")
+            return tuple([-1] * s[0])
+        spec = [int(v) for v in spec]
+    else:
+        spec = ctx.ints("shape")
     if spec is None:
         raise ValueError("Reshape without shape")
     out = []

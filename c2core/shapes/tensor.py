@@ -1,7 +1,8 @@
 """Tensor manipulation rules: Concat, Split, Slice, Gather, Cast, padding, resizing, layout.
 
 Where a size comes from an input's *values* (Split's `split` input, Slice's
-starts/ends inputs, Tile's tiles input) the static result has -1 there.
+starts/ends inputs, Tile's tiles input, resize scales) it is read when that
+input is a small constant weight, else the static result has -1 there.
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ def split(ctx):
     n = ctx.n_out
     sizes = ctx.ints("split")
     if ctx.n_in > 1:
-        sizes = [-1] * n
+        vals = ctx.values(1)
+        sizes = [int(v) for v in vals] if vals is not None else [-1] * n
     elif not sizes:
         if x[axis] >= 0 and x[axis] % n:
             raise ValueError(f"axis size {x[axis]} not divisible into {n} parts")
@@ -85,11 +87,15 @@ def _slice_bound(v: int, dim: int) -> int:
 def slice_shape(ctx) -> tuple:
     x = ctx.shape(0)
     if ctx.n_in >= 3:
-        st = ctx.maybe_shape(1)
-        k = st[0] if st is not None and len(st) == 1 and st[0] >= 0 else len(x)
-        return tuple(-1 if i < k else d for i, d in enumerate(x))
-    starts = ctx.ints("starts") or []
-    ends = ctx.ints("ends") or []
+        starts, ends = ctx.values(1), ctx.values(2)
+        if starts is None or ends is None:
+            st = ctx.maybe_shape(1)
+            k = st[0] if st is not None and len(st) == 1 and st[0] >= 0 else len(x)
+            return tuple(-1 if i < k else d for i, d in enumerate(x))
+        starts, ends = [int(v) for v in starts], [int(v) for v in ends]
+    else:
+        starts = ctx.ints("starts") or []
+        ends = ctx.ints("ends") or []
     if len(starts) != len(ends) or len(starts) > len(x):
         raise ValueError("starts/ends do not match the input rank")
     out = list(x)
@@ -149,13 +155,18 @@ def pad_image(ctx):
 @rule("Tile")
 def tile(ctx):
     x = list(ctx.shape(0))
+    tiles = ctx.i("tiles", 1)
+    axis = ctx.i("axis", 0)
     if ctx.n_in >= 3:
-        return [BlobInfo(None, ctx.dtype(0))]
-    axis = canonical_axis(ctx.i("axis", 0), len(x))
-    if ctx.n_in == 2:
-        x[axis] = -1
-    else:
-        x[axis] = x[axis] * ctx.i("tiles", 1) if x[axis] >= 0 else -1
+        v = ctx.values(2)
+        if v is None:
+            return [BlobInfo(None, ctx.dtype(0))]
+        axis = int(v[0])
+    axis = canonical_axis(axis, len(x))
+    if ctx.n_in >= 2:
+        v = ctx.values(1)
+        tiles = int(v[0]) if v is not None else -1
+    x[axis] = x[axis] * tiles if x[axis] >= 0 and tiles >= 0 else -1
     return [BlobInfo(tuple(x), ctx.dtype(0))]
 
 
@@ -167,9 +178,13 @@ def resize_shape(ctx, order: str) -> tuple:
     n, c, sp = split_layout(ctx.shape(0), order)
     if len(sp) != 2:
         raise ValueError("resize expects 4-D input")
+    hs, ws = ctx.f("height_scale", 1.0), ctx.f("width_scale", 1.0)
     if ctx.n_in > 1:
-        return join_layout(n, c, [-1, -1], order)
-    return join_layout(n, c, [_scaled(sp[0], ctx.f("height_scale", 1.0)), _scaled(sp[1], ctx.f("width_scale", 1.0))], order)
+        v = ctx.values(1)  # scales input: [height_scale, width_scale]
+        if v is None:
+            return join_layout(n, c, [-1, -1], order)
+        hs, ws = float(v[0]), float(v[1])
+    return join_layout(n, c, [_scaled(sp[0], hs), _scaled(sp[1], ws)], order)
 
 
 @rule("ResizeNearest")
@@ -235,6 +250,11 @@ def one_hot(ctx):
 
 @rule("Expand")
 def expand(ctx):
+    from .elementwise import broadcast_shapes
+
+    v = ctx.values(1)
+    if v is not None:
+        return [BlobInfo(broadcast_shapes(ctx.shape(0), tuple(int(d) for d in v)), ctx.dtype(0))]
     s = ctx.maybe_shape(1)
     if s is None or len(s) != 1 or s[0] < 0:
         return [BlobInfo(None, ctx.dtype(0))]

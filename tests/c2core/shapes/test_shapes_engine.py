@@ -100,3 +100,28 @@ def test_init_net_placeholder_is_not_an_input_shape():
     infos = infer_shapes(m)
     assert infos["y"].shape is None and infos["r"].shape is None
     assert infer_shapes(m, {"data": (1, 3, 5, 5)})["y"].shape == (1, 4, 5, 5)
+
+
+def test_small_constant_weights_feed_shape_inputs():
+    import numpy as np
+
+    from c2core.builder import model_from
+
+    b = NetBuilder("n").inputs("X", "shape", "starts", "ends", "scales")
+    b.op("Reshape", ["X", "shape"], ["r", "old"])
+    b.op("Slice", ["X", "starts", "ends"], ["s"])
+    b.op("ResizeNearest", ["img", "scales"], ["z"])
+    b.op("Reshape", ["X", "shape2"], ["r2", "old2"])  # shape2 is computed: only its length is known
+    b.op("Shape", ["X"], ["shape"])  # overwrites the constant: later readers know only its length
+    b.op("Reshape", ["X", "shape"], ["r3", "old3"])
+    weights = {
+        "shape": np.array([4, -1], np.int64), "starts": np.array([0, 1], np.int32),
+        "ends": np.array([-1, 3], np.int32), "scales": np.array([2.0, 0.5], np.float32),
+    }
+    m = model_from(b.net, weights)
+    infos = infer_shapes(m, {"X": (2, 3, 4), "img": (1, 3, 8, 8)})
+    assert infos["r"].shape == (4, 6)
+    assert infos["s"].shape == (2, 2, 4)
+    assert infos["z"].shape == (1, 3, 16, 4)
+    assert infos["r2"].shape is None
+    assert infos["r3"].shape == (-1, -1, -1)
