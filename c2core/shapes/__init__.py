@@ -63,7 +63,7 @@ def small_constants(model, limit: int = 64) -> dict[str, list]:
     if loaded:
         for name, w in loaded.items():
             a = w.array
-            if name not in skip and a.size <= limit and a.dtype.kind in "iuf":
+            if name not in skip and a.size <= (limit if a.dtype.kind in "iu" else 4) and a.dtype.kind in "iuf":
                 out[name] = a.ravel().tolist()
         return out
     init = getattr(model, "init_net", None)
@@ -76,7 +76,9 @@ def small_constants(model, limit: int = 64) -> dict[str, list]:
         if op.type not in GIVEN_FILLS or not op.output or op.type.startswith("Int8") or op.output[0] in skip:
             continue
         spec = specs.get(op.output[0])
-        if spec is None or spec.shape is None or spec.numel > limit or spec.dtype in ("object", "bool"):
+        if spec is None or spec.shape is None or spec.dtype in ("object", "bool"):
+            continue
+        if spec.numel > (limit if spec.dtype.startswith(("int", "uint")) else 4):  # float consts: resize scales
             continue
         try:
             (w,) = run_fill(op, i, getattr(model, "init_path", None))

@@ -111,7 +111,7 @@ def test_small_constant_weights_feed_shape_inputs():
     b.op("Reshape", ["X", "shape"], ["r", "old"])
     b.op("Slice", ["X", "starts", "ends"], ["s"])
     b.op("ResizeNearest", ["img", "scales"], ["z"])
-    b.op("Reshape", ["X", "shape2"], ["r2", "old2"])  # shape2 is computed: only its length is known
+    b.op("Reshape", ["X", "shape2"], ["r2", "old2"])  # shape2 exists nowhere: unknown
     b.op("Shape", ["X"], ["shape"])  # overwrites the constant: later readers know only its length
     b.op("Reshape", ["X", "shape"], ["r3", "old3"])
     weights = {
