@@ -300,3 +300,63 @@ def test_box_with_nms_limit_three_outputs_without_splits():
     assert len(outs) == 3
     ref = ref_box_nms_limit(scores, boxes, [10], 0.2, 0.5, 100)
     np.testing.assert_array_equal(outs[0].numpy(), np.array(ref["scores"], np.float32))
+
+
+# ---------------------------------------------------------------------------
+# A Detectron-like tail through the Predictor. Each stage is checked against
+# its reference fed with the runtime's own previous-stage blobs (fetched), so
+# float32 differences cannot compound into different NMS decisions.
+
+
+def test_detectron_tail_through_predictor():
+    from c2core.builder import NetBuilder, model_from
+    from c2core.runtime import Predictor
+
+    a, h, w, c, k = 3, 6, 8, 4, 3
+    anchors = np.array([[-8, -8, 23, 23], [-24, -8, 39, 23], [-4, -20, 19, 35]], np.float32)
+    wc = RNG.normal(0, 0.3, size=(k, c * 4)).astype(np.float32)
+    bc = RNG.normal(0, 0.1, size=k).astype(np.float32)
+    wb = RNG.normal(0, 0.05, size=(4 * k, c * 4)).astype(np.float32)
+    bb = np.zeros(4 * k, np.float32)
+    b = NetBuilder("tail")
+    b.op("GenerateProposals", ["rpn_scores", "rpn_deltas", "im_info", "anchors"], ["rois", "rois_probs"],
+         spatial_scale=1 / 16.0, pre_nms_topN=60, post_nms_topN=20, nms_thresh=0.7, min_size=2.0, correct_transform_coords=1)
+    b.op("RoIAlign", ["feat", "rois"], "roi_feat", pooled_h=2, pooled_w=2, spatial_scale=1 / 16.0, sampling_ratio=2)
+    b.op("FC", ["roi_feat", "wc", "bc"], "cls_logits")
+    b.op("Softmax", "cls_logits", "cls_prob")
+    b.op("FC", ["roi_feat", "wb", "bb"], "bbox_pred")
+    b.op("BBoxTransform", ["rois", "bbox_pred", "im_info"], "pred_boxes", weights=[10.0, 10.0, 5.0, 5.0], apply_scale=0,
+         correct_transform_coords=1)
+    b.op("BoxWithNMSLimit", ["cls_prob", "pred_boxes"], ["det_scores", "det_boxes", "det_classes"], score_thresh=0.05, nms=0.5,
+         detections_per_im=10)
+    b.inputs("rpn_scores", "rpn_deltas", "im_info", "feat", "anchors", "wc", "bc", "wb", "bb")
+    b.outputs("det_scores", "det_boxes", "det_classes")
+    pred = Predictor(model_from(b.net, {"anchors": anchors, "wc": wc, "bc": bc, "wb": wb, "bb": bb}))
+
+    scores = RNG.uniform(size=(1, a, h, w)).astype(np.float32)
+    deltas = RNG.normal(0, 0.3, size=(1, 4 * a, h, w)).astype(np.float32)
+    im_info = np.array([[h * 16, w * 16, 1.0]], np.float32)
+    feat = RNG.normal(size=(1, c, h, w)).astype(np.float32)
+    out = pred.run({"rpn_scores": scores, "rpn_deltas": deltas, "im_info": im_info, "feat": feat},
+                   fetch=["rois", "roi_feat", "cls_prob", "bbox_pred", "pred_boxes"])
+
+    ref_rois, _ = ref_generate_proposals(scores, deltas, im_info, anchors, 16.0, 60, 20, 0.7, 2.0)
+    rois = out["rois"]
+    assert rois.shape == ref_rois.shape == (20, 5)
+    np.testing.assert_allclose(rois, ref_rois, atol=1e-3)
+    np.testing.assert_allclose(out["roi_feat"], ref_roi_align(feat.astype(np.float64), rois, 1 / 16.0, 2, 2, 2, False), atol=1e-5)
+    logits = out["roi_feat"].reshape(20, -1).astype(np.float64) @ wc.T + bc
+    prob = np.exp(logits - logits.max(1, keepdims=True))
+    np.testing.assert_allclose(out["cls_prob"], prob / prob.sum(1, keepdims=True), rtol=1e-5, atol=1e-6)
+    ref_boxes = np.zeros((20, 4 * k))
+    for r in range(20):
+        for j in range(k):
+            d = out["bbox_pred"][r, 4 * j:4 * j + 4].astype(np.float64)
+            tb = ref_transform_row(rois[r, 1:].astype(np.float64), d, [10, 10, 5, 5], 1, 1)
+            ref_boxes[r, 4 * j:4 * j + 4] = ref_clip_row(tb, h * 16, w * 16, 1)
+    np.testing.assert_allclose(out["pred_boxes"], ref_boxes, atol=1e-3)
+    ref = ref_box_nms_limit(out["cls_prob"], out["pred_boxes"], [20], 0.05, 0.5, 10)
+    assert 3 <= len(ref["scores"]) <= 10
+    np.testing.assert_array_equal(out["det_scores"], np.array(ref["scores"], np.float32))
+    np.testing.assert_array_equal(out["det_boxes"], np.array(ref["boxes"], np.float32).reshape(-1, 4))
+    assert out["det_classes"].tolist() == [float(v) for v in ref["classes"]]
