@@ -178,7 +178,7 @@ def run(args) -> int:
     model = open_model(args.path)
     s = summary(model, shapes)
     if args.json:
-        sys.stdout.write(json.dumps(s, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(s) + "\n")
     else:
         sys.stdout.write(format_summary(s) + "\n")
     return 0

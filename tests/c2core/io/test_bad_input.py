@@ -162,9 +162,7 @@ def test_hard_errors_api(tmp_path, make):
     assert os.path.basename(e.value.path) == os.path.basename(str(bad))
 
 
-@pytest.mark.parametrize("make", [make_empty, make_truncated, make_garbage_binary, make_garbage_text, make_swapped,
-                                  make_mismatched, make_count_mismatch, make_absurd_shape, make_non_utf8_name,
-                                  make_truncated_minidb])
+@pytest.mark.parametrize("make", HARD, ids=[f.__name__[5:] for f in HARD])
 def test_hard_errors_cli(tmp_path, make):
     p, bad, text = make(tmp_path)
     assert_cli_error(p, bad, text)
@@ -197,6 +195,8 @@ def test_blobs_nobody_provides_warn(tmp_path):
     p, _ = write_pair(tmp_path, predict=net)
     m = open_model(str(p))
     assert any("predict_net.pb" in x and "nobody provides" in x and "ghost" in x for x in m.warnings)
+    r = cli("info", p, "--json")
+    assert r.returncode == 0 and any("ghost" in x for x in __import__("json").loads(r.stdout)["warnings"])
 
 
 def test_unknown_ops_open_draw_and_are_listed(tmp_path):
