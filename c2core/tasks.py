@@ -147,3 +147,31 @@ class Task:
         if self.started_at is None:
             return None
         return (self.finished_at or time.monotonic()) - self.started_at
+
+
+def stderr_progress(stream=None, min_interval: float = 0.25) -> Progress:
+    """A progress callback for the CLI: one line per new message on stderr.
+
+    On a terminal the line is rewritten in place (throttled to `min_interval`);
+    in a log or pipe each new message is printed once, so logs stay short.
+    """
+    import sys
+
+    out = stream or sys.stderr
+    tty = hasattr(out, "isatty") and out.isatty()
+    state = {"last": 0.0, "msg": None}
+
+    def report(fraction: float | None, message: str) -> None:
+        now = time.monotonic()
+        pct = "    " if fraction is None else f"{int(round(fraction * 100)):3d}%"
+        if tty:
+            if now - state["last"] < min_interval and fraction not in (0.0, 1.0) and message == state["msg"]:
+                return
+            end = "\n" if fraction == 1.0 else ""
+            out.write(f"\r[{pct}] {message[:100]:<100}{end}")
+        elif message != state["msg"]:
+            out.write(f"[{pct}] {message}\n")
+        out.flush()
+        state["last"], state["msg"] = now, message
+
+    return report

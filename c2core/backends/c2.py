@@ -32,7 +32,7 @@ class C2Backend(Backend):
             raise C2Error(f"the c2 backend runs Caffe2 models, not a {source.kind} file", source.path)
         from c2core.runtime import Predictor
 
-        self._predictor = Predictor(source.model)
+        self._predictor = Predictor(source.model, threads=self.options.get("threads"))
         self.input_names = source.input_names()
         self.output_names = list(source.model.external_outputs)
 

@@ -116,9 +116,9 @@ class ModelSource:
             shapes = dict(self._explicit_shapes)
         elif self.model is not None:
             shapes = dict(self.model.input_shapes())
-            sc = self.sidecar()
-            if not shapes and sc.get("input_shape") and self.model.data_inputs:
-                shapes = {self.model.data_inputs[0]: tuple(sc["input_shape"])}
+            declared = _sidecar_input_shape(self.sidecar())
+            if not shapes and declared and self.model.data_inputs:
+                shapes = {self.model.data_inputs[0]: declared}
         elif self.kind == "onnx":
             shapes = self._shapes_from_onnx()
         else:
@@ -188,6 +188,15 @@ class ModelSource:
     def __exit__(self, *exc):
         self.close()
         return False
+
+
+def _sidecar_input_shape(sc: dict) -> tuple | None:
+    """model.json's {"input": {"shape": [...]}} (zoo format), if present."""
+    inp = sc.get("input")
+    shape = inp.get("shape") if isinstance(inp, dict) else sc.get("input_shape")
+    if isinstance(shape, list) and shape and all(isinstance(d, int) and d > 0 for d in shape):
+        return tuple(shape)
+    return None
 
 
 def _safe(name: str) -> str:

@@ -73,7 +73,12 @@ class Classifier:
         names = self.backend.output_names or []
         if self._output is None:
             self._output = names[0] if names else None
+        # The producing op decides; the sidecar's output kind only when the structure is unknown;
+        # else to_probabilities checks the numbers.
         self._softmax = ends_in_softmax(self.source, self._output) if self._output else None
+        out_spec = self.source.sidecar().get("output")
+        if self._softmax is None and isinstance(out_spec, dict) and out_spec.get("kind") in ("logits", "probabilities"):
+            self._softmax = out_spec["kind"] == "probabilities"
         self._prepared = True
 
     def scores(self, batch) -> tuple:

@@ -57,6 +57,8 @@ class Preprocess:
                 vals[k] = tuple(float(x) for x in (v if isinstance(v, (list, tuple)) else [v] * 3))
                 if len(vals[k]) != 3:
                     raise C2Error(f"preprocessing '{k}' needs 1 or 3 values, got {len(vals[k])}")
+        if base is None and "name" not in vals and d.get("preset"):
+            vals["name"] = str(d["preset"])  # a recipe this tool has no preset for: keep its name
         p = replace(base, **vals) if base is not None else cls(**vals)
         p.validate()
         return p
