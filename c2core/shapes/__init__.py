@@ -7,7 +7,9 @@ Known at the start: weights (`model.weight_specs`, no values read) and the
 data inputs (the `input_shapes` argument, else `model.input_shapes()` from
 value_info.json). Each op family has its rule module; an op without a rule, or
 whose rule fails, gets unknown outputs (shape None) and the walk continues.
-Shapes may hold -1 for a size that cannot be known statically (see `info`).
+Small integer weights (a Reshape's shape input, Slice's starts) are read for
+their values. Shapes may hold -1 for a size that cannot be known statically
+(see `info`); an input shape may use -1 or None for a free dimension.
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ from .registry import RULES, rule
 from . import conv, control, detection, elementwise, fill, int8, linear, loss, norm, pool, reduce, reshape, scalars, tensor  # noqa: F401  (registers rules)
 from .engine import infer_op, run_net
 
-__all__ = ["BlobInfo", "UNKNOWN", "infer_shapes", "infer_shapes_versioned", "initial_env", "small_constants", "supported_op_types", "RULES", "rule"]
+__all__ = [
+    "BlobInfo", "UNKNOWN", "infer_shapes", "infer_shapes_versioned", "infer_op", "run_net", "initial_env",
+    "small_constants", "supported_op_types", "RULES", "rule",
+]
 
 
 def supported_op_types() -> frozenset:
@@ -40,7 +45,8 @@ def initial_env(model, input_shapes: dict | None = None, input_dtypes: dict | No
                 dt = DTYPE_OF_PROTO.get(int(value_info[name][0]))
             except (TypeError, ValueError, IndexError):
                 dt = None
-        env[name] = BlobInfo(None if shape is None else tuple(int(d) for d in shape), dt or "float32")
+        dims = None if shape is None else tuple(-1 if d is None else int(d) for d in shape)
+        env[name] = BlobInfo(dims, dt or "float32")
     for name in model.data_inputs:
         # an init-net placeholder (e.g. ConstantFill data shape [1]) says nothing about the real input
         if name not in shapes and name in env and (env[name].numel or 0) <= 1:

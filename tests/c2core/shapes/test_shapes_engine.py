@@ -125,3 +125,12 @@ def test_small_constant_weights_feed_shape_inputs():
     assert infos["z"].shape == (1, 3, 16, 4)
     assert infos["r2"].shape is None
     assert infos["r3"].shape == (-1, -1, -1)
+
+
+def test_free_batch_dimension_propagates():
+    b = NetBuilder("n")
+    b.op("Conv", ["X", "W"], ["c"], kernel=3, pad=1)
+    b.op("FC", ["c", "fw", "fb"], ["y"])
+    m = model_of(b.net, {"W": (4, 3, 3, 3), "fw": (10, 4 * 8 * 8), "fb": (10,)})
+    infos = infer_shapes(m, {"X": (None, 3, 8, 8)})
+    assert infos["c"].shape == (-1, 4, 8, 8) and infos["y"].shape == (-1, 10)
