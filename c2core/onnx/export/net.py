@@ -165,6 +165,8 @@ def export_onnx(model, path=None, *, opset: int = DEFAULT_OPSET, input_shapes=No
     opsets = [helper.make_opsetid("", int(opset))]
     proto = helper.make_model(graph, opset_imports=opsets, producer_name=PRODUCER,
                               ir_version=helper.find_min_ir_version_for(opsets))
+    if any(not o.type.tensor_type.HasField("shape") for o in proto.graph.output):
+        _complete_output_types(proto, model)
     from ... import __version__
 
     proto.producer_version = __version__
@@ -184,6 +186,20 @@ def export_onnx(model, path=None, *, opset: int = DEFAULT_OPSET, input_shapes=No
     if progress is not None:
         progress(1.0, f"exported {n_ops} ops in {time.perf_counter() - t0:.2f} s")
     return proto
+
+
+def _complete_output_types(proto, model) -> None:
+    """Output shapes that per-node inference missed, from whole-graph inference with data propagation."""
+    from onnx import shape_inference
+
+    inferred = shape_inference.infer_shapes(proto, data_prop=True)
+    known = {v.name: v.type for v in list(inferred.graph.value_info) + list(inferred.graph.output)}
+    for o in proto.graph.output:
+        if not o.type.tensor_type.HasField("shape"):
+            t = known.get(o.name)
+            if t is None or not t.tensor_type.HasField("shape"):
+                raise C2Error(f"shape of output '{o.name}' could not be inferred", model.predict_path)
+            o.type.CopyFrom(t)
 
 
 def _graph_name(model) -> str:

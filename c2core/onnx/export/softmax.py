@@ -24,4 +24,5 @@ def softmax(ctx, op, args):
         flat = ctx.node1("Flatten", [x], axis=axis)
         y = ctx.node1("Softmax", [flat], axis=1)
         ctx.node1("Reshape", [y, ctx.shape_of(x)], out)
+        ctx.types[out] = ctx.types[x]  # same shape as X (inference cannot see through Shape at opset < 15)
     ctx.bind(op.output[0], out)

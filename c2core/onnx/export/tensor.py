@@ -151,7 +151,9 @@ def channel_shuffle(ctx, op, args):
             raise C2Error(f"ChannelShuffle: channels {c} not divisible by group {g}")
         y = ctx.node1("Reshape", [x, ctx.ints([0, g, c // g, -1])])
         y = ctx.node1("Transpose", [y], perm=[0, 2, 1, 3])
-        return ctx.node1("Reshape", [y, ctx.shape_of(x)], out)
+        y = ctx.node1("Reshape", [y, ctx.shape_of(x)], out)
+        ctx.types[y] = ctx.types[x]
+        return y
 
     channel_first(ctx, op, args, build)
 
