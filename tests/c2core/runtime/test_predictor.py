@@ -1,0 +1,188 @@
+"""Predictor behaviour: input forms, validation errors, error messages,
+unsupported ops, in-place safety, sub-nets, devices."""
+
+import numpy as np
+import pytest
+import torch
+
+from c2core.builder import NetBuilder, model_from
+from c2core.errors import C2Error, C2RuntimeError, UnsupportedOpsError
+from c2core.model import Model
+from c2core.proto import caffe2_pb2
+from c2core.runtime import Predictor, unsupported_ops
+
+rng = np.random.default_rng(11)
+
+
+def conv_net(extra_ops=()):
+    b = NetBuilder("n")
+    b.inputs("data", "w", "b")
+    b.op("Conv", ["data", "w", "b"], "c", kernel=3, pad=1)
+    for t in extra_ops:
+        b.op(t, "c", "c")
+    b.op("Relu", "c", "out")
+    b.outputs("out")
+    weights = {"w": rng.standard_normal((4, 3, 3, 3)).astype(np.float32), "b": np.zeros(4, np.float32)}
+    return b.net, weights
+
+
+def test_unsupported_ops_reported_all_at_once_at_prepare():
+    net, weights = conv_net(["FancyOpA", "FancyOpB", "FancyOpA"])
+    assert unsupported_ops(net) == ["FancyOpA", "FancyOpB"]
+    with pytest.raises(UnsupportedOpsError) as e:
+        Predictor(model_from(net, weights))
+    assert e.value.ops == ["FancyOpA", "FancyOpB"]
+    assert "FancyOpA, FancyOpB" in str(e.value)
+
+
+def test_unsupported_op_inside_a_sub_net_is_found():
+    inner = NetBuilder("then")
+    inner.op("NoSuchInnerOp", "x", "y")
+    net, weights = conv_net()
+    op = net.op.add()
+    op.type = "Relu"
+    op.input.append("out")
+    op.output.append("out2")
+    from c2core.builder import make_arg
+
+    op.arg.append(make_arg("then_net", inner.net))
+    assert unsupported_ops(net) == ["NoSuchInnerOp"]
+
+
+def test_input_forms_dict_list_array_and_torch():
+    net, weights = conv_net()
+    p = Predictor(model_from(net, weights))
+    x = rng.standard_normal((1, 3, 5, 5)).astype(np.float32)
+    a = p.run({"data": x})["out"]
+    np.testing.assert_array_equal(p.run([x])["out"], a)
+    np.testing.assert_array_equal(p.run(x)["out"], a)
+    np.testing.assert_array_equal(p.run({"data": torch.from_numpy(x)})["out"], a)
+    assert p.inputs == ["data"] and p.outputs == ["out"]
+
+
+def test_bad_inputs_are_c2errors_with_clear_messages():
+    net, weights = conv_net()
+    model = model_from(net, weights)
+    model.value_info = {"data": (1, [1, 3, 5, 5])}
+    p = Predictor(model)
+    with pytest.raises(C2Error, match="missing input.*'data'"):
+        p.run({})
+    with pytest.raises(C2Error, match="unknown input.*'nope'"):
+        p.run({"data": np.zeros((1, 3, 5, 5), np.float32), "nope": np.zeros(1)})
+    with pytest.raises(C2Error, match=r"shape \[1, 3, 6, 5\], the model expects \[1, 3, 5, 5\]"):
+        p.run({"data": np.zeros((1, 3, 6, 5), np.float32)})
+    with pytest.raises(C2Error, match="dtype float64, the model expects float32"):
+        p.run({"data": np.zeros((1, 3, 5, 5))})
+    # any batch size is accepted
+    assert p.run({"data": np.zeros((4, 3, 5, 5), np.float32)})["out"].shape == (4, 4, 5, 5)
+    with pytest.raises(C2Error, match="cannot fetch unknown blob"):
+        p.run({"data": np.zeros((1, 3, 5, 5), np.float32)}, fetch=["zzz"])
+
+
+def test_structure_only_and_missing_weights():
+    net, weights = conv_net()
+    with pytest.raises(C2Error, match="no weights"):
+        Predictor(Model(predict_net=net))
+    del weights["b"]  # a weight the init net lacks looks like a data input to feed
+    p = Predictor(model_from(net, weights))
+    assert p.inputs == ["data", "b"]
+    with pytest.raises(C2Error, match="missing input.*'b'"):
+        p.run({"data": np.zeros((1, 3, 5, 5), np.float32)})
+
+
+def test_runtime_error_names_op_blobs_shapes_dtypes():
+    net, weights = conv_net()
+    p = Predictor(model_from(net, weights))
+    with pytest.raises(C2RuntimeError) as e:
+        p.run({"data": np.zeros((1, 2, 5, 5), np.float32)})  # 2 channels, weight wants 3
+    msg = str(e.value)
+    assert msg.startswith("op #0 Conv")
+    assert "data [1, 2, 5, 5] float32" in msg and "w [4, 3, 3, 3] float32" in msg and "outputs: c" in msg
+
+
+def test_op_reading_an_unknown_blob_fails_at_prepare():
+    b = NetBuilder("n")
+    b.inputs("data")
+    b.op("Relu", "ghost", "y")
+    b.outputs("y")
+    with pytest.raises(C2Error, match="'ghost'"):
+        Predictor(Model(predict_net=b.net, init_net=caffe2_pb2.NetDef()))
+
+
+def test_in_place_relu_does_not_clobber_a_view_taken_before():
+    b = NetBuilder("v")
+    b.inputs("data")
+    b.op("Scale", "data", "y", scale=1.0)
+    b.op("Reshape", "y", ["r", "old"], shape=[-1])
+    b.op("Relu", "y", "y")
+    b.op("Relu", "data", "data")  # in place on a fed input: must not touch the caller's array
+    b.outputs("y", "r", "data")
+    p = Predictor(Model(predict_net=b.net, init_net=caffe2_pb2.NetDef()))
+    x = rng.standard_normal((2, 3)).astype(np.float32)
+    keep = x.copy()
+    out = p.run({"data": x})
+    np.testing.assert_array_equal(out["r"], keep.reshape(-1))
+    np.testing.assert_array_equal(out["y"], np.maximum(keep, 0))
+    np.testing.assert_array_equal(x, keep)
+
+
+def test_in_place_kernel_used_on_owned_buffers():
+    net, weights = conv_net(["Relu"])
+    p = Predictor(model_from(net, weights))
+    plan = p._plan_for(frozenset(), False)
+    kinds = [st[0].__name__ for st in plan.steps]
+    assert kinds == ["_conv", "_relu_", "relu"]
+
+
+def test_threads_are_restored_after_run():
+    net, weights = conv_net()
+    before = torch.get_num_threads()
+    p = Predictor(model_from(net, weights), threads=1)
+    p.run(np.zeros((1, 3, 5, 5), np.float32))
+    assert torch.get_num_threads() == before
+
+
+def test_run_subnet_sees_given_and_outer_blobs():
+    from c2core.ops.registry import lookup, register
+
+    if lookup("TestCallSubnet") is None:
+        def _prep(ctx):
+            return ctx.args["body"]
+
+        @register("TestCallSubnet", prepare=_prep)
+        def _call(ctx, x):
+            res = ctx.run_subnet(ctx.state, {"sub_in": x * 2})
+            return res["sub_out"]
+
+    body = NetBuilder("body")
+    body.op("Add", ["sub_in", "outer"], "sub_out")
+    b = NetBuilder("main")
+    b.inputs("data", "outer")
+    b.op("TestCallSubnet", "data", "y", body=body.net)
+    b.outputs("y")
+    p = Predictor(model_from(b.net, {"outer": np.full((2,), 10.0, np.float32)}))
+    np.testing.assert_array_equal(p.run({"data": np.array([1.0, 2.0], np.float32)})["y"], [12.0, 14.0])
+
+
+def test_cuda_request_without_gpu_is_a_c2error():
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    net, weights = conv_net()
+    with pytest.raises(C2Error, match="cuda"):
+        Predictor(model_from(net, weights), device="cuda")
+
+
+@pytest.mark.gpu
+def test_cuda_matches_cpu():
+    if not torch.cuda.is_available():
+        pytest.skip("needs a CUDA GPU")
+    from tests.c2core.runtime._nets import resnet_like, squeeze_like
+
+    for build in (resnet_like, squeeze_like):
+        model, ref = build()
+        x = rng.standard_normal((1, 3, 39, 39)).astype(np.float32) if build is squeeze_like else rng.standard_normal((1, 3, 32, 32)).astype(np.float32)
+        name = model.data_inputs[0]
+        cpu = Predictor(model).run({name: x})
+        gpu = Predictor(model, device="cuda").run({name: x})
+        for k in cpu:
+            np.testing.assert_allclose(gpu[k], cpu[k], rtol=1e-3, atol=1e-4)
