@@ -56,7 +56,7 @@ def format_shape(shape) -> str:
         return "?"
     if len(shape) == 0:
         return "scalar"
-    return "×".join(str(d) for d in shape)
+    return "×".join("?" if d is None or d < 0 else str(d) for d in shape)
 
 
 def _shape_of(shapes: dict, ref) -> str:

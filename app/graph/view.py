@@ -126,6 +126,9 @@ class Minimap(QWidget):
         scene = self.view.scene()
         r = scene.itemsBoundingRect()
         self._scene_rect = r
+        if not r.isEmpty():  # follow the net's aspect: a tall chain gets a narrow overview
+            aspect = r.width() / max(r.height(), 1.0)
+            self.setFixedSize(int(max(70, min(200, 240 * aspect))), int(max(90, min(240, 200 / max(aspect, 1e-3)))))
         if r.isEmpty():
             self._pix = None
             self.update()

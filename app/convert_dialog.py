@@ -1,0 +1,271 @@
+"""One dialog for every Export/Convert action: options, progress, Cancel, report.
+
+The dialog collects options, starts the matching `convert_jobs` function as a
+job, shows its progress, cancels it on Cancel, and prints the report (output
+paths, verification numbers). Backends that cannot run here are shown with
+the reason and the Run button disabled.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QPlainTextEdit, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+
+from . import backend_status, convert_jobs, jobs, settings
+
+TITLES = {
+    "caffe2": "Save as Caffe2", "graph": "Export Graph", "onnx": "Convert to ONNX",
+    "openvino": "Convert to OpenVINO IR", "tensorrt": "Build TensorRT Plan", "import_onnx": "Import ONNX",
+}
+BACKEND_OF = {"onnx": "onnxruntime", "openvino": "openvino", "tensorrt": "tensorrt"}
+
+
+class PathEdit(QWidget):
+    def __init__(self, path: str, mode: str, filter_: str = "", parent=None):
+        super().__init__(parent)
+        self.mode, self.filter = mode, filter_
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.edit = QLineEdit(path)
+        btn = QPushButton("…")
+        btn.setFixedWidth(30)
+        btn.clicked.connect(self.browse)
+        lay.addWidget(self.edit, 1)
+        lay.addWidget(btn)
+
+    def text(self) -> str:
+        return self.edit.text().strip()
+
+    def setText(self, t: str) -> None:
+        self.edit.setText(t)
+
+    def browse(self):
+        if self.mode == "dir":
+            p = QFileDialog.getExistingDirectory(self, "Choose folder", self.text())
+        elif self.mode == "open":
+            p, _ = QFileDialog.getOpenFileName(self, "Choose file", self.text(), self.filter)
+        else:
+            p, _ = QFileDialog.getSaveFileName(self, "Save as", self.text(), self.filter)
+        if p:
+            self.edit.setText(p)
+
+
+class ConvertDialog(QDialog):
+    open_result = Signal(str)
+    job_finished = Signal(object)  # Report
+
+    def __init__(self, parent, kind: str, doc=None, fmt: str = "svg"):
+        super().__init__(parent)
+        self.kind, self.doc, self.fmt = kind, doc, fmt
+        self.job: jobs.Job | None = None
+        self.report: convert_jobs.Report | None = None
+        self.setWindowTitle(TITLES[kind] + (f" ({fmt.upper()})" if kind == "graph" else ""))
+        self.setMinimumWidth(620)
+        lay = QVBoxLayout(self)
+        form = QFormLayout()
+        lay.addLayout(form)
+        base = settings.get("convert/dir", os.path.expanduser("~"))
+        stem = doc.model.name.replace("/", "_") if doc is not None else "model"
+        self.reason = QLabel()
+        self.reason.setWordWrap(True)
+        self.reason.setStyleSheet("color:#c92a2a")
+        self.reason.hide()
+        lay.insertWidget(0, self.reason)
+        if kind == "caffe2":
+            self.output = PathEdit(os.path.join(base, f"{stem}-caffe2"), "dir")
+            self.text_fmt = QCheckBox("Text format (.pbtxt)")
+            form.addRow("Output folder", self.output)
+            form.addRow("", self.text_fmt)
+        elif kind == "graph":
+            self.output = PathEdit(os.path.join(base, f"{stem}.{fmt}"), "save", f"{fmt.upper()} (*.{fmt})")
+            self.rankdir = QComboBox()
+            self.rankdir.addItems(["TB", "LR"])
+            self.minimal = QCheckBox("Minimal (ops only, no blob nodes)")
+            form.addRow("Output file", self.output)
+            form.addRow("Direction", self.rankdir)
+            form.addRow("", self.minimal)
+        elif kind == "onnx":
+            self.output = PathEdit(os.path.join(base, f"{stem}.onnx"), "save", "ONNX (*.onnx)")
+            self.opset = QSpinBox()
+            self.opset.setRange(13, 21)
+            self.opset.setValue(17)
+            self.dynamic = QCheckBox("Dynamic batch dimension")
+            self.verify = QCheckBox("Verify with ONNX Runtime against the executor")
+            self.verify.setChecked(True)
+            form.addRow("Output file", self.output)
+            form.addRow("Opset", self.opset)
+            form.addRow("", self.dynamic)
+            form.addRow("", self.verify)
+        elif kind == "openvino":
+            self.output = PathEdit(os.path.join(base, f"{stem}.xml"), "save", "OpenVINO IR (*.xml)")
+            self.precision = QComboBox()
+            self.precision.addItems(["fp32", "fp16"])
+            form.addRow("Output .xml", self.output)
+            form.addRow("Weight precision", self.precision)
+            form.addRow("", QLabel("<small>FP16 halves the .bin and moves logits by ~1e-1 on ImageNet models.</small>"))
+        elif kind == "tensorrt":
+            self.output = PathEdit(os.path.join(base, f"{stem}.plan"), "save", "TensorRT plan (*.plan)")
+            self.precision = QComboBox()
+            self.precision.addItems(["fp32", "fp16", "int8"])
+            self.precision.setCurrentText("fp16")
+            self.calib = PathEdit("", "dir")
+            form.addRow("Output plan", self.output)
+            form.addRow("Precision", self.precision)
+            form.addRow("Calibration images (int8)", self.calib)
+        elif kind == "import_onnx":
+            self.source = PathEdit("", "open", "ONNX (*.onnx)")
+            self.output = PathEdit(os.path.join(base, "imported-caffe2"), "dir")
+            self.text_fmt = QCheckBox("Text format (.pbtxt)")
+            self.open_after = QCheckBox("Open the imported model")
+            self.open_after.setChecked(True)
+            form.addRow("ONNX file", self.source)
+            form.addRow("Output folder", self.output)
+            form.addRow("", self.text_fmt)
+            form.addRow("", self.open_after)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 100)
+        self.bar.setValue(0)
+        self.message = QLabel("")
+        self.message.setStyleSheet("color:#495057")
+        self.result = QPlainTextEdit()
+        self.result.setReadOnly(True)
+        self.result.setFont(QFont("DejaVu Sans Mono", 9))
+        self.result.setMinimumHeight(140)
+        lay.addWidget(self.bar)
+        lay.addWidget(self.message)
+        lay.addWidget(self.result)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.run_btn = QPushButton("Run")
+        self.run_btn.setDefault(True)
+        self.cancel_btn = QPushButton("Cancel")
+        self.close_btn = QPushButton("Close")
+        row.addWidget(self.run_btn)
+        row.addWidget(self.cancel_btn)
+        row.addWidget(self.close_btn)
+        lay.addLayout(row)
+        self.run_btn.clicked.connect(self.start)
+        self.cancel_btn.clicked.connect(self.cancel)
+        self.close_btn.clicked.connect(self.close)
+        self.cancel_btn.setEnabled(False)
+        self._check_backend()
+
+    # ----- availability -------------------------------------------------------------
+    def _check_backend(self) -> None:
+        name = BACKEND_OF.get(self.kind)
+        if name is None:
+            return
+        avail = backend_status.cached()
+        if avail is None:
+            j = jobs.Job(lambda p, c: backend_status.availability(), "backend availability", self)
+            j.finished.connect(lambda a: self._apply_availability(a))
+            j.start()
+        else:
+            self._apply_availability(avail)
+
+    def _apply_availability(self, avail: dict) -> None:
+        name = BACKEND_OF.get(self.kind)
+        av = avail.get(name)
+        if av is not None and not av.ok and self.kind != "onnx":
+            self.reason.setText(f"<b>{name} is unavailable here:</b> {av.reason}")
+            self.reason.show()
+            self.run_btn.setEnabled(False)
+            self.run_btn.setToolTip(av.reason)
+        elif av is not None and not av.ok and self.kind == "onnx":
+            self.verify.setChecked(False)
+            self.verify.setEnabled(False)
+            self.verify.setToolTip(f"onnxruntime unavailable: {av.reason}")
+
+    @property
+    def available(self) -> bool:
+        return self.run_btn.isEnabled() or (self.job is not None and self.job.is_running)
+
+    # ----- running --------------------------------------------------------------------
+    def _make_fn(self):
+        m = self.doc.model if self.doc is not None else None
+        out = self.output.text()
+        if self.kind == "caffe2":
+            return convert_jobs.make_save_caffe2(m, out, self.text_fmt.isChecked())
+        if self.kind == "graph":
+            return convert_jobs.make_export_graph(m, out, self.fmt, self.rankdir.currentText(), self.minimal.isChecked())
+        if self.kind == "onnx":
+            return convert_jobs.make_onnx(m, out, self.opset.value(), self.dynamic.isChecked(), self.verify.isChecked())
+        if self.kind == "openvino":
+            return convert_jobs.make_openvino(m, out, self.precision.currentText())
+        if self.kind == "tensorrt":
+            return convert_jobs.make_tensorrt(m, out, self.precision.currentText(), self.calib.text() or None)
+        return convert_jobs.make_import_onnx(self.source.text(), out, self.text_fmt.isChecked())
+
+    def start(self) -> jobs.Job | None:
+        if self.job is not None and self.job.is_running:
+            return self.job
+        if not self.run_btn.isEnabled():
+            return None
+        out = self.output.text()
+        if out:
+            settings.put("convert/dir", os.path.dirname(os.path.abspath(out)))
+        self.result.clear()
+        self.report = None
+        self.bar.setRange(0, 100)
+        self.bar.setValue(0)
+        self.message.setText("Starting…")
+        self.job = jobs.Job(self._make_fn(), self.windowTitle(), self)
+        self.job.progress.connect(self._progress)
+        self.job.finished.connect(self._finished)
+        self.job.failed.connect(self._failed)
+        self.job.cancelled.connect(self._cancelled)
+        self.job.done.connect(self._done)
+        self.run_btn.setEnabled(False)
+        self.cancel_btn.setEnabled(True)
+        return self.job.start()
+
+    def cancel(self) -> None:
+        if self.job is not None and self.job.is_running:
+            self.message.setText("Cancelling…")
+            self.job.cancel()
+        else:
+            self.close()
+
+    def _progress(self, fraction: float, message: str) -> None:
+        if fraction < 0:
+            self.bar.setRange(0, 0)
+        else:
+            self.bar.setRange(0, 100)
+            self.bar.setValue(int(100 * fraction))
+        if message:
+            self.message.setText(message)
+
+    def _finished(self, report) -> None:
+        self.report = report
+        self.bar.setRange(0, 100)
+        self.bar.setValue(100)
+        self.message.setText(("✓ " if report.ok else "✗ ") + report.title + f" ({self.job.elapsed:.1f} s)")
+        self.result.setPlainText(report.text())
+        self.job_finished.emit(report)
+        if self.kind == "import_onnx" and report.open_path and self.open_after.isChecked():
+            self.open_result.emit(report.open_path)
+
+    def _failed(self, msg: str) -> None:
+        self.bar.setRange(0, 100)
+        self.bar.setValue(0)
+        self.message.setText("✗ Failed")
+        self.result.setPlainText(msg)
+
+    def _cancelled(self) -> None:
+        self.bar.setRange(0, 100)
+        self.bar.setValue(0)
+        self.message.setText("Cancelled")
+        self.result.setPlainText("Cancelled: nothing was written.")
+
+    def _done(self) -> None:
+        self.run_btn.setEnabled(True)
+        self.cancel_btn.setEnabled(False)
+
+    def closeEvent(self, event):
+        if self.job is not None and self.job.is_running:
+            self.job.cancel()
+        super().closeEvent(event)

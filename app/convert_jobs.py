@@ -1,0 +1,141 @@
+"""The conversions behind the Export/Convert menus, as job functions.
+
+Each `make_*` returns `fn(progress, cancel) -> Report` for `app.jobs.Job`;
+all real work is a c2core call (save_model, draw, export_onnx/verify,
+OpenVINO IR, TensorRT plan, ONNX import). A `Report` lists what was written
+and the verification numbers, for the dialog to show.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Report:
+    title: str
+    outputs: list = field(default_factory=list)  # paths written
+    lines: list = field(default_factory=list)  # human-readable details
+    ok: bool = True
+    open_path: str | None = None  # a model the app may open (import)
+
+    def text(self) -> str:
+        out = [self.title]
+        out += [f"  wrote {p} ({_size(p)})" for p in self.outputs]
+        out += self.lines
+        return "\n".join(out)
+
+
+def _size(p: str) -> str:
+    try:
+        n = os.path.getsize(p)
+    except OSError:
+        return "?"
+    return f"{n / 1e6:.2f} MB" if n > 1e5 else f"{n:,} B"
+
+
+def make_save_caffe2(model, folder: str, text: bool):
+    def fn(progress, cancel):
+        from c2core.io.save import save_model
+
+        progress(0.1, "Reading weights…")
+        model.weights  # noqa: B018  (materialise before writing)
+        cancel.check()
+        progress(0.5, f"Writing {'text' if text else 'binary'} Caffe2 files…")
+        pp, ip = save_model(model, folder, text=text)
+        return Report("Saved as Caffe2", [p for p in (pp, ip) if p])
+    return fn
+
+
+def make_export_graph(model, path: str, fmt: str, rankdir: str = "TB", minimal: bool = False):
+    def fn(progress, cancel):
+        from c2core.draw import draw
+
+        progress(None, f"Drawing with Graphviz ({fmt})…")
+        draw(model, path, fmt=fmt, rankdir=rankdir, minimal=minimal)
+        return Report(f"Graph exported as {fmt.upper()}", [path])
+    return fn
+
+
+def _export(model, path, opset, dynamic_batch, progress, cancel):
+    from c2core.onnx import export_onnx
+
+    return export_onnx(model, path, opset=opset, dynamic_batch=dynamic_batch, progress=progress, cancel=cancel)
+
+
+def make_onnx(model, path: str, opset: int = 17, dynamic_batch: bool = False, verify: bool = True):
+    def fn(progress, cancel):
+        from c2core.tasks import sub_progress
+
+        t0 = time.perf_counter()
+        _export(model, path, opset, dynamic_batch, sub_progress(progress, 0.0, 0.7 if verify else 1.0), cancel)
+        rep = Report(f"Exported to ONNX (opset {opset}) in {time.perf_counter() - t0:.1f} s", [path])
+        if verify:
+            cancel.check()
+            progress(0.75, "Verifying with ONNX Runtime against the executor…")
+            from c2core.onnx import verify_onnx
+
+            vr = verify_onnx(model, path)
+            rep.lines += vr.format().splitlines()
+            rep.ok = vr.ok
+        return rep
+    return fn
+
+
+def make_openvino(model, xml_path: str, precision: str = "fp32", opset: int = 17):
+    def fn(progress, cancel):
+        from c2core.backends.openvino import convert_to_ir
+        from c2core.tasks import sub_progress
+
+        with tempfile.TemporaryDirectory(prefix="c2studio-") as tmp:
+            onnx_path = os.path.join(tmp, "model.onnx")
+            _export(model, onnx_path, opset, False, sub_progress(progress, 0.0, 0.6), cancel)
+            cancel.check()
+            progress(0.65, f"Converting to OpenVINO IR ({precision} weights)…")
+            info = convert_to_ir(onnx_path, xml_path, precision=precision)
+        rep = Report(f"OpenVINO IR written ({precision.upper()} weights)", [info.xml, info.bin])
+        rep.lines.append(f"  inputs: {info.input_shapes}")
+        return rep
+    return fn
+
+
+def _calibration_batches(model, folder: str, limit: int = 64):
+    from c2core.backends import ModelSource
+    from c2core.classify import list_images, load_image, resolve_preprocess
+
+    src = ModelSource(model=model, batch=1)
+    pre = resolve_preprocess(src)
+    for p in list_images(folder)[:limit]:
+        yield pre.apply(load_image(p))[None]
+
+
+def make_tensorrt(model, plan_path: str, precision: str = "fp16", calib_folder: str | None = None, opset: int = 17):
+    def fn(progress, cancel):
+        from c2core.backends.tensorrt import build_plan
+        from c2core.tasks import sub_progress
+
+        with tempfile.TemporaryDirectory(prefix="c2studio-") as tmp:
+            onnx_path = os.path.join(tmp, "model.onnx")
+            _export(model, onnx_path, opset, False, sub_progress(progress, 0.0, 0.3), cancel)
+            cancel.check()
+            calib = _calibration_batches(model, calib_folder) if precision == "int8" and calib_folder else None
+            info = build_plan(onnx_path, plan_path, precision=precision, calibration=calib,
+                              progress=sub_progress(progress, 0.3, 1.0), cancel=cancel)
+        return Report(f"TensorRT plan built ({precision})", [plan_path], [f"  {info}"])
+    return fn
+
+
+def make_import_onnx(onnx_path: str, folder: str, text: bool = False):
+    def fn(progress, cancel):
+        from c2core.onnx.importer import import_onnx
+
+        progress(None, f"Importing {os.path.basename(onnx_path)}…")
+        m = import_onnx(onnx_path, out_dir=folder, text=text)
+        rep = Report(f"Imported ONNX as Caffe2 ({len(m.predict_net.op)} ops)",
+                     sorted(os.path.join(folder, f) for f in os.listdir(folder)))
+        rep.open_path = folder
+        return rep
+    return fn

@@ -1,0 +1,73 @@
+"""`Document`: one opened model and what the core computed about it.
+
+Opening runs on a worker (`app.jobs`): `open_model`, the versioned `Graph`
+and static shape inference are all core calls; the app only keeps their
+results together, plus the activations of the last classification run so the
+inspector can show intermediate blobs.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+
+MODEL_SUFFIXES = (".pb", ".pbtxt", ".minidb", ".db", ".prototxt")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm")
+
+
+@dataclass
+class Document:
+    model: object
+    graph: object
+    path: str
+    shapes: dict = field(default_factory=dict)  # (blob, version) -> BlobInfo
+    shape_error: str = ""
+    open_seconds: float = 0.0
+    activations: dict = field(default_factory=dict)  # blob -> np.ndarray from the last run
+
+    @property
+    def title(self) -> str:
+        return self.model.name
+
+    def blob_info(self, blob: str, version: int | None = None):
+        if version is None:
+            version = self.graph.latest_version(blob)
+        return self.shapes.get((blob, version))
+
+
+def split_pair(paths: list[str]) -> tuple[str, str | None]:
+    """(predict-or-folder, init or None) from one or two dropped/chosen paths."""
+    from c2core.io.pairing import looks_like_init_name
+
+    paths = [os.fspath(p) for p in paths]
+    if len(paths) >= 2:
+        a, b = paths[0], paths[1]
+        if looks_like_init_name(a) and not looks_like_init_name(b):
+            a, b = b, a
+        return a, b
+    return paths[0], None
+
+
+def load_document(path: str, init_path: str | None = None, progress=None, cancel=None) -> Document:
+    """Open, build the graph and infer shapes (worker thread)."""
+    from c2core.graph import Graph
+    from c2core.io import open_model
+
+    t0 = time.perf_counter()
+    progress = progress or (lambda f, m: None)
+    progress(0.1, f"Reading {os.path.basename(path)}…")
+    model = open_model(path, init_path=init_path)
+    if cancel is not None:
+        cancel.check()
+    progress(0.5, "Building the graph…")
+    graph = Graph(model)
+    doc = Document(model, graph, path)
+    progress(0.7, "Inferring shapes…")
+    try:
+        doc.shapes = graph.infer_shapes()
+    except Exception as e:  # shapes are a nicety: the graph still opens
+        doc.shape_error = f"shape inference failed: {e}"
+    doc.open_seconds = time.perf_counter() - t0
+    progress(1.0, "Opened")
+    return doc

@@ -1,0 +1,1 @@
+"""The inspector dock: op, blob and tensor (weight or activation) views."""

@@ -1,0 +1,434 @@
+"""`MainWindow`: menus, toolbar, docks, opening models, and routing selections.
+
+The window owns one `Document` at a time. Opening is a background job; the
+graph canvas lays it out on another; the inspector, model, classification and
+log docks are told about the document and the current selection. Errors from
+the core arrive as job failures and are shown in the banner, never raised.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QProgressBar,
+                               QStackedWidget, QToolBar, QVBoxLayout, QWidget)
+
+from . import jobs, settings
+from .classify_panel import ClassifyPanel
+from .document import IMAGE_SUFFIXES, MODEL_SUFFIXES, Document, load_document, split_pair
+from .graph.canvas import GraphCanvas
+from .icons import icon
+from .inspector.panel import InspectorPanel
+from .log_panel import LogPanel
+from .model_panel import ModelPanel
+from .welcome import Banner, WelcomePage
+
+log = logging.getLogger("c2studio")
+
+MODEL_FILTER = "Caffe2 models (*.pb *.pbtxt *.prototxt *.minidb *.db);;All files (*)"
+
+
+class MainWindow(QMainWindow):
+    document_opened = Signal(object)  # Document
+    open_failed = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Caffe2 Studio")
+        self.setWindowIcon(icon("app"))
+        self.setAcceptDrops(True)
+        self.setDockNestingEnabled(True)
+        self.document: Document | None = None
+        self.open_job: jobs.Job | None = None
+        self.last_error = ""
+        self._netron = None  # (server handle, url)
+
+        self.canvas = GraphCanvas()
+        self.welcome = WelcomePage()
+        self.banner = Banner()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.welcome)
+        self.stack.addWidget(self.canvas)
+        central = QWidget()
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.banner)
+        lay.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.inspector = InspectorPanel(self)
+        self.model_panel = ModelPanel(self)
+        self.classify_panel = ClassifyPanel(self)
+        self.log_panel = LogPanel(self)
+        self.inspector_dock = self._dock("Inspector", self.inspector, Qt.RightDockWidgetArea)
+        self.model_dock = self._dock("Model", self.model_panel, Qt.RightDockWidgetArea)
+        self.classify_dock = self._dock("Classify", self.classify_panel, Qt.RightDockWidgetArea)
+        self.log_dock = self._dock("Log", self.log_panel, Qt.BottomDockWidgetArea)
+        self.splitDockWidget(self.inspector_dock, self.classify_dock, Qt.Vertical)
+        self.tabifyDockWidget(self.inspector_dock, self.model_dock)
+        self.inspector_dock.raise_()
+        self.resizeDocks([self.inspector_dock], [440], Qt.Horizontal)
+        self.resizeDocks([self.inspector_dock, self.classify_dock], [520, 330], Qt.Vertical)
+        self.resizeDocks([self.log_dock], [110], Qt.Vertical)
+
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(200)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        self.status_label = QLabel("Ready")
+        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(self.progress)
+
+        self._make_actions()
+        self._make_menus()
+        self._make_toolbar()
+        self._wire()
+        self._restore_settings()
+        self._update_enabled()
+        self.welcome.set_recent(settings.recent_files())
+        self.resize(1400, 900)
+
+    # ----- construction --------------------------------------------------------
+    def _dock(self, title, widget, area) -> QDockWidget:
+        d = QDockWidget(title, self)
+        d.setObjectName(f"dock-{title.lower()}")
+        d.setWidget(widget)
+        d.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetClosable | QDockWidget.DockWidgetFloatable)
+        self.addDockWidget(area, d)
+        return d
+
+    def _act(self, text, slot=None, shortcut=None, icon_name=None, checkable=False, checked=False, tip=None) -> QAction:
+        a = QAction(text, self)
+        if icon_name:
+            a.setIcon(icon(icon_name))
+        if shortcut is not None:
+            a.setShortcut(QKeySequence(shortcut))
+        if checkable:
+            a.setCheckable(True)
+            a.setChecked(checked)
+        if tip:
+            a.setToolTip(tip)
+            a.setStatusTip(tip)
+        if slot is not None:
+            (a.toggled if checkable else a.triggered).connect(slot)
+        return a
+
+    def _make_actions(self):
+        A = self._act
+        self.act_open = A("&Open…", self.choose_file, QKeySequence.Open, "open", tip="Open a predict net, init net, pair or minidb")
+        self.act_open_folder = A("Open &Folder…", self.choose_folder, "Ctrl+Shift+O", "open")
+        self.act_save = A("&Save as Caffe2…", lambda: self.convert("caffe2"), QKeySequence.SaveAs, "save")
+        self.act_quit = A("&Quit", self.close, QKeySequence.Quit)
+        self.act_fit = A("&Fit to Window", self.canvas.view.fit_all, "Ctrl+0", "fit", tip="Fit the whole graph (Ctrl+0)")
+        self.act_zoom_in = A("Zoom &In", self.canvas.view.zoom_in, QKeySequence.ZoomIn, "zoom-in")
+        self.act_zoom_out = A("Zoom &Out", self.canvas.view.zoom_out, QKeySequence.ZoomOut, "zoom-out")
+        self.act_find = A("&Find…", self.canvas.show_find, QKeySequence.Find, "find", tip="Find ops and blobs (Ctrl+F)")
+        self.act_find_next = A("Find &Next", self.canvas.find_next, QKeySequence.FindNext)
+        self.act_find_prev = A("Find &Previous", self.canvas.find_previous, QKeySequence.FindPrevious)
+        self.act_lr = A("Left to Right", lambda on: self.canvas.set_options(rankdir="LR" if on else "TB"), "Ctrl+L",
+                        "direction", checkable=True, tip="Lay the graph out left-to-right instead of top-to-bottom")
+        self.act_collapse = A("Collapse In-place Chains", lambda on: self.canvas.set_options(collapse=on), None,
+                              "collapse", checkable=True, checked=True, tip="Draw Conv→BN→Relu chains as one box")
+        self.act_weights = A("Show Weights", lambda on: self.canvas.set_options(show_weights=on), None, "weights",
+                             checkable=True, tip="Draw weight blobs as nodes")
+        self.act_shapes = A("Show Shapes", lambda on: self.canvas.set_options(show_shapes=on), None, "shapes",
+                            checkable=True, checked=True, tip="Label edges with inferred shapes")
+        self.act_netron = A("Open in &Netron", self.open_in_netron, "Ctrl+Shift+N", "netron",
+                            tip="Serve this model with Netron and open the browser")
+        self.act_about = A("&About Caffe2 Studio", self.show_about, None, "info")
+        self.act_onnx = A("Convert to &ONNX…", lambda: self.convert("onnx"), "Ctrl+E", "convert")
+        self.act_openvino = A("Convert to Open&VINO IR…", lambda: self.convert("openvino"))
+        self.act_tensorrt = A("Build &TensorRT Plan…", lambda: self.convert("tensorrt"))
+        self.act_import_onnx = A("&Import ONNX…", lambda: self.convert("import_onnx"))
+        self.act_export_graph = {fmt: A(f"Export Graph as {fmt.upper()}…", lambda checked=False, f=fmt: self.convert("graph", fmt=f))
+                                 for fmt in ("dot", "svg", "pdf", "png")}
+        self.act_classify = A("Classify Images…", self.classify_panel.choose_images, "Ctrl+K", "classify")
+        self.model_actions = [self.act_save, self.act_fit, self.act_zoom_in, self.act_zoom_out, self.act_find,
+                              self.act_find_next, self.act_find_prev, self.act_netron, self.act_onnx,
+                              self.act_openvino, self.act_tensorrt, self.act_classify, *self.act_export_graph.values()]
+
+    def _make_menus(self):
+        mb = self.menuBar()
+        m = mb.addMenu("&File")
+        m.addActions([self.act_open, self.act_open_folder])
+        self.recent_menu = m.addMenu("Open &Recent")
+        m.addSeparator()
+        m.addAction(self.act_save)
+        eg = m.addMenu(icon("export"), "&Export Graph")
+        eg.addActions(list(self.act_export_graph.values()))
+        m.addSeparator()
+        m.addAction(self.act_quit)
+        self._fill_recent_menu()
+        c = mb.addMenu("&Convert")
+        c.addActions([self.act_onnx, self.act_openvino, self.act_tensorrt])
+        c.addSeparator()
+        c.addAction(self.act_import_onnx)
+        v = mb.addMenu("&View")
+        v.addActions([self.act_fit, self.act_zoom_in, self.act_zoom_out])
+        v.addSeparator()
+        v.addActions([self.act_find, self.act_find_next, self.act_find_prev])
+        v.addSeparator()
+        v.addActions([self.act_lr, self.act_collapse, self.act_weights, self.act_shapes])
+        v.addSeparator()
+        v.addAction(self.act_netron)
+        v.addSeparator()
+        for d in (self.inspector_dock, self.model_dock, self.classify_dock, self.log_dock):
+            v.addAction(d.toggleViewAction())
+        r = mb.addMenu("&Run")
+        r.addAction(self.act_classify)
+        h = mb.addMenu("&Help")
+        h.addAction(self.act_about)
+
+    def _make_toolbar(self):
+        tb = QToolBar("Main")
+        tb.setObjectName("toolbar-main")
+        tb.setIconSize(QSize(20, 20))
+        tb.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        tb.setMovable(False)
+        tb.addAction(self.act_open)
+        tb.addAction(self.act_save)
+        tb.addSeparator()
+        for a in (self.act_fit, self.act_zoom_in, self.act_zoom_out, self.act_find):
+            tb.addAction(a)
+        tb.addSeparator()
+        for a in (self.act_lr, self.act_collapse, self.act_weights, self.act_shapes):
+            tb.addAction(a)
+        tb.addSeparator()
+        tb.addAction(self.act_onnx)
+        tb.addAction(self.act_classify)
+        tb.addAction(self.act_netron)
+        for a in (self.act_fit, self.act_zoom_in, self.act_zoom_out, self.act_lr, self.act_collapse,
+                  self.act_weights, self.act_shapes):
+            w = tb.widgetForAction(a)
+            if w is not None:
+                w.setToolButtonStyle(Qt.ToolButtonIconOnly)
+        self.addToolBar(tb)
+        self.toolbar = tb
+
+    def _wire(self):
+        self.welcome.open_file.connect(self.choose_file)
+        self.welcome.open_folder.connect(self.choose_folder)
+        self.welcome.open_recent.connect(self.open_path)
+        self.canvas.node_selected.connect(self._node_selected)
+        self.canvas.edge_selected.connect(self._edge_selected)
+        self.canvas.drawn.connect(self._drawn)
+        self.canvas.status.connect(lambda t: t and self.status_label.setText(t))
+        self.inspector.select_op.connect(self.canvas.select_op)
+        self.inspector.select_blob.connect(self.canvas.select_blob)
+        self.classify_panel.activations_ready.connect(self._activations_ready)
+
+    # ----- settings ----------------------------------------------------------------
+    def _restore_settings(self):
+        geo = settings.get("window/geometry")
+        state = settings.get("window/state")
+        if isinstance(geo, QByteArray):
+            self.restoreGeometry(geo)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def _save_settings(self):
+        settings.put("window/geometry", self.saveGeometry())
+        settings.put("window/state", self.saveState())
+
+    def _fill_recent_menu(self):
+        self.recent_menu.clear()
+        paths = settings.recent_files()
+        for p in paths:
+            a = self.recent_menu.addAction(p)
+            a.triggered.connect(lambda checked=False, p=p: self.open_path(p))
+        self.recent_menu.setEnabled(bool(paths))
+
+    def _update_enabled(self):
+        has = self.document is not None
+        for a in self.model_actions:
+            a.setEnabled(has)
+
+    # ----- opening -----------------------------------------------------------------------
+    def choose_file(self):
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open Caffe2 model (one file or an init+predict pair)",
+                                                settings.get("last_dir", ""), MODEL_FILTER)
+        if paths:
+            self.open_paths(paths)
+
+    def choose_folder(self):
+        path = QFileDialog.getExistingDirectory(self, "Open Caffe2 model folder", settings.get("last_dir", ""))
+        if path:
+            self.open_path(path)
+
+    def open_paths(self, paths: list[str]) -> None:
+        predict, init = split_pair(paths)
+        self.open_path(predict, init)
+
+    def open_path(self, path: str, init_path: str | None = None) -> jobs.Job:
+        """Open a model in the background; the window stays responsive."""
+        path = os.fspath(path)
+        if self.open_job is not None and self.open_job.is_running:
+            self.open_job.cancel()
+        self.banner.hide()
+        self.last_error = ""
+        self._busy(f"Opening {path}…")
+        log.info("opening %s", path)
+        job = jobs.Job(lambda progress, cancel: load_document(path, init_path, progress, cancel), "open model", self)
+        job.finished.connect(lambda doc, j=job: j is self.open_job and self.set_document(doc))
+        job.failed.connect(lambda msg, j=job: j is self.open_job and self._open_failed(path, msg))
+        job.progress.connect(self._progress)
+        self.open_job = job
+        return job.start()
+
+    def set_document(self, doc: Document) -> None:
+        self._idle()
+        self.document = doc
+        settings.add_recent(doc.path)
+        settings.put("last_dir", os.path.dirname(os.path.abspath(doc.path)))
+        self._fill_recent_menu()
+        self.welcome.set_recent(settings.recent_files())
+        self.setWindowTitle(f"{doc.title} — Caffe2 Studio")
+        self.stack.setCurrentWidget(self.canvas)
+        self.canvas.set_graph(doc.graph, doc.shapes)
+        self.inspector.set_document(doc)
+        self.model_panel.set_document(doc)
+        self.classify_panel.set_document(doc)
+        self._update_enabled()
+        notes = list(doc.model.warnings) + ([doc.shape_error] if doc.shape_error else [])
+        for w in notes:
+            log.warning("%s", w)
+        if notes:
+            self.banner.show_message("<b>Opened with warnings:</b> " + "<br>".join(_html(n) for n in notes[:4]), "warning")
+        n_ops = len(doc.model.predict_net.op)
+        self.status_label.setText(f"{doc.title}: {n_ops} ops, opened in {doc.open_seconds:.2f} s")
+        self.document_opened.emit(doc)
+
+    def _open_failed(self, path: str, msg: str) -> None:
+        self._idle()
+        self.last_error = msg
+        self.banner.show_message(f"<b>Could not open {_html(os.path.basename(path.rstrip('/')) or path)}</b><br>{_html(msg)}", "error")
+        self.status_label.setText("Open failed")
+        self.open_failed.emit(msg)
+
+    def _drawn(self, engine: str, seconds: float) -> None:
+        t = self.canvas.timings
+        self.status_label.setText(f"{self.document.title if self.document else ''}: {t.get('nodes', 0)} nodes drawn "
+                                  f"({engine} layout) in {seconds:.2f} s")
+
+    # ----- busy indicator ---------------------------------------------------------------------
+    def _busy(self, text: str):
+        self.status_label.setText(text)
+        self.progress.setRange(0, 0)
+        self.progress.show()
+
+    def _idle(self):
+        self.progress.hide()
+
+    def _progress(self, fraction: float, message: str):
+        if fraction >= 0:
+            self.progress.setRange(0, 100)
+            self.progress.setValue(int(fraction * 100))
+        if message:
+            self.status_label.setText(message)
+
+    # ----- drag and drop ------------------------------------------------------------------
+    @staticmethod
+    def _dropped_paths(mime) -> list[str]:
+        return [u.toLocalFile() for u in mime.urls() if u.isLocalFile()] if mime.hasUrls() else []
+
+    def dragEnterEvent(self, event):
+        paths = self._dropped_paths(event.mimeData())
+        if any(os.path.isdir(p) or p.lower().endswith(MODEL_SUFFIXES + IMAGE_SUFFIXES) for p in paths):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    dragMoveEvent = dragEnterEvent
+
+    def dropEvent(self, event):
+        paths = self._dropped_paths(event.mimeData())
+        images = [p for p in paths if p.lower().endswith(IMAGE_SUFFIXES)]
+        models = [p for p in paths if p not in images]
+        if models:
+            self.open_paths(models)
+        if images:
+            self.classify_dock.show()
+            self.classify_dock.raise_()
+            self.classify_panel.add_images(images)
+        event.acceptProposedAction()
+
+    # ----- selection routing --------------------------------------------------------------------
+    def _node_selected(self, node):
+        if self.document is None:
+            return
+        if node.kind == "op":
+            self.inspector.show_ops(node.ops)
+        elif node.blob is not None:
+            self.inspector.show_blob(node.blob, None)
+        self.inspector_dock.show()
+        self.inspector_dock.raise_()
+
+    def _edge_selected(self, blob: str, version: int):
+        self.inspector.show_blob(blob, version)
+        self.inspector_dock.raise_()
+
+    def _activations_ready(self, acts: dict):
+        if self.document is not None:
+            self.document.activations = acts
+            self.inspector.refresh()
+
+    # ----- converters, netron, about ------------------------------------------------------------------
+    def convert(self, kind: str, **kw):
+        from .convert_dialog import ConvertDialog
+
+        if kind != "import_onnx" and self.document is None:
+            return None
+        dlg = ConvertDialog(self, kind, self.document, **kw)
+        dlg.open_result.connect(self.open_path)
+        dlg.show()
+        self._last_dialog = dlg
+        return dlg
+
+    def open_in_netron(self):
+        from . import netron_control
+
+        if self.document is None:
+            return None
+        try:
+            url = netron_control.serve(self.document.model, self.document.path)
+        except Exception as e:  # the core's message, shown instead of raised
+            self.banner.show_message(f"<b>Netron:</b> {_html(str(e))}", "error")
+            log.error("netron: %s", e)
+            return None
+        log.info("netron: serving %s at %s", self.document.path, url)
+        self.status_label.setText(f"Netron serving at {url}")
+        if os.environ.get("C2STUDIO_NO_BROWSER") != "1":
+            QDesktopServices.openUrl(QUrl(url))
+        return url
+
+    def show_about(self):
+        from .about import AboutDialog
+
+        dlg = AboutDialog(self)
+        self._last_dialog = dlg
+        dlg.show()
+        return dlg
+
+    # ----- lifetime -----------------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Stop jobs, layout workers and servers (closeEvent, tests)."""
+        from . import netron_control
+
+        self.canvas.shutdown()
+        self.classify_panel.shutdown()
+        jobs.shutdown()
+        netron_control.stop_all()
+        self.log_panel.detach()
+
+    def closeEvent(self, event):
+        self._save_settings()
+        self.shutdown()
+        super().closeEvent(event)
+
+
+def _html(text: str) -> str:
+    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br>")
