@@ -191,6 +191,15 @@ def fill_shape(op, args: Args, path=None) -> tuple[int, ...] | None:
 
 def run_fill(op, index: int, path: str | None = None) -> list[Weight]:
     """Execute one fill op of an init net; raise C2FormatError on bad data."""
+    try:
+        return _run_fill(op, index, path)
+    except MemoryError:
+        shape = list(Args([a for a in op.arg if a.name == "shape"]).ints("shape", []) or [])
+        raise C2FormatError(f"op #{index} {op.type} '{op.output[0] if op.output else '?'}': "
+                            f"shape {shape} is too large to allocate on this machine", path) from None
+
+
+def _run_fill(op, index: int, path: str | None) -> list[Weight]:
     args = fill_args(op)
     if not op.output:
         raise C2FormatError(f"op #{index} {op.type} has no output", path)

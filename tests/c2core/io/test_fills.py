@@ -149,3 +149,20 @@ def test_value_count_mismatch_is_an_error_naming_the_op(tmp_path, shape):
     with pytest.raises(C2FormatError, match=r"GivenTensorFill 'w'.*needs \d+ values but 5 are stored") as e:
         _open_with_init(tmp_path, init)
     assert e.value.path.endswith("init_net.pb")
+
+
+def test_fill_too_large_for_memory_is_a_format_error(tmp_path, monkeypatch):
+    from c2core import fills
+    from c2core.errors import C2FormatError
+
+    init = caffe2_pb2.NetDef()
+    init.op.append(_op("ConstantFill", "huge", shape=[1 << 16, 1 << 16], value=1.0))
+    m = _open_with_init(tmp_path, init)
+    assert m.num_parameters == 1 << 32  # counted from the shape, nothing allocated
+
+    def no_memory(*a, **k):
+        raise MemoryError
+
+    monkeypatch.setattr(fills.np, "full", no_memory)
+    with pytest.raises(C2FormatError, match=r"ConstantFill 'huge'.*too large to allocate"):
+        m.weights  # noqa: B018
