@@ -25,7 +25,7 @@ from .errors import C2Error
 from .tasks import check_cancel, no_progress
 
 # relative error tolerances by precision (max|got-ref| / max|ref|)
-DEFAULT_RTOL = {"fp32": 1e-4, "fp16": 3e-2, "int8": 1e-1}
+DEFAULT_RTOL = {"fp32": 1e-4, "fp16": 1e-2, "int8": 1e-1}
 
 
 @dataclass
