@@ -27,17 +27,6 @@ from ..args import Args
 _CONV = ("Conv", "Conv1D", "Conv2D", "Conv3D")
 
 
-def _readers(ops, i, name):
-    """Indices of ops after i that read this version of `name`."""
-    out = []
-    for j in range(i + 1, len(ops)):
-        if name in ops[j].input:
-            out.append(j)
-        if name in ops[j].output:
-            break
-    return out
-
-
 def _order(op) -> str:
     return Args(op.arg).str("order", "NCHW").upper()
 
@@ -119,40 +108,74 @@ class _Folder:
     def run(self):
         if self.nested:
             return self.net, self.weights, self.log
-        while self._once():
-            pass
+        ops = list(self.net.op)
+        self._index(ops)
+        self.deleted: set = set()
+        for i, p in enumerate(ops):
+            if i in self.deleted:
+                continue
+            while self._fold_next(ops, i, p):
+                pass
+        if self.deleted:
+            keep = [op for k, op in enumerate(ops) if k not in self.deleted]
+            del self.net.op[:]
+            self.net.op.extend(keep)
         return self.net, self.weights, self.log
 
-    def _once(self) -> bool:
-        ops = self.net.op
-        for i, p in enumerate(ops):
-            if not p.output or p.output[0] in self.protected:
-                continue
-            if p.type in _CONV:
-                channels = self._conv_channels(p)
-            elif p.type == "SpatialBN":
-                channels = self._bn_channels(p)
-            else:
-                continue
-            if channels is None:
-                continue
-            y = p.output[0]
-            rd = _readers(ops, i, y)
-            if len(rd) != 1:
-                continue
-            j = rd[0]
-            c = ops[j]
-            if len(c.output) != 1 or list(c.input).count(y) != 1 or c.input[0] != y:
-                continue
-            z = c.output[0]
-            if z != y and any(z in ops[k].input or z in ops[k].output for k in range(i + 1, j)):
-                continue
-            if self._fold(p, c, channels):
-                p.output[0] = z
-                self.log.append(f"folded op #{j} {c.type} into {p.type} '{y}'")
-                del ops[j]
-                return True
-        return False
+    def _index(self, ops):
+        """name -> sorted op indices reading it / writing it."""
+        self.reads: dict = {}
+        self.writes: dict = {}
+        for k, op in enumerate(ops):
+            for n in set(op.input):
+                self.reads.setdefault(n, []).append(k)
+            for n in set(op.output):
+                self.writes.setdefault(n, []).append(k)
+
+    def _live(self, idx):
+        return [k for k in idx if k not in self.deleted]
+
+    def _readers(self, i, name):
+        """Ops after i reading this version of `name` (up to its next writer)."""
+        nxt = next((k for k in self._live(self.writes.get(name, ())) if k > i), None)
+        return [k for k in self._live(self.reads.get(name, ())) if k > i and (nxt is None or k <= nxt)]
+
+    def _fold_next(self, ops, i, p) -> bool:
+        if not p.output or p.output[0] in self.protected:
+            return False
+        if p.type in _CONV:
+            channels = self._conv_channels(p)
+        elif p.type == "SpatialBN":
+            channels = self._bn_channels(p)
+        else:
+            return False
+        if channels is None:
+            return False
+        y = p.output[0]
+        rd = self._readers(i, y)
+        if len(rd) != 1:
+            return False
+        j = rd[0]
+        c = ops[j]
+        if len(c.output) != 1 or list(c.input).count(y) != 1 or c.input[0] != y:
+            return False
+        z = c.output[0]
+        if z != y and any(i < k < j for k in self._live(self.reads.get(z, ())) + self._live(self.writes.get(z, ()))):
+            return False
+        if not self._fold(p, c, channels):
+            return False
+        p.output[0] = z
+        self.deleted.add(j)
+        self.writes[y] = [k for k in self.writes[y] if k != i]
+        self.writes.setdefault(z, []).append(i)
+        self.writes[z].sort()
+        for n in set(p.input):  # folded weights are new names read by p
+            lst = self.reads.setdefault(n, [])
+            if i not in lst:
+                lst.append(i)
+                lst.sort()
+        self.log.append(f"folded op #{j} {c.type} into {p.type} '{y}'")
+        return True
 
     def _conv_channels(self, p):
         if len(p.input) < 2 or len(p.output) != 1:
