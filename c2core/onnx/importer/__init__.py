@@ -121,11 +121,10 @@ def import_onnx(src, out_dir: str | None = None, text: bool = False, name: str |
     try:
         net, weights, data_inputs, ctx, prep = convert_graph(model, name=name)
     except UnsupportedOpsError as e:
-        e.path = path
-        raise
+        raise UnsupportedOpsError(e.ops, "the ONNX importer", path) from None
     except C2Error as e:
         if e.path is None and path:
-            e.path = path
+            raise C2Error(e.reason, path) from None
         raise
     init = init_net_from(weights, name=(net.name or "imported") + "_init")
     m = Model(predict_net=net, init_net=init, formats={"predict": "memory", "init": "memory"})

@@ -1,0 +1,61 @@
+"""`c2core import MODEL.onnx -o DIR [--text]`: files written, names kept, numbers right, errors one line."""
+
+import os
+
+import numpy as np
+import pytest
+from onnx import helper
+
+from c2core.cli.main import main
+from tests.c2core.onnx.import_helpers import make_model
+
+
+@pytest.fixture
+def onnx_file(tmp_path):
+    """y = relu(x · Wᵀ + b) with x (2, 3), W (4, 3)."""
+    w = np.arange(12, dtype=np.float32).reshape(4, 3) / 10 - 0.5
+    b = np.array([0.1, -0.2, 0.3, -0.4], np.float32)
+    m = make_model([helper.make_node("Gemm", ["x", "W", "b"], ["h"], transB=1), helper.make_node("Relu", ["h"], ["y"])],
+                   [("x", [2, 3])], [("y", None)], {"W": w, "b": b})
+    p = tmp_path / "small.onnx"
+    p.write_bytes(m.SerializeToString())
+    return p, w, b
+
+
+@pytest.mark.parametrize("text", [False, True])
+def test_import_writes_a_runnable_pair(onnx_file, tmp_path, capsys, text):
+    from c2core.io import open_model
+    from c2core.runtime import Predictor
+
+    path, w, b = onnx_file
+    out = tmp_path / "pair"
+    rc = main(["import", str(path), "-o", str(out)] + (["--text"] if text else []))
+    assert rc == 0
+    ext = ".pbtxt" if text else ".pb"
+    assert sorted(os.listdir(out)) == sorted(["predict_net" + ext, "init_net" + ext, "value_info.json"])
+    said = capsys.readouterr().out
+    assert "FC×1" in said and "Relu×1" in said and "inputs: x [2, 3]" in said
+    m = open_model(str(out))
+    x = np.array([[1, 2, 3], [-1, 0, 4]], np.float32)
+    y = Predictor(m).run({"x": x})["y"]
+    np.testing.assert_allclose(y, np.maximum(x @ w.T + b, 0), rtol=1e-6, atol=1e-6)
+
+
+def test_unsupported_ops_exit_2_with_the_list(tmp_path, capsys):
+    m = make_model([helper.make_node("Einsum", ["x", "x"], ["a"], equation="ij,ij->ij"),
+                    helper.make_node("Erf", ["a"], ["y"])], [("x", [2, 3])], [("y", None)])
+    p = tmp_path / "bad.onnx"
+    p.write_bytes(m.SerializeToString())
+    rc = main(["import", str(p), "-o", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert err.startswith("error: ") and str(p) in err and "Einsum" in err and "Erf" in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_not_onnx_exit_2(tmp_path, capsys):
+    p = tmp_path / "x.onnx"
+    p.write_bytes(b"\x08\x96\x01 garbage \xff\xff")
+    assert main(["import", str(p), "-o", str(tmp_path / "o")]) == 2
+    assert "error:" in capsys.readouterr().err
