@@ -16,9 +16,9 @@ box_with_nms_limit_op.cc, upright boxes only (`rotated=1` is refused):
 - RoIAlign averages roi_bin_grid_h × roi_bin_grid_w bilinear samples per bin
   (`sampling_ratio` <= 0: ceil(roi_size / pooled) per RoI), samples outside
   [-1, size] count as 0; `aligned=0` (default) forces RoIs to at least 1×1 and
-  applies no half-pixel shift. Bilinear sampling is separable, so each RoI's
-  bins are two small interpolation matrices applied to the feature map
-  (float64 accumulation, float32 result).
+  applies no half-pixel shift. RoIs sharing a sampling grid are done together:
+  every sample's four taps are gathered as channel vectors from an NHWC view
+  and weighted (float32, like Caffe2; only the summation order differs).
 """
 
 from __future__ import annotations
@@ -338,41 +338,53 @@ def _prepare_roi_align(ctx):
     )
 
 
-def _interp_matrix(start, bin_size, grid, pooled: int, size: int) -> torch.Tensor:
-    """[R, pooled, size] weights: the sum over a bin's samples of their bilinear weights.
+def _axis_samples(start, bin_size, grid: int, pooled: int, size: int):
+    """Bilinear taps along one axis for `grid` samples per bin.
 
-    Positions are computed in float32 in Caffe2's expression order; a sample
-    outside [-1, size] contributes nothing.
+    Returns (low, high, w_low, w_high), each [R, pooled, grid]. Positions are
+    float32 in Caffe2's expression order; a sample outside [-1, size] gets
+    zero weights (it contributes nothing, whatever the other axis says).
     """
     r = start.shape[0]
-    gmax = int(grid.max()) if r else 1
     p = torch.arange(pooled, dtype=torch.float32).view(1, pooled, 1)
-    i = torch.arange(gmax, dtype=torch.float32).view(1, 1, gmax)
+    i = torch.arange(grid, dtype=torch.float32).view(1, 1, grid)
     b = bin_size.view(r, 1, 1)
-    g = grid.view(r, 1, 1).to(torch.float32)
-    pos = (start.view(r, 1, 1) + p * b) + (i + 0.5) * b / g
-    valid = (i < g) & (pos >= -1.0) & (pos <= float(size))
+    pos = (start.view(r, 1, 1) + p * b) + (i + 0.5) * b / float(grid)
+    valid = ((pos >= -1.0) & (pos <= float(size))).to(torch.float32)
     pos = pos.clamp(min=0.0)
     low = pos.floor().to(torch.int64)
     at_end = low >= size - 1
     low = torch.where(at_end, torch.full_like(low, size - 1), low)
     high = torch.where(at_end, low, low + 1)
     pos = torch.where(at_end, low.to(torch.float32), pos)
-    lw = pos - low.to(torch.float32)
-    hw = 1.0 - lw
-    vf = valid.to(torch.float32)
-    m = torch.zeros(r, pooled, size, dtype=torch.float64)
-    m.scatter_add_(2, low.reshape(r, pooled, -1), (hw * vf).to(torch.float64).reshape(r, pooled, -1))
-    m.scatter_add_(2, high.reshape(r, pooled, -1), (lw * vf).to(torch.float64).reshape(r, pooled, -1))
-    return m
+    frac = pos - low.to(torch.float32)
+    return low, high, (1.0 - frac) * valid, frac * valid
+
+
+def _roi_align_group(flat, base, y1, x1, bh, bw, gh: int, gw: int, ph: int, pw: int, h: int, w: int):
+    """[R, ph, pw, C] for RoIs sharing one sampling grid; `flat` is [N·H·W, C]."""
+    r = y1.shape[0]
+    yl, yh, wyl, wyh = _axis_samples(y1, bh, gh, ph, h)
+    xl, xh, wxl, wxh = _axis_samples(x1, bw, gw, pw, w)
+    # taps ordered [R, ph, pw | gh, gw, 2 rows, 2 cols] so that one batched
+    # matmul of weights [R·ph·pw, 1, K] with taps [R·ph·pw, K, C] averages a bin
+    rows = torch.stack([yl, yh], -1).view(r, ph, 1, gh, 1, 2, 1)
+    cols = torch.stack([xl, xh], -1).view(r, 1, pw, 1, gw, 1, 2)
+    wy = torch.stack([wyl, wyh], -1).view(r, ph, 1, gh, 1, 2, 1)
+    wx = torch.stack([wxl, wxh], -1).view(r, 1, pw, 1, gw, 1, 2)
+    idx = base.view(r, 1, 1, 1, 1, 1, 1) + rows * w + cols
+    k = gh * gw * 4
+    wt = (wy * wx).reshape(r * ph * pw, 1, k) / float(max(gh * gw, 1))
+    taps = flat.index_select(0, idx.reshape(-1)).view(r * ph * pw, k, -1)
+    return torch.bmm(wt, taps).view(r, ph, pw, -1)
 
 
 @register("RoIAlign", prepare=_prepare_roi_align)
 def roi_align(ctx, x, rois):
     s = ctx.state
     nhwc = s["order"] == "NHWC"
-    feat = x.permute(0, 3, 1, 2) if nhwc else x
-    n, c, h, w = feat.shape
+    feat = x if nhwc else x.permute(0, 2, 3, 1)
+    n, h, w, c = feat.shape
     ph, pw = s["ph"], s["pw"]
     if rois.numel() == 0:
         return torch.zeros((0, ph, pw, c) if nhwc else (0, c, ph, pw), dtype=torch.float32)
@@ -380,6 +392,8 @@ def roi_align(ctx, x, rois):
         raise ValueError(f"RoIAlign: rois must be [R, 4] or [R, 5], got {list(rois.shape)}")
     rois = rois.to(torch.float32)
     batch = rois[:, 0].to(torch.int64) if rois.shape[1] == 5 else torch.zeros(rois.shape[0], dtype=torch.int64)
+    if batch.numel() and (int(batch.min()) < 0 or int(batch.max()) >= n):
+        raise ValueError(f"RoIAlign: roi batch index out of range for {n} images")
     box = rois[:, -4:]
     offset = 0.5 if s["aligned"] else 0.0
     scale = torch.tensor(s["scale"], dtype=torch.float32)
@@ -389,22 +403,21 @@ def roi_align(ctx, x, rois):
         rw, rh = rw.clamp(min=1.0), rh.clamp(min=1.0)
     bh, bw = rh / ph, rw / pw
     if s["ratio"] > 0:
-        gh = gw = torch.full_like(rh, s["ratio"], dtype=torch.int64)
+        gh = gw = torch.full(rh.shape, s["ratio"], dtype=torch.int64)
     else:
         gh, gw = torch.ceil(rh / ph).to(torch.int64), torch.ceil(rw / pw).to(torch.int64)
-    count = (gh * gw).clamp(min=1).to(torch.float64)
-    my = _interp_matrix(y1, bh, gh, ph, h)
-    mx = _interp_matrix(x1, bw, gw, pw, w)
-    f64 = feat.to(torch.float64)
-    out = torch.empty(rois.shape[0], c, ph, pw, dtype=torch.float64)
-    chunk = max(1, (8 << 20) // max(1, c * ph * w))  # keeps the intermediate near 64 MB
-    for b in torch.unique(batch).tolist():
-        if not 0 <= b < n:
-            raise ValueError(f"RoIAlign: roi batch index {b} out of range for {n} images")
-        idx = torch.nonzero(batch == b).flatten()
-        for k in range(0, idx.numel(), chunk):
-            sel = idx[k:k + chunk]
-            t = torch.einsum("rph,chw->rcpw", my[sel], f64[b])
-            out[sel] = torch.einsum("rcpw,rqw->rcpq", t, mx[sel]) / count[sel].view(-1, 1, 1, 1)
-    out = out.to(torch.float32)
-    return out.permute(0, 2, 3, 1).contiguous() if nhwc else out
+    flat = feat.to(torch.float32).reshape(n * h * w, c)
+    base = batch * (h * w)
+    out = torch.empty(rois.shape[0], ph, pw, c, dtype=torch.float32)
+    key = gh * (int(gw.max()) + 1) + gw
+    for kv in torch.unique(key).tolist():
+        sel = torch.nonzero(key == kv).flatten()
+        g_h, g_w = int(gh[sel[0]]), int(gw[sel[0]])
+        if g_h == 0 or g_w == 0:  # aligned RoI of zero size: no samples, output 0
+            out[sel] = 0.0
+            continue
+        chunk = max(1, (16 << 20) // max(1, ph * g_h * pw * g_w * 4 * c))
+        for k in range(0, sel.numel(), chunk):
+            i = sel[k:k + chunk]
+            out[i] = _roi_align_group(flat, base[i], y1[i], x1[i], bh[i], bw[i], g_h, g_w, ph, pw, h, w)
+    return out if nhwc else out.permute(0, 3, 1, 2).contiguous()
