@@ -39,7 +39,6 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setWindowTitle("Caffe2 Studio")
         self.setWindowIcon(icon("app"))
-        self.setAcceptDrops(True)
         self.setDockNestingEnabled(True)
         self.document: Document | None = None
         self.open_job: jobs.Job | None = None
@@ -52,7 +51,7 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
         self.stack.addWidget(self.canvas)
-        central = QWidget()
+        central = _DropArea(self)
         lay = QVBoxLayout(central)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
@@ -428,6 +427,25 @@ class MainWindow(QMainWindow):
         self._save_settings()
         self.shutdown()
         super().closeEvent(event)
+
+
+class _DropArea(QWidget):
+    """The central area takes model and image drops (QMainWindow keeps its own
+    drag events for docks) and hands them to the window."""
+
+    def __init__(self, window: MainWindow):
+        super().__init__(window)
+        self._window = window
+        self.setAcceptDrops(True)
+
+    def dragEnterEvent(self, event):
+        self._window.dragEnterEvent(event)
+
+    def dragMoveEvent(self, event):
+        self._window.dragEnterEvent(event)
+
+    def dropEvent(self, event):
+        self._window.dropEvent(event)
 
 
 def _html(text: str) -> str:

@@ -1,0 +1,100 @@
+"""App test fixtures: an isolated settings file, a main window, and leak checks.
+
+Every test fails if it leaves work running: jobs on the app's pool, live Job
+objects, Python threads, Netron servers or visible top-level windows.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["C2STUDIO_NO_BROWSER"] = "1"
+
+import pytest  # noqa: E402
+
+from .models import write_tiny_cnn  # noqa: E402
+
+
+def _py_threads() -> set:
+    return {t for t in threading.enumerate() if not isinstance(t, threading._DummyThread) and t.is_alive()}
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("C2STUDIO_SETTINGS", str(tmp_path / "settings.ini"))
+    monkeypatch.delenv("C2STUDIO_DEFAULT_MODEL", raising=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def backend_probe():
+    """Ask the core about backends once: importing openvino starts a library-owned
+    ThreadPoolExecutor thread that lives for the process, so it belongs to the baseline."""
+    import c2core.runtime.predictor  # noqa: F401  (torch: imported once per session, not per test)
+    from app import backend_status
+
+    return backend_status.availability()
+
+
+@pytest.fixture(autouse=True)
+def no_leftovers(qapp, backend_probe):
+    from app import jobs, netron_control
+
+    before = _py_threads()
+    yield
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()
+    idle = jobs.pool().waitForDone(15000)
+    for _ in range(5):
+        QApplication.processEvents()
+    problems = []
+    if not idle:
+        problems.append(f"{jobs.pool().activeThreadCount()} job(s) still running on the app pool")
+    live = [j.name for j in jobs.live_jobs()]
+    if live:
+        problems.append(f"jobs never delivered their end signal: {live}")
+    if netron_control.running():
+        problems.append(f"Netron servers left running: {netron_control.running()}")
+    extra = [t.name for t in _py_threads() - before]
+    if extra:
+        problems.append(f"threads left behind: {extra}")
+    windows = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+    if windows:
+        problems.append(f"windows left open: {[type(w).__name__ for w in windows]}")
+        for w in windows:
+            w.close()
+    if problems:
+        jobs.shutdown()
+        netron_control.stop_all()
+        pytest.fail("test left work behind: " + "; ".join(problems))
+
+
+@pytest.fixture
+def window(qtbot):
+    from app.main import make_app
+    from app.window import MainWindow
+
+    make_app()
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    yield w
+    w.close()
+
+
+@pytest.fixture
+def tiny_model_dir(tmp_path):
+    d = tmp_path / "tiny_cnn"
+    d.mkdir()
+    return write_tiny_cnn(d)
+
+
+def open_and_wait(qtbot, window, path, final: bool = True, timeout: int = 30000):
+    """Open through the window and wait until the graph is drawn (final layout if asked)."""
+    with qtbot.waitSignal(window.document_opened, timeout=timeout):
+        window.open_path(path)
+    qtbot.waitUntil(lambda: window.canvas.is_final if final else window.canvas.is_drawn, timeout=timeout)
+    return window.document

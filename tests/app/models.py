@@ -1,0 +1,60 @@
+"""Small synthetic Caffe2 models for the app tests, with NumPy references."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from c2core.builder import NetBuilder, model_from
+from c2core.io.save import save_model
+
+RNG = np.random.default_rng(0)
+CONV_W = RNG.standard_normal((4, 3, 3, 3)).astype(np.float32) * 0.5
+CONV_B = RNG.standard_normal(4).astype(np.float32) * 0.1
+FC_W = RNG.standard_normal((10, 4)).astype(np.float32)
+FC_B = RNG.standard_normal(10).astype(np.float32) * 0.1
+
+
+def tiny_cnn():
+    """data(1,3,H,W) -> Conv 3x3 s2 -> Relu (in place) -> global AveragePool -> FC 10 -> Softmax."""
+    b = NetBuilder("tiny_cnn")
+    b.inputs("data", "conv_w", "conv_b", "fc_w", "fc_b").outputs("prob")
+    b.op("Conv", ["data", "conv_w", "conv_b"], "conv1", name="conv1", kernel=3, stride=2)
+    b.op("Relu", "conv1", "conv1", name="relu1")
+    b.op("AveragePool", "conv1", "pool1", global_pooling=1)
+    b.op("FC", ["pool1", "fc_w", "fc_b"], "fc")
+    b.op("Softmax", "fc", "prob")
+    return model_from(b.net, {"conv_w": CONV_W, "conv_b": CONV_B, "fc_w": FC_W, "fc_b": FC_B})
+
+
+def write_tiny_cnn(folder, size: int = 224) -> str:
+    m = tiny_cnn()
+    save_model(m, str(folder))
+    (folder / "value_info.json").write_text(f'{{"data": [1, [1, 3, {size}, {size}]]}}')
+    return str(folder)
+
+
+def tiny_cnn_reference(x: np.ndarray) -> np.ndarray:
+    """Caffe2 semantics in NumPy: NCHW conv (no pad, stride 2), relu, mean, FC (X·Wᵀ+b), softmax."""
+    x = x.astype(np.float64)
+    win = np.lib.stride_tricks.sliding_window_view(x, (3, 3), axis=(2, 3))[:, :, ::2, ::2]  # N,C,OH,OW,3,3
+    y = np.einsum("nchwij,ocij->nohw", win, CONV_W.astype(np.float64)) + CONV_B[None, :, None, None]
+    y = np.maximum(y, 0)
+    p = y.mean(axis=(2, 3))
+    f = p @ FC_W.T.astype(np.float64) + FC_B
+    e = np.exp(f - f.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def chain_net(n_ops: int, name: str = "chain"):
+    """A structure-only net of `n_ops` ops: Relu chain with an Add skip every 10 ops."""
+    b = NetBuilder(name)
+    b.inputs("x")
+    prev = "x"
+    for i in range(n_ops):
+        if i % 10 == 5 and i >= 3:
+            b.op("Add", [prev, f"b{i - 3}"], f"b{i}")
+        else:
+            b.op("Relu", prev, f"b{i}")
+        prev = f"b{i}"
+    b.outputs(prev)
+    return model_from(b.net, {})
