@@ -18,12 +18,17 @@ import shutil
 import tempfile
 
 EXTERNAL_DATA_THRESHOLD = 2 * 1024**3 - 64 * 1024**2
+# TensorProto.DataType -> bytes per element (raw_data sizes without copying the bytes out)
+_ITEMSIZE = {1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 16: 2}
 
 
 def initializer_bytes(proto) -> int:
     total = 0
     for t in proto.graph.initializer:
-        total += len(t.raw_data) if t.HasField("raw_data") else t.ByteSize()
+        n = 1
+        for d in t.dims:
+            n *= d
+        total += n * _ITEMSIZE.get(t.data_type, 4) if t.HasField("raw_data") else t.ByteSize()
     return total
 
 

@@ -205,7 +205,12 @@ class ExportContext:
         try:
             out = shape_inference.infer_node_outputs(
                 schema, n, in_types, in_data, opset_imports=[helper.make_opsetid("", self.opset)])
-        except Exception:
+        except Exception as e:
+            if all(i in in_types for i in n.input if i):
+                # Every input type is known, so the node itself is inconsistent
+                # (mismatched weight shapes, bad axes): say so at this op.
+                shapes = ", ".join(f"{i} {self.shape(i)}" for i in n.input if i)
+                raise C2Error(f"ONNX {n.op_type} rejects its inputs ({shapes}): {str(e).splitlines()[0]}") from None
             return
         for k, t in out.items():
             self.types[k] = t

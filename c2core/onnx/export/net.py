@@ -24,6 +24,7 @@ from ...fills import DTYPE_OF_PROTO
 MIN_OPSET, MAX_OPSET, DEFAULT_OPSET = 13, 21, 17
 INT8_MODES = ("qdq", "float")
 PRODUCER = "caffe2-studio c2core"
+BIG_WEIGHT_BYTES = 1 << 16  # weights larger than this skip the checker's copy (see below)
 
 
 def unsupported_ops(net) -> list[str]:
@@ -160,8 +161,14 @@ def export_onnx(model, path=None, *, opset: int = DEFAULT_OPSET, input_shapes=No
 
     if progress is not None:
         progress(0.85, "building ONNX model")
-    inits = [numpy_helper.from_array(np.ascontiguousarray(a), k) for k, a in ctx.initializers.items()]
-    graph = helper.make_graph(ctx.nodes, _graph_name(model), graph_inputs, outputs, initializer=inits)
+    # The checker (full_check: strict shape inference) runs on a skeleton in which
+    # large weights are typed graph inputs: same graph, same types, no 100s of MB
+    # serialised twice. The weights are then added to the real model once, raw.
+    big = {k for k, a in ctx.initializers.items() if a.nbytes > BIG_WEIGHT_BYTES}
+    small = [numpy_helper.from_array(np.ascontiguousarray(a), k) for k, a in ctx.initializers.items() if k not in big]
+    stand_ins = [helper.make_tensor_value_info(k, helper.np_dtype_to_tensor_dtype(ctx.initializers[k].dtype),
+                                               list(ctx.initializers[k].shape)) for k in big]
+    graph = helper.make_graph(ctx.nodes, _graph_name(model), graph_inputs + stand_ins, outputs, initializer=small)
     opsets = [helper.make_opsetid("", int(opset))]
     proto = helper.make_model(graph, opset_imports=opsets, producer_name=PRODUCER,
                               ir_version=helper.find_min_ir_version_for(opsets))
@@ -176,16 +183,28 @@ def export_onnx(model, path=None, *, opset: int = DEFAULT_OPSET, input_shapes=No
     threshold = _save.EXTERNAL_DATA_THRESHOLD if external_data_threshold is None else external_data_threshold
     if progress is not None:
         progress(0.9, "checking the ONNX model")
-    if _save.initializer_bytes(proto) < min(threshold, _save.EXTERNAL_DATA_THRESHOLD):
-        try:
-            onnx.checker.check_model(proto, full_check=True)
-        except onnx.checker.ValidationError as e:
-            raise C2Error(f"exported model fails the ONNX checker: {str(e).splitlines()[0]}", model.predict_path) from None
+    try:
+        onnx.checker.check_model(proto, full_check=True)
+    except (onnx.checker.ValidationError, onnx.shape_inference.InferenceError) as e:
+        raise C2Error(f"exported model fails the ONNX checker: {str(e).splitlines()[0]}", model.predict_path) from None
+    del proto.graph.input[len(graph_inputs):]
+    for k in big:
+        _add_raw_initializer(proto.graph, k, ctx.initializers[k])
     if path is not None:
         _save.save_onnx(proto, path, external_data_threshold=threshold)
     if progress is not None:
         progress(1.0, f"exported {n_ops} ops in {time.perf_counter() - t0:.2f} s")
     return proto
+
+
+def _add_raw_initializer(graph, name: str, a: np.ndarray) -> None:
+    from onnx import helper
+
+    t = graph.initializer.add()
+    t.name = name
+    t.data_type = helper.np_dtype_to_tensor_dtype(a.dtype)
+    t.dims.extend(int(d) for d in a.shape)
+    t.raw_data = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<")).tobytes()
 
 
 def _complete_output_types(proto, model) -> None:

@@ -22,7 +22,7 @@ import os
 
 from ...errors import C2Error, C2FormatError, UnsupportedOpsError
 
-__all__ = ["import_onnx", "convert_graph", "supported_onnx_ops"]
+__all__ = ["import_onnx", "convert_graph", "fix_input_shapes", "supported_onnx_ops"]
 
 # ONNX elem_type -> Caffe2 DataType, for value_info.json
 _VALUE_INFO_TYPE = {1: 1, 6: 2, 2: 6, 3: 7, 5: 9, 7: 10, 10: 12, 11: 13, 9: 5}
@@ -112,12 +112,41 @@ def _value_info(model, data_inputs) -> dict:
     return out
 
 
-def import_onnx(src, out_dir: str | None = None, text: bool = False, name: str | None = None):
-    """Import an ONNX model (path or ModelProto) as a c2core `Model`; write the pair when out_dir is given."""
+def fix_input_shapes(model, input_shapes: dict):
+    """A copy of `model` whose named graph inputs have the given static shapes (symbolic batch → fixed)."""
+    import onnx
+
+    known = {i.name: i for i in model.graph.input}
+    bad = sorted(set(input_shapes) - set(known))
+    if bad:
+        raise C2Error(f"--input-shape names unknown input(s) {', '.join(bad)} (inputs: {', '.join(known)})")
+    out = onnx.ModelProto()
+    out.CopyFrom(model)
+    for vi in out.graph.input:
+        if vi.name in input_shapes:
+            dims = [int(d) for d in input_shapes[vi.name]]
+            shape = vi.type.tensor_type.shape
+            if len(shape.dim) and len(shape.dim) != len(dims):
+                raise C2Error(f"input '{vi.name}' has rank {len(shape.dim)}, got shape {dims}")
+            shape.ClearField("dim")
+            for d in dims:
+                shape.dim.add().dim_value = d
+    return out
+
+
+def import_onnx(src, out_dir: str | None = None, text: bool = False, name: str | None = None,
+                input_shapes: dict | None = None):
+    """Import an ONNX model (path or ModelProto) as a c2core `Model`; write the pair when out_dir is given.
+
+    input_shapes: {input name: dims} fixes symbolic dimensions first, so that shape
+    computations on them (x.view(x.size(0), -1)) fold into constant arguments.
+    """
     from ...builder import init_net_from
     from ...model import Model
 
     model, path = _load(src)
+    if input_shapes:
+        model = fix_input_shapes(model, input_shapes)
     try:
         net, weights, data_inputs, ctx, prep = convert_graph(model, name=name)
     except UnsupportedOpsError as e:

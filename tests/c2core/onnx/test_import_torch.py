@@ -115,3 +115,27 @@ def test_torch_export_runs_like_onnxruntime(net, shape, opset):
     np.testing.assert_allclose(got, ref, rtol=RTOL, atol=ATOL)
     with torch.no_grad():  # and the source network itself
         np.testing.assert_allclose(got, module(torch.from_numpy(x)).numpy(), rtol=RTOL, atol=ATOL)
+
+
+def test_dynamic_batch_needs_and_accepts_fixed_input_shape():
+    """x.view(x.size(0), -1) with a symbolic batch is a run-time shape: refused, listed, then
+    imported once the batch is fixed."""
+    from c2core.errors import UnsupportedOpsError
+    from c2core.onnx.importer import import_onnx
+
+    torch.manual_seed(1)
+    module = Classic().eval()
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, (torch.zeros(2, 3, 16, 16),), buf, opset_version=13, dynamo=False,
+                          input_names=["data"], output_names=["out"], dynamic_axes={"data": {0: "n"}, "out": {0: "n"}})
+    import onnx
+
+    model = onnx.load_from_string(buf.getvalue())
+    with pytest.raises(UnsupportedOpsError, match="Reshape to a computed shape"):
+        import_onnx(model)
+    c2 = import_onnx(model, input_shapes={"data": [3, 3, 16, 16]})
+    assert c2.value_info["data"][1] == [3, 3, 16, 16]
+    x = np.random.default_rng(0).standard_normal((3, 3, 16, 16)).astype(np.float32)
+    np.testing.assert_allclose(c2_run(c2, {"data": x})["out"], ort_run(model, {"data": x})["out"], rtol=RTOL, atol=ATOL)
