@@ -13,12 +13,29 @@ def add_arguments(p) -> None:
     p.add_argument("model", metavar="MODEL.onnx", help="the ONNX model to import")
     p.add_argument("-o", "--output", metavar="DIR", required=True, help="folder for predict_net/init_net")
     p.add_argument("--text", action="store_true", help="write .pbtxt text protobufs instead of binary .pb")
+    p.add_argument("--input-shape", action="append", default=[], metavar="NAME=D0,D1,...",
+                   help="fix an input's shape (e.g. a symbolic batch) so shape computations fold; repeatable")
+
+
+def _shapes(specs) -> dict:
+    from c2core.errors import C2Error
+
+    out = {}
+    for spec in specs:
+        name, sep, dims = spec.rpartition("=")
+        try:
+            out[name] = [int(d) for d in dims.split(",")]
+        except ValueError:
+            name = ""
+        if not sep or not name or any(d <= 0 for d in out.get(name, [0])):
+            raise C2Error(f"--input-shape expects NAME=D0,D1,... with positive sizes, got '{spec}'")
+    return out
 
 
 def run(args) -> int:
     from c2core.onnx.importer import import_onnx
 
-    m = import_onnx(args.model, out_dir=args.output, text=args.text)
+    m = import_onnx(args.model, out_dir=args.output, text=args.text, input_shapes=_shapes(args.input_shape))
     ops = m.op_types()
     shapes = ", ".join(f"{k} {list(v[1])}" for k, v in m.value_info.items())
     print(f"imported {os.path.basename(args.model)}: {sum(ops.values())} ops "

@@ -59,3 +59,18 @@ def test_not_onnx_exit_2(tmp_path, capsys):
     p.write_bytes(b"\x08\x96\x01 garbage \xff\xff")
     assert main(["import", str(p), "-o", str(tmp_path / "o")]) == 2
     assert "error:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("spec,msg", [("x", "NAME=D0,D1"), ("x=2,a", "NAME=D0,D1"), ("nope=2,3", "unknown input")])
+def test_bad_input_shape_exit_2(onnx_file, tmp_path, capsys, spec, msg):
+    path, _, _ = onnx_file
+    assert main(["import", str(path), "-o", str(tmp_path / "o"), "--input-shape", spec]) == 2
+    assert msg in capsys.readouterr().err
+
+
+def test_input_shape_is_written_to_value_info(onnx_file, tmp_path):
+    import json
+
+    path, _, _ = onnx_file
+    assert main(["import", str(path), "-o", str(tmp_path / "o"), "--input-shape", "x=2,3"]) == 0
+    assert json.loads((tmp_path / "o" / "value_info.json").read_text()) == {"x": [1, [2, 3]]}
