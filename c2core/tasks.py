@@ -159,7 +159,7 @@ def stderr_progress(stream=None, min_interval: float = 0.25) -> Progress:
 
     out = stream or sys.stderr
     tty = hasattr(out, "isatty") and out.isatty()
-    state = {"last": 0.0, "msg": None}
+    state = {"last": 0.0, "msg": None, "key": None}
 
     def report(fraction: float | None, message: str) -> None:
         now = time.monotonic()
@@ -169,7 +169,12 @@ def stderr_progress(stream=None, min_interval: float = 0.25) -> Progress:
                 return
             end = "\n" if fraction == 1.0 else ""
             out.write(f"\r[{pct}] {message[:100]:<100}{end}")
-        elif message != state["msg"]:
+        else:
+            # a log line when the step (text before ':') changes or another tenth is done
+            key = (message.split(":")[0], None if fraction is None else int(fraction * 10))
+            if key == state["key"] and fraction != 1.0 or message == state["msg"]:
+                return
+            state["key"] = key
             out.write(f"[{pct}] {message}\n")
         out.flush()
         state["last"], state["msg"] = now, message

@@ -44,7 +44,7 @@ class ModelSource:
 
     def __init__(self, model=None, path: str | None = None, batch: int | None = None,
                  input_shapes: dict | None = None, workdir: str | None = None, opset: int = 17,
-                 progress=None, cancel=None):
+                 progress=None, cancel=None, onnx: str | None = None):
         self.model = model  # c2core Model or None
         self.path = os.fspath(path) if path is not None else getattr(model, "predict_path", None)
         self.kind = "caffe2" if model is not None else kind_of(self.path or "")
@@ -55,7 +55,8 @@ class ModelSource:
         self._explicit_shapes = {k: tuple(int(d) for d in v) for k, v in (input_shapes or {}).items()}
         self._own_workdir = workdir is None
         self._workdir = workdir
-        self._onnx_path = self.path if self.kind == "onnx" else None
+        # `onnx`: an export of `model` made earlier (e.g. by a parent process), reused as is
+        self._onnx_path = self.path if self.kind == "onnx" else (os.fspath(onnx) if onnx else None)
         self._onnx_shapes: dict | None = None
         self._sidecar: dict | None = None
 
@@ -179,7 +180,7 @@ class ModelSource:
         if self._own_workdir and self._workdir and os.path.isdir(self._workdir):
             shutil.rmtree(self._workdir, ignore_errors=True)
         self._workdir = None if self._own_workdir else self._workdir
-        if self._own_workdir and self.kind == "caffe2":
+        if self._own_workdir and self.kind == "caffe2" and self._onnx_path and not os.path.exists(self._onnx_path):
             self._onnx_path = None
 
     def __enter__(self):

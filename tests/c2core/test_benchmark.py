@@ -1,0 +1,69 @@
+"""Benchmark: statistics formulas, in-process and isolated runs, JSON contract, cancel."""
+
+import importlib.util
+import json
+import pathlib
+
+import numpy as np
+import pytest
+
+from c2core.backends import ModelSource
+from c2core.benchmark import JSON_KEYS, bench_in_process, benchmark, summarize
+from c2core.errors import Cancelled
+from c2core.tasks import CancelToken
+
+_p = pathlib.Path(__file__).parent / "backends" / "onnx_nets.py"
+_spec = importlib.util.spec_from_file_location("c2_test_onnx_nets", _p)
+nets = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(nets)
+
+
+def test_summarize_formulas():
+    times = [0.001 * k for k in range(1, 101)]  # 1..100 ms
+    s = summarize(times, batch=4)
+    # linear interpolation between order statistics: p50 of 1..100 is 50.5
+    assert s["p50_ms"] == pytest.approx(50.5) and s["p90_ms"] == pytest.approx(90.1)
+    assert s["p99_ms"] == pytest.approx(99.01) and s["min_ms"] == pytest.approx(1.0)
+    assert s["throughput"] == pytest.approx(4 * 100 / sum(times))
+
+
+def test_in_process_run(tmp_path):
+    path, _ = nets.conv_net(tmp_path / "m.onnx", batch=2)
+    with ModelSource.open(path) as src:
+        r = bench_in_process(src, "onnxruntime", runs=12, warmup=2)
+    assert r.status == "ok" and r.batch == 2 and r.runs == 12
+    assert 0 < r.min_ms <= r.p50_ms <= r.p90_ms <= r.p99_ms
+    assert r.throughput == pytest.approx(2 * 1000.0 / r.mean_ms, rel=1e-3)
+    assert r.peak_mb >= 0 and "in-process" in r.memory_method
+
+
+def test_cancel_stops_the_runs(tmp_path):
+    path, _ = nets.conv_net(tmp_path / "m.onnx")
+    tok = CancelToken()
+    tok.cancel()
+    with ModelSource.open(path) as src, pytest.raises(Cancelled):
+        bench_in_process(src, "onnxruntime", runs=5, warmup=1, cancel=tok)
+
+
+def test_isolated_processes_and_unavailable_backends(tmp_path):
+    path, _ = nets.conv_net(tmp_path / "m.onnx")
+    res = benchmark(path, ["onnxruntime", "tensorrt"], runs=5, warmup=1, verbose=False)
+    ort, trt = res
+    assert ort.status == "ok" and "isolated" in ort.memory_method
+    assert ort.peak_mb > 20  # a Python process holding onnxruntime is tens of MB at least
+    if trt.status == "unavailable":
+        assert trt.error
+
+
+def test_cli_json_contract(tmp_path, capsys):
+    from c2core.cli.main import main
+
+    path, _ = nets.conv_net(tmp_path / "m.onnx", batch=1)
+    assert main(["bench", path, "--backends", "onnxruntime,openvino:fp16", "--runs", "5", "--warmup", "1",
+                 "--in-process", "--json"]) == 0
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert [tuple(r) for r in out] == [JSON_KEYS] * 2
+    assert [(r["backend"], r["precision"], r["batch"]) for r in out] == [("onnxruntime", "fp32", 1), ("openvino:fp16", "fp16", 1)]
+    assert all(np.isfinite(r["p99_ms"]) for r in out)
+    assert "run 5/5" in captured.err  # progress on stderr
