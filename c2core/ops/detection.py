@@ -52,6 +52,15 @@ def _np32(t) -> np.ndarray:
     return t.detach().cpu().numpy().astype(np.float32, copy=False)
 
 
+def _like(x, result):
+    """Results computed on the CPU (NumPy), moved to the device of input `x`."""
+    if x.device.type == "cpu":
+        return result
+    if isinstance(result, tuple):
+        return tuple(r.to(x.device) for r in result)
+    return result.to(x.device)
+
+
 # --------------------------------------------------------------------------
 # Box utilities (float32 NumPy, like Caffe2's Eigen arrays)
 
@@ -128,6 +137,7 @@ def _prepare_bbox_transform(ctx):
 @register("BBoxTransform", prepare=_prepare_bbox_transform)
 def bbox_transform_op(ctx, rois, deltas, im_info):
     weights, apply_scale, plus, offset = ctx.state
+    like = deltas
     rois, deltas, im_info = _np32(rois), _np32(deltas), _np32(im_info)
     n = rois.shape[0]
     if rois.ndim != 2 or rois.shape[1] not in (4, 5):
@@ -158,8 +168,8 @@ def bbox_transform_op(ctx, rois, deltas, im_info):
         start += int(counts[b])
     y = torch.from_numpy(out)
     if len(ctx.op.output) > 1:
-        return y, torch.from_numpy(counts.astype(np.float32))
-    return y
+        return _like(like, (y, torch.from_numpy(counts.astype(np.float32))))
+    return _like(like, y)
 
 
 # --------------------------------------------------------------------------
@@ -214,6 +224,7 @@ def proposals_for_image(p, im_info, anchors_all, deltas, scores):
 @register("GenerateProposals", "GenerateProposalsCPP", prepare=_prepare_proposals)
 def generate_proposals(ctx, scores, deltas, im_info, anchors):
     p = ctx.state
+    like = scores
     scores, deltas, im_info, anchors = _np32(scores), _np32(deltas), _np32(im_info), _np32(anchors)
     if anchors.ndim != 2 or anchors.shape[1] != 4:
         raise ValueError(f"GenerateProposals: anchors must be [A, 4] (rotated boxes unsupported), got {list(anchors.shape)}")
@@ -227,7 +238,8 @@ def generate_proposals(ctx, scores, deltas, im_info, anchors):
         boxes, pr = proposals_for_image(p, im_info[i], grid, deltas[i], scores[i])
         rois.append(np.concatenate([np.full((boxes.shape[0], 1), i, np.float32), boxes], axis=1))
         probs.append(pr)
-    return torch.from_numpy(np.concatenate(rois).reshape(-1, 5)), torch.from_numpy(np.concatenate(probs).astype(np.float32))
+    out = torch.from_numpy(np.concatenate(rois).reshape(-1, 5)), torch.from_numpy(np.concatenate(probs).astype(np.float32))
+    return _like(like, out)
 
 
 # --------------------------------------------------------------------------
@@ -284,6 +296,7 @@ def _nms_one_image(p, scores, boxes):
 @register("BoxWithNMSLimit", prepare=_prepare_box_nms)
 def box_with_nms_limit(ctx, scores, boxes, batch_splits=None):
     p = ctx.state
+    like = scores
     scores, boxes = _np32(scores), _np32(boxes)
     scores = scores.reshape(scores.shape[0], -1)
     boxes = boxes.reshape(boxes.shape[0], -1)
@@ -316,7 +329,7 @@ def box_with_nms_limit(ctx, scores, boxes, batch_splits=None):
               torch.tensor(per_batch, dtype=torch.float32),
               torch.tensor(out_keeps, dtype=torch.int32),
               torch.tensor(keep_sizes, dtype=torch.int32).reshape(len(splits), num_classes)]
-    return tuple(result[:max(3, len(ctx.op.output))])
+    return _like(like, tuple(result[:max(3, len(ctx.op.output))]))
 
 
 # --------------------------------------------------------------------------
@@ -346,8 +359,8 @@ def _axis_samples(start, bin_size, grid: int, pooled: int, size: int):
     zero weights (it contributes nothing, whatever the other axis says).
     """
     r = start.shape[0]
-    p = torch.arange(pooled, dtype=torch.float32).view(1, pooled, 1)
-    i = torch.arange(grid, dtype=torch.float32).view(1, 1, grid)
+    p = torch.arange(pooled, dtype=torch.float32, device=start.device).view(1, pooled, 1)
+    i = torch.arange(grid, dtype=torch.float32, device=start.device).view(1, 1, grid)
     b = bin_size.view(r, 1, 1)
     pos = (start.view(r, 1, 1) + p * b) + (i + 0.5) * b / float(grid)
     valid = ((pos >= -1.0) & (pos <= float(size))).to(torch.float32)
@@ -387,28 +400,28 @@ def roi_align(ctx, x, rois):
     n, h, w, c = feat.shape
     ph, pw = s["ph"], s["pw"]
     if rois.numel() == 0:
-        return torch.zeros((0, ph, pw, c) if nhwc else (0, c, ph, pw), dtype=torch.float32)
+        return torch.zeros((0, ph, pw, c) if nhwc else (0, c, ph, pw), dtype=torch.float32, device=x.device)
     if rois.dim() != 2 or rois.shape[1] not in (4, 5):
         raise ValueError(f"RoIAlign: rois must be [R, 4] or [R, 5], got {list(rois.shape)}")
-    rois = rois.to(torch.float32)
-    batch = rois[:, 0].to(torch.int64) if rois.shape[1] == 5 else torch.zeros(rois.shape[0], dtype=torch.int64)
+    rois = rois.to(device=x.device, dtype=torch.float32)
+    batch = rois[:, 0].to(torch.int64) if rois.shape[1] == 5 else torch.zeros(rois.shape[0], dtype=torch.int64, device=x.device)
     if batch.numel() and (int(batch.min()) < 0 or int(batch.max()) >= n):
         raise ValueError(f"RoIAlign: roi batch index out of range for {n} images")
     box = rois[:, -4:]
     offset = 0.5 if s["aligned"] else 0.0
-    scale = torch.tensor(s["scale"], dtype=torch.float32)
+    scale = torch.tensor(s["scale"], dtype=torch.float32, device=x.device)
     x1, y1, x2, y2 = (box[:, k] * scale - offset for k in range(4))
     rw, rh = x2 - x1, y2 - y1
     if not s["aligned"]:
         rw, rh = rw.clamp(min=1.0), rh.clamp(min=1.0)
     bh, bw = rh / ph, rw / pw
     if s["ratio"] > 0:
-        gh = gw = torch.full(rh.shape, s["ratio"], dtype=torch.int64)
+        gh = gw = torch.full(rh.shape, s["ratio"], dtype=torch.int64, device=x.device)
     else:
         gh, gw = torch.ceil(rh / ph).to(torch.int64), torch.ceil(rw / pw).to(torch.int64)
     flat = feat.to(torch.float32).reshape(n * h * w, c)
     base = batch * (h * w)
-    out = torch.empty(rois.shape[0], ph, pw, c, dtype=torch.float32)
+    out = torch.empty(rois.shape[0], ph, pw, c, dtype=torch.float32, device=x.device)
     key = gh * (int(gw.max()) + 1) + gw
     for kv in torch.unique(key).tolist():
         sel = torch.nonzero(key == kv).flatten()

@@ -116,7 +116,9 @@ def _out_params(ctx) -> tuple[float, int]:
 
 def quantize_uint8(x: torch.Tensor, scale: float, zero_point: int) -> torch.Tensor:
     """Caffe2's `QuantizeUint8`: zp + nearbyint(x / scale), saturated to uint8."""
-    q = torch.round(x.to(torch.float32) / torch.tensor(_f32(scale))).to(torch.float64) + zero_point
+    x = x.to(torch.float32)
+    # a true elementwise division (a scalar divisor may become a reciprocal multiply)
+    q = torch.round(torch.div(x, torch.full_like(x, float(_f32(scale))))).to(torch.float64) + zero_point
     return q.clamp(0, 255).to(torch.uint8)
 
 
@@ -141,7 +143,7 @@ def requantize_q31(acc: torch.Tensor, scale: np.float32, zero_point: int, qmin: 
     multiplier = ((bits & 0x007FFFFF) | 0x00800000) << 7
     shift = 127 + 31 - 32 - (bits >> 23)
     if shift >= 32:  # scale < 2**-32: everything rounds to zero
-        return torch.full(acc.shape, min(max(zero_point, qmin), qmax), dtype=torch.uint8)
+        return torch.full(acc.shape, min(max(zero_point, qmin), qmax), dtype=torch.uint8, device=acc.device)
     acc = acc.to(torch.int64)
     q31 = (acc * multiplier + (1 << 30)) >> 31
     mask = (1 << shift) - 1
@@ -176,7 +178,7 @@ def _quantize_multiplier_below_one(m: float) -> tuple[int, int]:
 def _srdhm(a: torch.Tensor, b: int) -> torch.Tensor:
     """SaturatingRoundingDoublingHighMul(a, b) for int32 `a` and 0 <= b < 2**31."""
     ab = a * b
-    nudge = torch.where(ab >= 0, torch.tensor(1 << 30), torch.tensor(1 - (1 << 30)))
+    nudge = torch.where(ab >= 0, 1 << 30, 1 - (1 << 30))
     return torch.div(ab + nudge, 1 << 31, rounding_mode="trunc")
 
 
@@ -344,7 +346,7 @@ def int8_sigmoid(ctx, x):
     levels = torch.arange(256, dtype=torch.float32) - x.zero_point
     real = levels * torch.tensor(_f32(x.scale))
     table = ((1.0 / (1.0 + torch.exp(-real))) / torch.tensor(_f32(ys)) + yzp).clamp(0, 255)
-    table = torch.round(table).to(torch.uint8)
+    table = torch.round(table).to(torch.uint8).to(x.values.device)
     return QTensor(table[x.values.to(torch.int64)], ys, yzp)
 
 
@@ -368,7 +370,7 @@ def int8_softmax(ctx, x):
     ys, yzp = ctx.state
     n = x.values.shape[0] if x.values.dim() else 1
     rows = x.values.reshape(n, -1).to(torch.int64)
-    table = torch.from_numpy(softmax_table(rows.shape[1], x.scale))
+    table = torch.from_numpy(softmax_table(rows.shape[1], x.scale)).to(rows.device)
     t = table[rows - rows.max(dim=1, keepdim=True).values + 255]
     total = t.sum(dim=1, keepdim=True)
     q = torch.div((t << 8) + (total >> 1), total, rounding_mode="floor").clamp(max=255)
@@ -507,6 +509,7 @@ def int8_resize_nearest(ctx, x):
     ws, hs = ctx.state
     n, ih, iw, c = (int(d) for d in x.values.shape)
     oh, ow = int(_f32(ih) * hs), int(_f32(iw) * ws)
-    iy = torch.tensor([min(int(_f32(y) / hs), ih - 1) for y in range(oh)], dtype=torch.int64)
-    ix = torch.tensor([min(int(_f32(v) / ws), iw - 1) for v in range(ow)], dtype=torch.int64)
+    dev = x.values.device
+    iy = torch.tensor([min(int(_f32(y) / hs), ih - 1) for y in range(oh)], dtype=torch.int64, device=dev)
+    ix = torch.tensor([min(int(_f32(v) / ws), iw - 1) for v in range(ow)], dtype=torch.int64, device=dev)
     return _same_params(x, x.values[:, iy][:, :, ix])
