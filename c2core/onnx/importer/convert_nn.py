@@ -253,3 +253,68 @@ def pad(ctx, node, a):
         ctx.folded_pads[node.output[0]] = (ctx.resolve(node.input[0]), spatial)
         return
     ctx.emit("PadImage", [ctx.blob(node.input[0])], node.output[0], pads=spatial, mode=mode, value=value)
+
+
+def _check_convt(ctx, node, a):
+    if any(d != 1 for d in a.get("dilations") or []):
+        return "ConvTranspose with dilations (Caffe2's has none)"
+    if a.get("output_shape") is not None:
+        return "ConvTranspose with output_shape"
+    if a.get("auto_pad", "NOTSET") not in ("NOTSET", "VALID"):
+        return f"ConvTranspose with auto_pad {a['auto_pad']}"
+    if ctx.shape(node.input[1]) is None:
+        return "ConvTranspose whose weight shape is unknown"
+    return None
+
+
+@converts("ConvTranspose", check=_check_convt)
+def conv_transpose(ctx, node, a):
+    """Weights are (C_in, C_out/group, k...) in both; ONNX output_padding is Caffe2's `adjs`."""
+    wshape = ctx.shape(node.input[1])
+    kernel = list(a.get("kernel_shape") or wshape[2:])
+    nd = len(kernel)
+    pads = [0] * (2 * nd) if a.get("auto_pad") == "VALID" else list(a.get("pads") or [0] * (2 * nd))
+    ins = [ctx.blob(n) for n in node.input if n]
+    ctx.emit("ConvTranspose", ins, node.output[0], kernels=kernel, strides=list(a.get("strides") or [1] * nd),
+             pads=pads, adjs=list(a.get("output_padding") or [0] * nd), group=int(a.get("group", 1)))
+
+
+def _prelu_slope(ctx, node):
+    """The slope as a 1-D per-channel (or single) vector, or None when ONNX broadcasting differs."""
+    s = ctx.const(node.input[1])
+    xs = ctx.shape(node.input[0])
+    if s is None or xs is None:
+        return None
+    if s.size == 1:
+        return s.reshape(1)
+    dims = list(s.shape)
+    while dims and dims[0] == 1 and len(dims) > len(xs) - 1:
+        dims.pop(0)
+    r = len(xs)
+    if r >= 2 and dims == [xs[1]] + [1] * (r - 2):
+        return s.reshape(-1)
+    return None
+
+
+def _check_prelu(ctx, node, a):
+    if _prelu_slope(ctx, node) is None:
+        return "PRelu whose slope is not per channel"
+    return None
+
+
+@converts("PRelu", check=_check_prelu)
+def prelu(ctx, node, a):
+    w = ctx.add_weight(node.input[1] + "_c", _prelu_slope(ctx, node).astype(np.float32))
+    ctx.emit("PRelu", [ctx.blob(node.input[0]), w], node.output[0])
+
+
+@converts("InstanceNormalization")
+def instance_norm(ctx, node, a):
+    ctx.emit("InstanceNorm", [ctx.blob(n) for n in node.input[:3]], node.output[0], epsilon=float(a.get("epsilon", 1e-5)))
+
+
+@converts("LRN")
+def lrn(ctx, node, a):
+    """Both divide alpha by size (Caffe2 lrn_op: alpha_over_size)."""
+    ctx.emit("LRN", [ctx.blob(node.input[0])], node.output[0], size=int(a["size"]), alpha=float(a.get("alpha", 1e-4)),
+             beta=float(a.get("beta", 0.75)), bias=float(a.get("bias", 1.0)))

@@ -363,3 +363,53 @@ def _check_resize(ctx, node, a):
 def resize(ctx, node, a):
     op, hs, ws = _resize_spec(ctx, node, a)
     ctx.emit(op, [ctx.blob(node.input[0])], node.output[0], height_scale=float(hs), width_scale=float(ws))
+
+
+def _split_sizes(ctx, node, a):
+    """Explicit part sizes, None for equal parts, or a reason string."""
+    s = ctx.shape(node.input[0])
+    if s is None:
+        return "Split of an input of unknown rank"
+    ax = _axis(a, len(s))
+    n = len(node.output)
+    if ctx.opset >= 13 and len(node.input) > 1 and node.input[1]:
+        v = ctx.const(node.input[1])
+        if v is None:
+            return "Split with computed sizes"
+        return [int(t) for t in v.reshape(-1)]
+    if ctx.opset < 13 and a.get("split"):
+        return [int(t) for t in a["split"]]
+    dim = s[ax]
+    if dim is None:
+        return None
+    if a.get("num_outputs") is not None or dim % n:  # opset 18: ceil-sized parts, the last one smaller
+        k = -(-dim // n)
+        return [min(k, dim - i * k) for i in range(n)]
+    return [dim // n] * n
+
+
+def _check_split(ctx, node, a):
+    v = _split_sizes(ctx, node, a)
+    return v if isinstance(v, str) else None
+
+
+@converts("Split", check=_check_split)
+def split(ctx, node, a):
+    r = ctx.rank(node.input[0], node)
+    sizes = _split_sizes(ctx, node, a)
+    args = {"axis": _axis(a, r)}
+    if sizes is not None:
+        args["split"] = sizes
+    ctx.emit("Split", [ctx.blob(node.input[0])], list(node.output), **args)
+
+
+def _check_arg(ctx, node, a):
+    if a.get("select_last_index"):
+        return f"{node.op_type} with select_last_index"
+    return None
+
+
+@converts("ArgMax", "ArgMin", check=_check_arg)
+def arg_max(ctx, node, a):
+    r = ctx.rank(node.input[0], node)
+    ctx.emit(node.op_type, [ctx.blob(node.input[0])], node.output[0], axis=_axis(a, r), keepdims=int(a.get("keepdims", 1)))

@@ -256,3 +256,53 @@ def test_identity_and_dropout_outputs_keep_their_names():
     c2 = assert_matches_ort(m, {"x": rnd(2, 3)})
     assert c2.external_outputs == ["out"] and c2.data_inputs == ["x"]
     assert op_types(c2) == ["Relu", "Copy"]
+
+
+# ----- further layers torch CNNs export ------------------------------------------------------------------
+@pytest.mark.parametrize("attrs", [dict(strides=[2, 2], pads=[1, 1, 1, 1], output_padding=[1, 0]),
+                                   dict(strides=[2, 2], group=2)])
+def test_conv_transpose(attrs):
+    g = attrs.get("group", 1)
+    m = make_model([helper.make_node("ConvTranspose", ["x", "w", "b"], ["y"], kernel_shape=[3, 3], **attrs)],
+                   [("x", [1, 4, 5, 6])], [("y", None)], {"w": rnd(4, 6 // g, 3, 3), "b": rnd(6)})
+    assert_matches_ort(m, {"x": rnd(1, 4, 5, 6)})
+
+
+@pytest.mark.parametrize("slope_shape", [(3, 1, 1), (1,)])
+def test_prelu(slope_shape):
+    m = make_model([helper.make_node("PRelu", ["x", "s"], ["y"])], [("x", [2, 3, 4, 5])], [("y", None)],
+                   {"s": rnd(*slope_shape)})
+    assert_matches_ort(m, {"x": rnd(2, 3, 4, 5)})
+
+
+def test_instance_norm_and_lrn():
+    nodes = [helper.make_node("InstanceNormalization", ["x", "s", "b"], ["n"], epsilon=1e-4),
+             helper.make_node("LRN", ["n"], ["y"], size=3, alpha=0.01, beta=0.75, bias=2.0)]
+    m = make_model(nodes, [("x", [2, 5, 4, 4])], [("y", None)], {"s": rnd(5), "b": rnd(5)})
+    assert_matches_ort(m, {"x": rnd(2, 5, 4, 4)})
+
+
+@pytest.mark.parametrize("opset,split", [(11, [2, 4]), (13, [1, 5]), (13, None), (18, None)])
+def test_split(opset, split):
+    kw = {"axis": 1}
+    ins, inits = ["x"], {}
+    if split is not None and opset < 13:
+        kw["split"] = split
+    elif split is not None:
+        ins, inits = ["x", "sp"], {"sp": np.array(split, np.int64)}
+    if opset >= 18:
+        kw["num_outputs"] = 4  # 7 channels into ceil-sized parts: 2, 2, 2, 1
+    c = 7 if opset >= 18 else 6
+    outs = [f"y{i}" for i in range(kw.get("num_outputs", 2))]
+    m = make_model([helper.make_node("Split", ins, outs, **kw)], [("x", [2, c, 3])], [(o, None) for o in outs],
+                   inits, opset=opset)
+    assert_matches_ort(m, {"x": rnd(2, c, 3)})
+
+
+def test_argmax():
+    from onnx import TensorProto
+
+    m = make_model([helper.make_node("ArgMax", ["x"], ["y"], axis=1, keepdims=0)], [("x", [3, 7])], [])
+    m.graph.output.append(helper.make_tensor_value_info("y", TensorProto.INT64, None))
+    x = rnd(3, 7)
+    np.testing.assert_array_equal(c2_run(import_onnx(m), {"x": x})["y"], x.argmax(1))
