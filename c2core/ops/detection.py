@@ -414,6 +414,8 @@ def roi_align(ctx, x, rois):
     rw, rh = x2 - x1, y2 - y1
     if not s["aligned"]:
         rw, rh = rw.clamp(min=1.0), rh.clamp(min=1.0)
+    elif bool((rw < 0).any()) or bool((rh < 0).any()):
+        raise ValueError("RoIAlign: RoIs must have non-negative size when aligned=1")
     bh, bw = rh / ph, rw / pw
     if s["ratio"] > 0:
         gh = gw = torch.full(rh.shape, s["ratio"], dtype=torch.int64, device=x.device)

@@ -360,3 +360,12 @@ def test_detectron_tail_through_predictor():
     np.testing.assert_array_equal(out["det_scores"], np.array(ref["scores"], np.float32))
     np.testing.assert_array_equal(out["det_boxes"], np.array(ref["boxes"], np.float32).reshape(-1, 4))
     assert out["det_classes"].tolist() == [float(v) for v in ref["classes"]]
+
+
+def test_roi_align_aligned_rejects_negative_rois():
+    x = torch.zeros(1, 1, 4, 4)
+    with pytest.raises(ValueError, match="non-negative"):
+        call_op("RoIAlign", [x, torch.tensor([[0, 3.0, 3.0, 1.0, 1.0]])], aligned=1)
+    # legacy mode forces malformed RoIs to 1x1 instead (Caffe2's behaviour)
+    y = call_op("RoIAlign", [x + 1, torch.tensor([[0, 3.0, 3.0, 1.0, 1.0]])], pooled_h=1, pooled_w=1, sampling_ratio=1)
+    assert y.shape == (1, 1, 1, 1) and float(y) == 1.0
