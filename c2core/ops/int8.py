@@ -13,8 +13,10 @@ for Int8Add), so results are bit-exact rather than "close":
   point multiplier (scale = x_scale * w_scale / y_scale in float32, mantissa
   as multiplier, a rounding-half-up high multiply then a rounding-half-away
   shift). Caffe2 rejects scale >= 1; here it falls back to round-half-away.
-- Int8Add / Int8Sum (+Relu): the gemmlowp fixed-point pipeline (inputs shifted
-  left 20 bits, three `MultiplyByQuantizedMultiplierSmallerThanOne`).
+- Int8Add / Int8Sum (+Relu): QNNPACK's add: a·ma + b·mb - (ma·a_zp + mb·b_zp)
+  with multipliers (a_scale / y_scale)·2^shift rounded to integers below 2^22,
+  then a rounding-half-away right shift (Caffe2's last Int8Add; earlier ones
+  used a gemmlowp pipeline that can differ by 1 LSB).
 - Int8AveragePool: QNNPACK's average pooling: the window sum over the whole
   kernel (padding counts as zero_point), times input_scale / (output_scale *
   kernel_size) as a 24-bit multiplier, rounded half away from zero.
@@ -33,7 +35,6 @@ with `numpy()` (the raw uint8 values).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -158,41 +159,6 @@ def _round_half_away_pot(product: torch.Tensor, shift: int) -> torch.Tensor:
     return (adjusted + (1 << (shift - 1))) >> shift
 
 
-# gemmlowp fixed point (Int8Add); int32 values carried in int64 tensors.
-
-
-def _quantize_multiplier_below_one(m: float) -> tuple[int, int]:
-    if m == 0.0:
-        return 0, 0
-    if not (0.0 < m < 1.0):
-        raise ValueError(f"Int8Add multiplier {m} must be in (0, 1)")
-    q, e = math.frexp(m)
-    shift = -e
-    q_fixed = int(round(q * (1 << 31)))
-    if q_fixed == (1 << 31):
-        q_fixed //= 2
-        shift -= 1
-    return q_fixed, shift
-
-
-def _srdhm(a: torch.Tensor, b: int) -> torch.Tensor:
-    """SaturatingRoundingDoublingHighMul(a, b) for int32 `a` and 0 <= b < 2**31."""
-    ab = a * b
-    nudge = torch.where(ab >= 0, 1 << 30, 1 - (1 << 30))
-    return torch.div(ab + nudge, 1 << 31, rounding_mode="trunc")
-
-
-def _rounding_divide_by_pot(x: torch.Tensor, exponent: int) -> torch.Tensor:
-    mask = (1 << exponent) - 1
-    remainder = x & mask
-    threshold = (mask >> 1) + (x < 0).to(torch.int64)
-    return (x >> exponent) + (remainder > threshold).to(torch.int64)
-
-
-def _mul_by_quantized(x: torch.Tensor, multiplier: int, shift: int) -> torch.Tensor:
-    return _rounding_divide_by_pot(_srdhm(x, multiplier), shift)
-
-
 # --------------------------------------------------------------------------
 # Quantize / dequantize / fills
 
@@ -306,20 +272,32 @@ def int8_fc(ctx, x, w, b=None):
 # Element-wise
 
 
+def _add_params(a_scale: float, b_scale: float, y_scale: float):
+    """QNNPACK's add requantization: two multipliers below 2**22 and a shift."""
+    a_out = _f32(_f32(a_scale) / _f32(y_scale))
+    b_out = _f32(_f32(b_scale) / _f32(y_scale))
+    for v in (a_out, b_out):
+        if not (2.0 ** -14 <= float(v) < 2.0 ** 8):
+            raise ValueError(f"input/output scale ratio {float(v):g} is outside QNNPACK's range [2^-14, 2^8)")
+    bits = int(np.array(max(a_out, b_out), dtype=np.float32).view(np.uint32))
+    exponent = (bits >> 23) - 127
+    shift = 21 - exponent
+    factor = _f32(2.0 ** shift)
+    a_mult = int(np.rint(_f32(a_out * factor)))  # lrintf: half to even
+    b_mult = int(np.rint(_f32(b_out * factor)))
+    return a_mult, b_mult, shift
+
+
 def _int8_add(ctx, a, b, relu):
     a, b = _qtensor(a, f"{ctx.type} input 0"), _qtensor(b, f"{ctx.type} input 1")
     if a.values.shape != b.values.shape:
-        raise ValueError(f"{ctx.type} needs inputs of the same shape, got {list(a.shape)} and {list(b.shape)}")
+        raise ValueError(f"{ctx.type} needs inputs of the same shape (no broadcasting), got {list(a.shape)} and {list(b.shape)}")
     ys, yzp = ctx.state
-    left_shift = 20
-    twice_max = 2.0 * max(float(_f32(a.scale)), float(_f32(b.scale)))
-    m0, s0 = _quantize_multiplier_below_one(float(_f32(a.scale)) / twice_max)
-    m1, s1 = _quantize_multiplier_below_one(float(_f32(b.scale)) / twice_max)
-    my, sy = _quantize_multiplier_below_one(twice_max / float(_f32((1 << left_shift) * _f32(ys))))
-    x0 = (_ints(a) - a.zero_point) * (1 << left_shift)
-    x1 = (_ints(b) - b.zero_point) * (1 << left_shift)
-    raw = _mul_by_quantized(x0, m0, s0) + _mul_by_quantized(x1, m1, s1)
-    y = _mul_by_quantized(raw, my, sy) + yzp
+    a_mult, b_mult, shift = _add_params(a.scale, b.scale, ys)
+    acc = _ints(a) * a_mult + _ints(b) * b_mult - (a_mult * a.zero_point + b_mult * b.zero_point)
+    mask = (1 << shift) - 1
+    remainder = (acc & mask) - (acc < 0).to(torch.int64)
+    y = (acc >> shift) + (remainder > (mask >> 1)).to(torch.int64) + yzp
     return QTensor(y.clamp(_relu_min(ys, yzp, relu), 255).to(torch.uint8), ys, yzp)
 
 

@@ -178,44 +178,19 @@ def test_int8_fc_bit_exact():
     assert np.abs(ref - np.clip(np.round(acc * scale) + yzp, 0, 255)).max() <= 1
 
 
-# gemmlowp, written from its definitions (C integer division truncates).
-
-
-def _quant_mult(m: float):
-    qv, e = math.frexp(m)
-    fixed = round(qv * (1 << 31))
-    shift = -e
-    if fixed == 1 << 31:
-        fixed //= 2
-        shift -= 1
-    return fixed, shift
-
-
-def _srdhm(a: int, b: int) -> int:
-    ab = a * b
-    nudge = (1 << 30) if ab >= 0 else 1 - (1 << 30)
-    num = ab + nudge
-    return int(num / (1 << 31)) if abs(num) < 1 << 52 else (abs(num) // (1 << 31)) * (1 if num >= 0 else -1)
-
-
-def _rdpot(x: int, e: int) -> int:
-    mask = (1 << e) - 1
-    rem = x & mask
-    thr = (mask >> 1) + (1 if x < 0 else 0)
-    return (x >> e) + (1 if rem > thr else 0)
-
-
 def ref_int8_add(a, azp, as_, b, bzp, bs, ys, yzp, lo):
-    tw = 2 * max(f32(as_), f32(bs))
-    m0, s0 = _quant_mult(f32(as_) / tw)
-    m1, s1 = _quant_mult(f32(bs) / tw)
-    my, sy = _quant_mult(tw / f32((1 << 20) * np.float32(ys)))
+    """QNNPACK's scalar add, element by element (qnnp_add_quantize)."""
+    ra, rb = f32(np.float32(as_) / np.float32(ys)), f32(np.float32(bs) / np.float32(ys))
+    exponent = math.frexp(max(ra, rb))[1] - 1  # unbiased float exponent
+    shift = 21 - exponent
+    ma = int(np.rint(np.float32(ra) * np.float32(2.0 ** shift)))
+    mb = int(np.rint(np.float32(rb) * np.float32(2.0 ** shift)))
+    assert 2**21 <= max(ma, mb) < 2**22
     out = np.empty(a.shape, dtype=np.uint8)
     for i, (va, vb) in enumerate(zip(a.ravel().tolist(), b.ravel().tolist())):
-        sa = _rdpot(_srdhm((va - azp) << 20, m0), s0)
-        sb = _rdpot(_srdhm((vb - bzp) << 20, m1), s1)
-        r = _rdpot(_srdhm(sa + sb, my), sy) + yzp
-        out.ravel()[i] = min(max(r, lo), 255)
+        acc = (va - azp) * ma + (vb - bzp) * mb
+        v = round_half_away(Fraction(acc, 1 << shift)) + yzp
+        out.ravel()[i] = min(max(v, lo), 255)
     return out
 
 
