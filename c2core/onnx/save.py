@@ -57,7 +57,7 @@ def staged_onnx(proto, path: str, external_data_threshold: int = EXTERNAL_DATA_T
             copy = onnx.ModelProto()
             copy.CopyFrom(proto)
             onnx.save_model(copy, staged, save_as_external_data=True, all_tensors_to_one_file=True,
-                            location=data_file_name(path), size_threshold=1024)
+                            location=data_file_name(path), size_threshold=min(1024, external_data_threshold))
             onnx.checker.check_model(staged, full_check=True)
         else:
             with open(staged, "wb") as f:
