@@ -328,6 +328,26 @@ def int8_sigmoid(ctx, x):
     return QTensor(table[x.values.to(torch.int64)], ys, yzp)
 
 
+def _prepare_leaky(ctx):
+    ys, yzp = _out_params(ctx)
+    return ys, yzp, _f32(ctx.args.float("alpha", 0.01))
+
+
+@register("Int8LeakyRelu", prepare=_prepare_leaky)
+def int8_leaky_relu(ctx, x):
+    """QNNPACK's lookup table: y = x·(x<0 ? alpha : 1) in output units, float32."""
+    x = _qtensor(x, "Int8LeakyRelu input")
+    ys, yzp, alpha = ctx.state
+    ratio = _f32(_f32(x.scale) / _f32(ys))
+    if not (2.0 ** -8 <= float(ratio) < 2.0 ** 8):
+        raise ValueError(f"Int8LeakyRelu: input/output scale ratio {float(ratio):g} outside QNNPACK's [2^-8, 2^8)")
+    levels = torch.arange(256, dtype=torch.float32) - x.zero_point
+    v = levels * float(ratio)
+    v = torch.where(v < 0, v * float(alpha), v).clamp(-yzp, 255 - yzp)
+    table = (torch.round(v) + yzp).to(torch.uint8).to(x.values.device)
+    return QTensor(table[x.values.to(torch.int64)], ys, yzp)
+
+
 def softmax_table(channels: int, input_scale: float) -> np.ndarray:
     """QNNPACK's softargmax lookup: exp((i - 255) * scale), scaled to uint32."""
     qscale = min(float(np.iinfo(np.uint32).max) / channels, 8388607.0)

@@ -382,3 +382,21 @@ def test_quantized_net_through_predictor():
     prob = np.exp(fd - fd.max()) / np.exp(fd - fd.max()).sum()
     np.testing.assert_allclose(out["prob"], prob, rtol=1e-5, atol=1e-7)
     assert len(np.unique(c2)) > 10 and len(np.unique(f)) > 2
+
+
+def test_int8_leaky_relu_table():
+    x = np.arange(256, dtype=np.uint8).reshape(2, 128)
+    xs, xzp, ys, yzp, alpha = 0.05, 120, 0.04, 60, 0.1
+    y = call_op("Int8LeakyRelu", [q(x, xs, xzp)], alpha=alpha, Y_scale=ys, Y_zero_point=yzp)
+    f = np.float32
+    ratio = f(f(xs) / f(ys))
+    ref = []
+    for i in x.ravel().tolist():
+        v = ratio * f(i - xzp)
+        v = v * f(alpha) if v < 0 else v
+        v = min(max(float(v), -yzp), 255 - yzp)
+        ref.append(int(np.rint(v)) + yzp)
+    assert y.values.ravel().tolist() == ref
+    real = (x.astype(np.float64) - xzp) * f32(xs)
+    ideal = np.clip(np.round(np.where(real < 0, real * alpha, real) / f32(ys)) + yzp, 0, 255)
+    assert np.abs(y.values.numpy() - ideal).max() <= 1
