@@ -67,21 +67,26 @@ def cached_sidecar(folder: str, key: dict) -> dict | None:
 
 
 def write_caffe2_model(onnx_bytes: bytes, folder: str, sidecar: dict, labels_src: str | None) -> dict:
-    """Import the ONNX bytes into folder; labels copied; sidecar written last (it marks completion)."""
+    """Import the ONNX bytes into folder, labels and sidecar beside them.
+
+    The predict net is written last: `make run` (and the cache check) take a
+    folder holding predict_net.pb as a finished build, so a stale one goes first.
+    """
     import onnx
 
     from ..io.save import write_bytes
-    from ..onnx.importer import import_onnx
+    from ..onnx.importer import import_onnx, write_pair
     from .sidecar import SIDECAR, write_sidecar
 
     os.makedirs(folder, exist_ok=True)
-    stale = os.path.join(folder, SIDECAR)
-    if os.path.exists(stale):
-        os.unlink(stale)  # an interrupted rebuild must not look complete
-    import_onnx(onnx.load_from_string(onnx_bytes), out_dir=folder, name=sidecar.get("name"))
+    for stale in (sidecar["predict_net"], SIDECAR):
+        p = os.path.join(folder, stale)
+        if os.path.exists(p):
+            os.unlink(p)
+    m = import_onnx(onnx.load_from_string(onnx_bytes), name=sidecar.get("name"))
     if labels_src:
         with open(labels_src, "rb") as f:
             write_bytes(os.path.join(folder, sidecar["labels"]), f.read())
     write_sidecar(folder, sidecar)
+    write_pair(m, folder)
     return sidecar
-

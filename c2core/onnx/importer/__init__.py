@@ -22,7 +22,7 @@ import os
 
 from ...errors import C2Error, C2FormatError, UnsupportedOpsError
 
-__all__ = ["import_onnx", "convert_graph", "fix_input_shapes", "supported_onnx_ops"]
+__all__ = ["import_onnx", "convert_graph", "fix_input_shapes", "supported_onnx_ops", "write_pair"]
 
 # ONNX elem_type -> Caffe2 DataType, for value_info.json
 _VALUE_INFO_TYPE = {1: 1, 6: 2, 2: 6, 3: 7, 5: 9, 7: 10, 10: 12, 11: 13, 9: 5}
@@ -165,7 +165,7 @@ def import_onnx(src, out_dir: str | None = None, text: bool = False, name: str |
 
 
 def write_pair(m, out_dir: str, text: bool = False) -> tuple[str, str]:
-    """predict_net/init_net (.pb or .pbtxt) and value_info.json into out_dir, atomically."""
+    """init_net, value_info.json, then predict_net (.pb or .pbtxt) into out_dir, each atomically."""
     import json
 
     from ...io.save import save_net, write_bytes
@@ -175,9 +175,9 @@ def write_pair(m, out_dir: str, text: bool = False) -> tuple[str, str]:
     pp = os.path.join(out_dir, "predict_net" + ext)
     ip = os.path.join(out_dir, "init_net" + ext)
     save_net(m.init_net, ip, text)
-    save_net(m.predict_net, pp, text)
     vi = {k: [int(t), [int(d) for d in dims]] for k, (t, dims) in m.value_info.items()}
     write_bytes(os.path.join(out_dir, "value_info.json"), (json.dumps(vi, indent=1) + "\n").encode("utf-8"))
+    save_net(m.predict_net, pp, text)  # last: a folder with a predict net holds a complete pair
     m.predict_path, m.init_path = pp, ip
     m.formats = {"predict": "text" if text else "binary", "init": "text" if text else "binary"}
     return pp, ip

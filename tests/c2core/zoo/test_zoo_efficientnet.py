@@ -126,3 +126,29 @@ def test_sidecar_is_read_by_classify_presets(built):
     p = presets.from_sidecar(s)
     img = skimage_data.chelsea()
     np.testing.assert_allclose(p.apply(Image.fromarray(img))[None], prepare_image(img, s["preprocessing"]), atol=1e-6)
+
+
+def test_interrupted_build_is_not_taken_for_finished(built, tmp_path, monkeypatch):
+    """The predict net is written last; a crash before it leaves no predict_net.pb and no cache hit."""
+    import shutil
+
+    d = tmp_path / "partial"
+    shutil.copytree(built.folder, d)
+
+    def boom(net, path, text=None):
+        if "predict_net" in os.path.basename(path):
+            raise KeyboardInterrupt
+        return real(net, path, text)
+
+    import c2core.io.save as save
+
+    real = save.save_net
+    monkeypatch.setattr(save, "save_net", boom)
+    s = json.loads((d / "model.json").read_text())
+    s["build"]["key"]["recipe_version"] = -1  # force the rebuild path
+    (d / "model.json").write_text(json.dumps(s))
+    with pytest.raises(KeyboardInterrupt):
+        build("efficientnet-lite0", str(d))
+    assert not (d / "predict_net.pb").exists()
+    monkeypatch.setattr(save, "save_net", real)
+    assert not build("efficientnet-lite0", str(d)).cached and (d / "predict_net.pb").exists()
