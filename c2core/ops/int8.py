@@ -5,8 +5,8 @@ Caffe2 keeps a quantized blob as an `Int8TensorCPU`: uint8 values plus the
 Here that blob is a `QTensor`; kernels take and return `QTensor`s and the
 runtime passes them between ops like any other value.
 
-Arithmetic follows the kernels Caffe2 ran (QNNPACK, or the TFLite-derived code
-for Int8Add), so results are bit-exact rather than "close":
+Arithmetic follows the QNNPACK kernels Caffe2 ran (its last versions), so
+results are bit-exact rather than "close":
 - Int8Quantize: q = clamp(zp + nearbyint(x / scale)) in float32 (half to even).
 - Int8Conv / Int8ConvRelu / Int8FC: exact int32 accumulators
   sum((x - x_zp) * (w - w_zp)) + bias, requantized with QNNPACK's Q31 fixed
@@ -22,8 +22,13 @@ for Int8Add), so results are bit-exact rather than "close":
   kernel_size) as a 24-bit multiplier, rounded half away from zero.
 - Int8Softmax: QNNPACK's lookup table (softmax over all but the batch axis,
   output scale 1/256, zero point 0).
+- Int8LeakyRelu: QNNPACK's float32 lookup table (bit-exact).
 - Int8Sigmoid: a float32 lookup table like QNNPACK's; exp() may differ from
   the C library's by an ulp, so results can differ by 1 LSB in rare ties.
+- Max pooling, ReLU, Concat, Reshape, Flatten, Transpose, ChannelShuffle and
+  ResizeNearest move values without arithmetic (scale and zero point kept).
+Not implemented: Int8ConvTranspose (its weight layout as passed to QNNPACK is
+ambiguous in Caffe2's source), Int8Slice, Int8RoIAlign.
 Int8 ops work in NHWC (the only order Caffe2 supports for them).
 
 Note for the runtime: weights created by `Int8GivenTensorFill` /
