@@ -253,3 +253,43 @@ def shape(ctx, op, args):
     else:
         ctx.node1("Shape", [x], out)
     ctx.bind(op.output[0], out)
+
+
+@exporter("UpsampleBilinear")
+def upsample_bilinear(ctx, op, args):
+    """upsample_op.cc: out = floor(in * scale), source = out_index * (in - 1) / (out - 1):
+    ONNX Resize linear with coordinate_transformation_mode=align_corners."""
+    hs, ws = args.float("height_scale", 1.0), args.float("width_scale", 1.0)
+    if len(op.input) > 1:
+        v = ctx.value(ctx.input(op.input[1]))
+        if v is None:
+            raise C2Error("UpsampleBilinear with run-time scales input cannot be exported exactly (scales must be constant)")
+        hs, ws = float(v.ravel()[0]), float(v.ravel()[1])
+    x = ctx.input(op.input[0])
+    if ctx.rank(x) != 4:
+        raise C2Error("UpsampleBilinear expects a 4-D NCHW input")
+    out = ctx.output(op.output[0])
+    scales = ctx.const(np.asarray([1.0, 1.0, hs, ws], dtype=np.float32), "scales")
+    ctx.node1("Resize", [x, "", scales], out, mode="linear", coordinate_transformation_mode="align_corners")
+    ctx.bind(op.output[0], out)
+
+
+@exporter("PadImage")
+def pad_image(ctx, op, args):
+    """Spatial padding (pads t, l, b, r) with mode constant / reflect / edge, as ONNX Pad."""
+    mode = args.str("mode", "constant")
+    if mode not in ("constant", "reflect", "edge"):
+        raise C2Error(f"PadImage mode '{mode}' unknown")
+    value = args.float("value", 0.0)
+
+    def build(x, out):
+        r = ctx.rank(x)
+        p = args.pads(r - 2)
+        nd = r - 2
+        pads = [0, 0] + p[:nd] + [0, 0] + p[nd:]
+        ins = [x, ctx.ints(pads, "pads")]
+        if mode == "constant":
+            ins.append(ctx.const(np.asarray(value, dtype=np.float32), "pad_value"))
+        return ctx.node1("Pad", ins, out, mode=mode)
+
+    channel_first(ctx, op, args, build)

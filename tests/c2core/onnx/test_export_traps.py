@@ -354,3 +354,50 @@ def test_resize_nearest_is_asymmetric_floor(hs, ws):
         # Naive: ONNX Resize nearest with its default nearest_mode (round_prefer_floor).
         hr = np.minimum(np.floor(np.arange(oh) / hs + 0.5 - 1e-9).astype(int), 3)
         assert not np.array_equal(x[:, :, hr][:, :, :, wi], ref)
+
+
+def caffe2_upsample_bilinear(x, hs, ws):
+    """upsample_op.cc: r = (in - 1) / (out - 1), src = r * out_index, neighbour clamped."""
+    n, c, h, w = x.shape
+    oh, ow = int(h * hs), int(w * ws)
+
+    def axis(out_size, in_size):
+        r = (in_size - 1) / (out_size - 1) if out_size > 1 else 0.0
+        src = np.float32(r) * np.arange(out_size, dtype=np.float32)
+        i0 = src.astype(int)
+        i1 = np.where(i0 < in_size - 1, i0 + 1, i0)
+        return i0, i1, src - i0
+
+    h0, h1, lh = axis(oh, h)
+    w0, w1, lw = axis(ow, w)
+    top = x[:, :, h0][:, :, :, w0] * (1 - lw) + x[:, :, h0][:, :, :, w1] * lw
+    bot = x[:, :, h1][:, :, :, w0] * (1 - lw) + x[:, :, h1][:, :, :, w1] * lw
+    return top * (1 - lh)[:, None] + bot * lh[:, None]
+
+
+def test_upsample_bilinear_is_align_corners():
+    x = np.random.default_rng(15).standard_normal((1, 2, 4, 5)).astype(np.float32)
+    m = make([("UpsampleBilinear", "x", "y", dict(height_scale=2.0, width_scale=1.6))], ["x"], ["y"], shapes={"x": x.shape})
+    got = run(export_onnx(m), {"x": x})["y"]
+    ref = caffe2_upsample_bilinear(x, 2.0, 1.6)
+    assert got.shape == (1, 2, 8, 8)
+    assert_close(got, ref)
+    # Naive: ONNX Resize linear with its default half_pixel coordinates (PyTorch align_corners=False).
+    import torch
+
+    naive = torch.nn.functional.interpolate(torch.from_numpy(x), size=(8, 8), mode="bilinear", align_corners=False)
+    assert_naive_fails(naive.numpy(), ref)
+
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "edge"])
+def test_pad_image_modes(mode):
+    x = np.random.default_rng(16).standard_normal((1, 2, 4, 5)).astype(np.float32)
+    m = make([("PadImage", "x", "y", dict(pad_t=1, pad_l=2, pad_b=3, pad_r=0, mode=mode, value=0.5))], ["x"], ["y"],
+             shapes={"x": x.shape})
+    got = run(export_onnx(m), {"x": x})["y"]
+    np_mode = {"constant": "constant", "reflect": "reflect", "edge": "edge"}[mode]
+    kw = {"constant_values": 0.5} if mode == "constant" else {}
+    ref = np.pad(x, ((0, 0), (0, 0), (1, 3), (2, 0)), mode=np_mode, **kw)
+    assert np.array_equal(got, ref)
+    naive = np.pad(x, ((0, 0), (0, 0), (1, 2), (3, 0)), mode=np_mode, **kw)  # pads read as ONNX's t, b, l, r order
+    assert naive.shape != ref.shape or not np.array_equal(naive, ref)
