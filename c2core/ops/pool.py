@@ -24,7 +24,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ._geometry import parse_geometry, torch_pad_list
+from ._geometry import CAFFE_LEGACY, parse_geometry, torch_pad_list
 from .registry import register
 
 _MAX = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
@@ -94,6 +94,15 @@ def _pool_nchw(s, geo, x, nd):
     outs, pads = geo.at(spatial)
     k, st = geo.kernel, geo.stride
     sym = pads[:nd] == pads[nd:]
+    if geo.legacy == CAFFE_LEGACY and kind != "lp" and not s.count_include_pad:
+        # torch's ceil_mode has Caffe's size rule (incl. trimming a last window
+        # that starts in the padding) and clips windows the same way; it differs
+        # only for pad 0 with stride > kernel, which takes the explicit path.
+        head = geo.pads[:nd]
+        if all(2 * head[i] <= k[i] and (head[i] > 0 or st[i] <= k[i]) for i in range(nd)):
+            if kind == "max":
+                return _MAX[nd](x, k, st, head, ceil_mode=True)
+            return _AVG[nd](x, k, st, head, ceil_mode=True, count_include_pad=False)
     if kind == "max":
         if sym and all(pads[i] * 2 <= k[i] for i in range(nd)):
             return _MAX[nd](x, k, st, pads[:nd])

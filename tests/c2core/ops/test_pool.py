@@ -117,3 +117,16 @@ def test_pool_1d_and_3d_aliases():
     y = run1("AveragePool3D", [x3], kernels=[2, 2, 2], strides=[2, 2, 2])
     ref = x3.reshape(1, 2, 2, 2, 2, 2, 2, 2).mean(axis=(3, 5, 7))
     np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-6)
+
+
+def test_legacy_pad_3_average_with_padding_divides_by_clipped_window():
+    x = rng.standard_normal((1, 2, 6, 6)).astype(np.float32)
+    # in 6, k 3, s 2, pad 1: ceil((6+2-3)/2)+1 = 4; the last window starts at row 5 and
+    # holds a single row inside the image: it is averaged over that row only.
+    y = run1("AveragePool", [x], kernel=3, stride=2, pad=1, legacy_pad=3)
+    assert y.shape == (1, 2, 4, 4)
+    np.testing.assert_allclose(y, pool_ref(x, "avg", (3, 3), (2, 2), (1, 1), (4, 4)), rtol=1e-5, atol=1e-6)
+    # stride larger than the kernel without padding takes the explicit path
+    x7 = rng.standard_normal((1, 1, 7, 7)).astype(np.float32)
+    y = run1("MaxPool", [x7], kernel=2, stride=3, legacy_pad=3)
+    np.testing.assert_allclose(y, pool_ref(x7, "max", (2, 2), (3, 3), (0, 0), (3, 3)))
