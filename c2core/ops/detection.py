@@ -1,4 +1,6 @@
-"""Detectron's inference tail: RoIAlign, BBoxTransform, GenerateProposals, BoxWithNMSLimit.
+"""Detectron's inference tail: RoIAlign, BBoxTransform, GenerateProposals,
+BoxWithNMSLimit, and the FPN plumbing (Collect/Distribute proposals,
+BatchPermutation).
 
 Semantics follow caffe2/operators/roi_align_op.cc, bbox_transform_op.cc,
 generate_proposals_op.cc (+ _util_boxes.h, _util_nms.h) and
@@ -436,3 +438,88 @@ def roi_align(ctx, x, rois):
             i = sel[k:k + chunk]
             out[i] = _roi_align_group(flat, base[i], y1[i], x1[i], bh[i], bw[i], g_h, g_w, ph, pw, h, w)
     return out if nhwc else out.permute(0, 3, 1, 2).contiguous()
+
+
+# --------------------------------------------------------------------------
+# FPN proposal plumbing (collect_and_distribute_fpn_rpn_proposals_op.cc,
+# batch_permutation_op.cc): merge per-level RPN proposals, keep the best,
+# and send each RoI to the pyramid level its size calls for.
+
+
+def _prepare_fpn(ctx):
+    a = ctx.args
+    return dict(
+        scale=a.int("roi_canonical_scale", 224),
+        level=a.int("roi_canonical_level", 4),
+        roi_min=a.int("roi_min_level", 2),
+        roi_max=a.int("roi_max_level", 5),
+        rpn_min=a.int("rpn_min_level", 2),
+        rpn_max=a.int("rpn_max_level", 6),
+        top_n=a.int("rpn_post_nms_topN", 2000),
+        plus=_plus_one(a),
+    )
+
+
+def _collect(p, inputs, what):
+    levels = p["rpn_max"] - p["rpn_min"] + 1
+    if len(inputs) != 2 * levels:
+        raise ValueError(f"{what}: expects {2 * levels} inputs (rois and scores of levels {p['rpn_min']}..{p['rpn_max']}), got {len(inputs)}")
+    rois = np.concatenate([_np32(r).reshape(-1, 5) for r in inputs[:levels]])
+    scores = np.concatenate([_np32(s).reshape(-1) for s in inputs[levels:]])
+    if scores.size != rois.shape[0]:
+        raise ValueError(f"{what}: {rois.shape[0]} RoIs but {scores.size} scores")
+    order = _desc_order(scores)  # ties by position: Caffe2's comparator is stable too
+    if 0 < p["top_n"] < order.size:
+        order = order[:p["top_n"]]
+    return rois[order]
+
+
+def fpn_levels(boxes, p) -> np.ndarray:
+    """FPN paper eq. 1: floor(lvl0 + log2(sqrt(area) / s0 + 1e-6)), clipped."""
+    f = np.float32
+    area = (boxes[:, 2] - boxes[:, 0] + f(p["plus"])) * (boxes[:, 3] - boxes[:, 1] + f(p["plus"]))
+    if (area < 0).any():
+        raise ValueError("FPN proposals: negative box areas")
+    s = np.sqrt(area)
+    lv = np.floor(f(p["level"]) + np.log(s / f(p["scale"]) + f(1e-6)) / f(math.log(2.0)))
+    return np.clip(lv, p["roi_min"], p["roi_max"]).astype(np.int64)
+
+
+def _distribute(p, rois, like, n_outputs, what):
+    levels = p["roi_max"] - p["roi_min"] + 1
+    if n_outputs != levels + 1:
+        raise ValueError(f"{what}: expects {levels + 1} outputs (levels {p['roi_min']}..{p['roi_max']} and the restore index), got {n_outputs}")
+    lv = fpn_levels(rois[:, 1:5], p)
+    outs, order = [], []
+    for level in range(p["roi_min"], p["roi_max"] + 1):
+        idx = np.nonzero(lv == level)[0]
+        outs.append(torch.from_numpy(np.ascontiguousarray(rois[idx]).reshape(-1, 5)))
+        order.append(idx)
+    restore = np.argsort(np.concatenate(order), kind="stable").astype(np.int32)
+    return tuple(_like(like, o) for o in outs) + (_like(like, torch.from_numpy(restore)),)
+
+
+@register("CollectRpnProposals", prepare=_prepare_fpn)
+def collect_rpn_proposals(ctx, *inputs):
+    return _like(inputs[0], torch.from_numpy(_collect(ctx.state, inputs, ctx.type)))
+
+
+@register("DistributeFpnProposals", prepare=_prepare_fpn)
+def distribute_fpn_proposals(ctx, rois):
+    return _distribute(ctx.state, _np32(rois).reshape(-1, 5), rois, len(ctx.op.output), ctx.type)
+
+
+@register("CollectAndDistributeFpnRpnProposals", prepare=_prepare_fpn)
+def collect_and_distribute(ctx, *inputs):
+    rois = _collect(ctx.state, inputs, ctx.type)
+    rest = _distribute(ctx.state, rois, inputs[0], len(ctx.op.output) - 1, ctx.type)
+    return (_like(inputs[0], torch.from_numpy(rois)),) + rest
+
+
+@register("BatchPermutation")
+def batch_permutation(ctx, x, indices):
+    """Y[i] = X[indices[i]] along the first axis (restores RoI order after FPN)."""
+    idx = indices.reshape(-1).to(device=x.device, dtype=torch.int64)
+    if idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= x.shape[0]):
+        raise ValueError(f"BatchPermutation: index out of range for {x.shape[0]} rows")
+    return x.index_select(0, idx)

@@ -369,3 +369,52 @@ def test_roi_align_aligned_rejects_negative_rois():
     # legacy mode forces malformed RoIs to 1x1 instead (Caffe2's behaviour)
     y = call_op("RoIAlign", [x + 1, torch.tensor([[0, 3.0, 3.0, 1.0, 1.0]])], pooled_h=1, pooled_w=1, sampling_ratio=1)
     assert y.shape == (1, 1, 1, 1) and float(y) == 1.0
+
+
+# ---------------------------------------------------------------- FPN plumbing
+
+
+def ref_fpn(rois_levels, scores_levels, top_n, lo=2, hi=5, s0=224, l0=4):
+    rois = np.concatenate(rois_levels)
+    scores = np.concatenate(scores_levels)
+    order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))[:top_n]
+    rois = rois[order]
+    lv = []
+    for r in rois:
+        s = math.sqrt((r[3] - r[1] + 1) * (r[4] - r[2] + 1))
+        lv.append(min(max(math.floor(l0 + math.log2(s / s0 + 1e-6)), lo), hi))
+    per = [[i for i in range(len(rois)) if lv[i] == level] for level in range(lo, hi + 1)]
+    flat = [i for p in per for i in p]
+    restore = [flat.index(i) for i in range(len(rois))]
+    return rois, [rois[p].reshape(-1, 5) for p in per], restore
+
+
+def fpn_inputs():
+    rois, scores = [], []
+    for n in (30, 20, 10, 6, 3):
+        xy = RNG.uniform(0, 600, size=(n, 2))
+        wh = np.exp(RNG.uniform(np.log(8), np.log(700), size=(n, 2)))
+        rois.append(np.concatenate([np.zeros((n, 1)), xy, xy + wh], axis=1).astype(np.float32))
+        scores.append(RNG.uniform(size=n).astype(np.float32))
+    return rois, scores
+
+
+def test_collect_and_distribute_fpn_proposals_and_batch_permutation():
+    rois, scores = fpn_inputs()
+    ins = [t(r) for r in rois] + [t(s) for s in scores]
+    outs = call_op("CollectAndDistributeFpnRpnProposals", ins, n_out=6, rpn_post_nms_topN=40)
+    ref_rois, ref_levels, ref_restore = ref_fpn(rois, scores, 40)
+    np.testing.assert_array_equal(outs[0].numpy(), ref_rois)
+    for got, want in zip(outs[1:5], ref_levels):
+        np.testing.assert_array_equal(got.numpy(), want)
+    assert sum(len(lv) for lv in ref_levels[1:3]) > 0 and len(ref_levels[0]) > 0  # several levels used
+    assert outs[5].dtype == torch.int32 and outs[5].tolist() == ref_restore
+    # the two halves alone agree with the fused op
+    collected = call_op("CollectRpnProposals", ins, rpn_post_nms_topN=40)
+    np.testing.assert_array_equal(collected.numpy(), ref_rois)
+    dist = call_op("DistributeFpnProposals", [collected], n_out=5)
+    for got, want in zip(dist, outs[1:]):
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+    # BatchPermutation with the restore index puts per-level rows back in order
+    stacked = torch.cat(list(outs[1:5]))
+    np.testing.assert_array_equal(call_op("BatchPermutation", [stacked, outs[5]]).numpy(), ref_rois)
