@@ -25,6 +25,8 @@ from ..errors import C2Error
 # target -> module with add_target_arguments(parser) and convert_target(model, args) -> int
 TARGETS = {
     "onnx": "c2core.cli.convert",
+    "openvino": "c2core.cli.convert_openvino",
+    "tensorrt": "c2core.cli.convert_tensorrt",
 }
 
 
@@ -64,7 +66,7 @@ def parse_shapes(items, data_inputs) -> dict:
                 raise C2Error(f"--input-shape {item}: the net has {len(data_inputs)} data inputs, say which (NAME=...)")
             name = data_inputs[0]
         try:
-            shape = tuple(int(d) for d in dims.replace("x", ",").split(",") if d.strip())
+            shape = tuple(int(d) for d in dims.split(","))
         except ValueError:
             raise C2Error(f"--input-shape {item}: dimensions must be integers, e.g. data=1,3,224,224") from None
         if not shape or any(d <= 0 for d in shape):

@@ -253,6 +253,8 @@ def export_verified(model, path: str, *, verify: bool = True, keep_failed: bool 
 
     threshold = EXTERNAL_DATA_THRESHOLD if external_data_threshold is None else external_data_threshold
     proto = export_onnx(model, None, external_data_threshold=threshold, **export_kw)
+    if export_kw.get("input_shapes"):
+        model = _with_shapes(model, export_kw["input_shapes"])
     report = None
     state = {"commit": True}
     with staged_onnx(proto, path, threshold, commit=lambda: state["commit"]) as staged:
@@ -263,6 +265,19 @@ def export_verified(model, path: str, *, verify: bool = True, keep_failed: bool 
     if report is not None and not report.ok:
         raise VerificationFailed(report, os.fspath(path), kept=keep_failed)
     return proto, report
+
+
+def _with_shapes(model, input_shapes):
+    """A shallow copy of `model` whose declared input shapes are the ones exported
+    (the executor checks fed shapes against the declared ones)."""
+    import copy
+
+    m = copy.copy(model)
+    vi = dict(model.value_info)
+    for name, shape in input_shapes.items():
+        vi[name] = (vi.get(name, (1, None))[0], [int(d) for d in shape])
+    m.value_info = vi
+    return m
 
 
 def _example_batch(input_shapes, model):

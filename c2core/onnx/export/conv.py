@@ -51,7 +51,10 @@ def conv(ctx, op, args):
     extra = [ctx.input(op.input[2])] if len(op.input) > 2 else []
 
     def build(x, out):
-        in_sizes = (ctx.shape(x) or [None] * (nd + 2))[2:]
+        xs = ctx.shape(x) or [None] * (nd + 2)
+        if len(xs) != nd + 2:
+            raise C2Error(f"input of rank {len(xs)} ({xs}) for a {nd}-D convolution with filter {wshape}")
+        in_sizes = xs[2:]
         p = onnx_pads(in_sizes, ks, ss, ds, pads, legacy)
         return ctx.node1("Conv", [x, w] + extra, out, kernel_shape=ks, strides=ss, dilations=ds, pads=p,
                          group=args.int("group", 1))

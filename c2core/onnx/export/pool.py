@@ -23,6 +23,10 @@ def _pool(ctx, op, args, onnx_type: str, global_type: str, extra_attrs: dict):
 
             raise C2Error(f"rank of '{x}' is unknown")
         nd = len(shape) - 2
+        if nd < 1:
+            from ...errors import C2Error
+
+            raise C2Error(f"pooling needs an input of rank >= 3, got shape {shape}")
         if args.int("global_pooling", 0):
             return ctx.node1(global_type, [x], out)
         ks, ss, ds, pads, legacy = geometry(args, nd, pool=True)

@@ -107,6 +107,8 @@ def _value_info(model, data_inputs) -> dict:
         if vi.name not in data_inputs:
             continue
         t = vi.type.tensor_type
+        if not t.HasField("shape"):
+            continue  # shape unknown: nothing to declare
         dims = [d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else 1 for d in t.shape.dim]
         out[vi.name] = (_VALUE_INFO_TYPE.get(t.elem_type, 1), dims)
     return out
