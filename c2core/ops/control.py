@@ -25,12 +25,13 @@ import torch
 from .registry import register
 
 
-def _condition(value, ctx) -> bool:
+def _condition(value, ctx, single: bool) -> bool:
+    """The first element of a bool tensor; If also insists on exactly one."""
     if not isinstance(value, torch.Tensor) or value.dtype != torch.bool:
         got = getattr(value, "dtype", type(value).__name__)
         raise TypeError(f"{ctx.type}: the condition (input 0) must be a bool tensor, got {got}")
-    if value.numel() == 0:
-        raise ValueError(f"{ctx.type}: the condition (input 0) is empty")
+    if value.numel() == 0 or (single and value.numel() != 1):
+        raise ValueError(f"{ctx.type}: the condition (input 0) must hold a single value, got shape {list(value.shape)}")
     return bool(value.reshape(-1)[0])
 
 
@@ -57,7 +58,7 @@ def _prepare_if(ctx):
 def if_op(ctx, cond, *rest):
     then_net, else_net = ctx.state
     env = dict(zip(ctx.op.input, (cond,) + rest))
-    net = then_net if _condition(cond, ctx) else else_net
+    net = then_net if _condition(cond, ctx, single=True) else else_net
     if net is not None:
         env.update(_subnet_runner(ctx)(net, env))
     return _outputs(ctx, env)
@@ -79,7 +80,7 @@ def while_op(ctx, cond, *rest):
     cond_name = ctx.op.input[0]
     if cond_net is not None:
         env.update(run(cond_net, env))
-    while _condition(env[cond_name], ctx):
+    while _condition(env[cond_name], ctx, single=False):
         env.update(run(loop_net, env))
         if cond_net is not None:
             env.update(run(cond_net, env))

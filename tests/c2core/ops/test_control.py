@@ -121,3 +121,9 @@ def test_while_loops_until_condition_false(with_cond_net, n):
         expect = expect + x
     np.testing.assert_array_equal(out["acc"], expect)
     assert out["i"].size == 1 and out["i"].reshape(-1)[0] == n  # (0-d weights come back 1-d: see report)
+
+
+def test_if_condition_must_be_single_value():
+    p = predictor(if_net(), {"w": np.ones(3, np.float32)})
+    with pytest.raises(C2RuntimeError, match="single value"):
+        p.run({"cond": np.array([True, False]), "x": np.ones(3, np.float32)})
