@@ -120,8 +120,12 @@ def _match_outputs(got: dict, ref: dict) -> list[tuple[str, str]]:
 
 def compare_backends(source: ModelSource, specs: list[str], reference: str = "c2", inputs: dict | None = None,
                      seed: int = 0, tolerances: dict | None = None, backend_options: dict | None = None,
-                     progress=None, cancel=None) -> CompareReport:
-    """Run `inputs` (default: seeded N(0,1)) on reference and each spec; measure the differences."""
+                     sources: dict | None = None, progress=None, cancel=None) -> CompareReport:
+    """Run `inputs` (default: seeded N(0,1)) on reference and each spec; measure the differences.
+
+    sources: spec -> ModelSource to prepare that backend from instead of `source`
+    (a built artifact such as an OpenVINO IR or TensorRT plan of the same model).
+    """
     progress = progress or no_progress
     tol = dict(DEFAULT_RTOL)
     tol.update(tolerances or {})
@@ -151,7 +155,7 @@ def compare_backends(source: ModelSource, specs: list[str], reference: str = "c2
                     res.status, res.error = "unavailable", av.reason
                     report.results.append(res)
                     continue
-                be.prepare(source)
+                be.prepare((sources or {}).get(spec, source))
                 got = be.run(inputs)
         except C2Error as e:
             res.status, res.error = "failed", str(e)

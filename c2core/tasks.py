@@ -45,6 +45,10 @@ class CancelToken:
         if self._event.is_set():
             raise Cancelled("cancelled")
 
+    def __call__(self) -> bool:
+        """Callable like `cancel()` -> bool, for code that takes a plain predicate."""
+        return self._event.is_set()
+
 
 def no_progress(fraction: float | None, message: str) -> None:
     """The progress callback used when nobody listens."""
@@ -153,7 +157,8 @@ def stderr_progress(stream=None, min_interval: float = 0.25) -> Progress:
     """A progress callback for the CLI: one line per new message on stderr.
 
     On a terminal the line is rewritten in place (throttled to `min_interval`);
-    in a log or pipe each new message is printed once, so logs stay short.
+    in a log or pipe a line is printed when the step changes or another tenth
+    is done, so logs stay short.
     """
     import sys
 
@@ -170,9 +175,13 @@ def stderr_progress(stream=None, min_interval: float = 0.25) -> Progress:
             end = "\n" if fraction == 1.0 else ""
             out.write(f"\r[{pct}] {message[:100]:<100}{end}")
         else:
-            # a log line when the step (text before ':') changes or another tenth is done
-            key = (message.split(":")[0], None if fraction is None else int(fraction * 10))
-            if key == state["key"] and fraction != 1.0 or message == state["msg"]:
+            # a log line when the step changes (its text before ':', numbers ignored)
+            # or another tenth is done: "op 17/94: Conv" does not print 94 lines
+            import re
+
+            step = re.sub(r"\d+", "#", message.split(":")[0])
+            key = (step, None if fraction is None else int(fraction * 10))
+            if key == state["key"] or message == state["msg"]:
                 return
             state["key"] = key
             out.write(f"[{pct}] {message}\n")

@@ -44,8 +44,9 @@ class ModelSource:
 
     def __init__(self, model=None, path: str | None = None, batch: int | None = None,
                  input_shapes: dict | None = None, workdir: str | None = None, opset: int = 17,
-                 progress=None, cancel=None, onnx: str | None = None):
-        self.model = model  # c2core Model or None
+                 progress=None, cancel=None, onnx: str | None = None, dynamic_batch: bool = False):
+        self.model = model
+        self.dynamic_batch = dynamic_batch  # export with a symbolic batch dimension  # c2core Model or None
         self.path = os.fspath(path) if path is not None else getattr(model, "predict_path", None)
         self.kind = "caffe2" if model is not None else kind_of(self.path or "")
         self.batch = batch
@@ -95,7 +96,7 @@ class ModelSource:
         return self.path if os.path.isdir(self.path) else os.path.dirname(os.path.abspath(self.path))
 
     def onnx_path(self) -> str:
-        """The ONNX file: the one given, or the Caffe2 model exported once (static batch)."""
+        """The ONNX file: the one given, or the Caffe2 model exported once (static batch unless dynamic_batch)."""
         if self._onnx_path is not None:
             return self._onnx_path
         if self.model is None:
@@ -106,7 +107,7 @@ class ModelSource:
             raise C2Error(f"the Caffe2 -> ONNX exporter is not available ({e})", self.path) from None
         out = os.path.join(self.workdir, f"{_safe(self.name)}.onnx")
         export_onnx(self.model, out, opset=self.opset, input_shapes=self.input_shapes() or None,
-                    dynamic_batch=False, progress=self.progress, cancel=self.cancel)
+                    dynamic_batch=self.dynamic_batch, progress=self.progress, cancel=self.cancel)
         self._onnx_path = out
         return out
 

@@ -1,0 +1,158 @@
+"""Caffe2 -> OpenVINO IR / TensorRT plan, verified against the executor.
+
+The headless jobs behind `c2core convert --to openvino|tensorrt` and the GUI's
+convert dialog: `fn(..., progress, cancel)` functions that a `tasks.Task`
+runs. Both go Caffe2 -> ONNX (c2core.onnx.export) -> engine artifact, write
+it into a staging folder beside the output, run it against the executor on
+the same seeded inputs (the parity report, `compare.CompareReport`) and move
+it into place only when it is within tolerance (or when `keep_failed`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+
+from ..errors import C2Error
+from ..tasks import check_cancel, no_progress, sub_progress
+from .source import ModelSource
+
+
+class ParityFailed(C2Error):
+    """The converted model differs from the executor beyond tolerance."""
+
+    def __init__(self, report, path):
+        self.report = report
+        names = ", ".join(r.backend for r in report.failures)
+        super().__init__(f"converted model differs from the executor beyond tolerance ({names})", path)
+
+
+@dataclass
+class DeployResult:
+    outputs: list  # files written
+    precision: str
+    report: object = None  # compare.CompareReport or None (verification skipped)
+    details: dict = field(default_factory=dict)
+
+
+def _tolerance(precision: str, rtol: float | None) -> dict:
+    """fp32: the user's rtol. fp16/int8: never below that precision's default (inexact by design)."""
+    from ..compare import DEFAULT_RTOL
+
+    tol = DEFAULT_RTOL[precision]
+    if rtol is None:
+        return {precision: tol}
+    return {precision: rtol if precision == "fp32" else max(tol, rtol)}
+
+
+def _stage(out_path: str) -> str:
+    folder = os.path.dirname(os.path.abspath(out_path))
+    os.makedirs(folder, exist_ok=True)
+    return tempfile.mkdtemp(prefix=".c2core-stage-", dir=folder)
+
+
+def _move(staged: list[tuple[str, str]]) -> None:
+    for src, dst in staged:
+        os.replace(src, dst)
+
+
+def to_openvino(model, out_xml: str, precision: str = "fp32", dynamic_batch: bool = False,
+                input_shapes: dict | None = None, opset: int = 17, verify: bool = True, rtol: float | None = None,
+                seed: int = 0, keep_failed: bool = False, progress=None, cancel=None) -> DeployResult:
+    """Write OUT.xml + OUT.bin (weights FP32 or FP16, as asked) and check them against the executor."""
+    from .openvino import convert_to_ir
+
+    progress = progress or no_progress
+    if not out_xml.lower().endswith(".xml"):
+        raise C2Error("OpenVINO IR output must end in .xml (the .bin is written beside it)", out_xml)
+    stage = _stage(out_xml)
+    try:
+        with ModelSource(model=model, input_shapes=input_shapes, opset=opset, dynamic_batch=dynamic_batch,
+                         progress=sub_progress(progress, 0.0, 0.5), cancel=cancel) as src:
+            progress(0.0, "exporting ONNX")
+            onnx_path = src.onnx_path()
+            check_cancel(cancel)
+            progress(0.5, f"converting to OpenVINO IR ({precision} weights)")
+            xml = os.path.join(stage, "model.xml")
+            info = convert_to_ir(onnx_path, xml, precision=precision, dynamic_batch=dynamic_batch)
+            check_cancel(cancel)
+            report = None
+            if verify:
+                progress(0.7, "checking parity with the executor")
+                report = _parity(src, ModelSource(path=xml, batch=_batch_of(src)), "openvino", precision, rtol, seed, cancel)
+            base = os.path.splitext(out_xml)[0]
+            if report is not None and not report.ok and not keep_failed:
+                raise ParityFailed(report, out_xml)
+            _move([(xml, out_xml), (os.path.splitext(xml)[0] + ".bin", base + ".bin")])
+            progress(1.0, f"wrote {os.path.basename(out_xml)}")
+            res = DeployResult([out_xml, base + ".bin"], precision, report,
+                               {"bin_bytes": info.bin_bytes, "dynamic_batch": dynamic_batch, "input_shapes": info.input_shapes})
+            if report is not None and not report.ok:
+                raise ParityFailed(report, out_xml)  # written (keep_failed) but still a failure
+            return res
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def to_tensorrt(model, out_plan: str, precision: str = "fp32", dynamic_batch: bool = False,
+                batch_range: tuple | None = None, input_shapes: dict | None = None, opset: int = 17,
+                workspace_mb: int = 1024, timing_cache: str | None = None, calib_dir: str | None = None,
+                calib_batch: int = 8, verify: bool = True, rtol: float | None = None, seed: int = 0,
+                keep_failed: bool = False, progress=None, cancel=None) -> DeployResult:
+    """Build OUT.plan + OUT.plan.json with TensorRT and check it against the executor."""
+    from .tensorrt import build_plan, sidecar_path, trt_availability
+
+    progress = progress or no_progress
+    av = trt_availability()
+    if not av.ok:
+        raise C2Error(f"TensorRT is not available here: {av.reason}")
+    if dynamic_batch and batch_range is None:
+        batch_range = (1, 1, 32)
+    stage = _stage(out_plan)
+    try:
+        with ModelSource(model=model, input_shapes=input_shapes, opset=opset, dynamic_batch=dynamic_batch,
+                         progress=sub_progress(progress, 0.0, 0.2), cancel=cancel) as src:
+            progress(0.0, "exporting ONNX")
+            onnx_path = src.onnx_path()
+            calib = None
+            if precision == "int8":
+                if not calib_dir:
+                    raise C2Error("--precision int8 needs calibration images: --calib FOLDER")
+                from .calibration import CalibrationBatches
+
+                calib = CalibrationBatches.for_source(calib_dir, src, batch_size=calib_batch)
+            plan = os.path.join(stage, "model.plan")
+            info = build_plan(onnx_path, plan, precision, workspace_mb=workspace_mb, timing_cache=timing_cache,
+                              batch_range=batch_range if dynamic_batch else None, calibration=calib,
+                              calibration_cache=os.path.join(stage, "calibration.cache") if calib else None,
+                              progress=sub_progress(progress, 0.2, 0.8), cancel=cancel)
+            report = None
+            if verify:
+                progress(0.8, "checking parity with the executor")
+                report = _parity(src, ModelSource(path=plan, batch=_batch_of(src)), "tensorrt", precision, rtol, seed, cancel)
+            if report is not None and not report.ok and not keep_failed:
+                raise ParityFailed(report, out_plan)
+            _move([(plan, out_plan), (sidecar_path(plan), sidecar_path(out_plan))])
+            progress(1.0, f"wrote {os.path.basename(out_plan)}")
+            res = DeployResult([out_plan, sidecar_path(out_plan)], precision, report, {"plan": info})
+            if report is not None and not report.ok:
+                raise ParityFailed(report, out_plan)
+            return res
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _batch_of(src: ModelSource) -> int | None:
+    shapes = src.input_shapes()
+    first = next(iter(shapes.values()), None)
+    return int(first[0]) if first else None
+
+
+def _parity(src: ModelSource, artifact: ModelSource, backend: str, precision: str, rtol, seed: int, cancel):
+    from ..compare import compare_backends
+
+    spec = backend if precision == "fp32" else f"{backend}:{precision}"
+    return compare_backends(src, [spec], reference="c2", seed=seed, tolerances=_tolerance(precision, rtol),
+                            sources={spec: artifact}, cancel=cancel)

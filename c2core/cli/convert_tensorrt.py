@@ -1,0 +1,52 @@
+"""`c2core convert --to tensorrt`: a TensorRT plan + sidecar JSON, built on this GPU.
+
+--precision fp32|fp16|int8 (int8: TensorRT 10 with --calib FOLDER of images),
+--workspace-mb, --timing-cache FILE (reused and updated), --dynamic-batch with
+--batch-range MIN,OPT,MAX (an optimisation profile). The plan's sidecar
+records TensorRT version, GPU, compute capability, precision and input shapes;
+plans only load on the same TensorRT version and GPU.
+"""
+
+from __future__ import annotations
+
+from .convert_openvino import add_precision_once, run_task
+
+
+def add_target_arguments(p) -> None:
+    add_precision_once(p)
+    g = p.add_argument_group("tensorrt target")
+    g.add_argument("--workspace-mb", type=int, default=1024, help="builder workspace limit in MiB (default 1024)")
+    g.add_argument("--timing-cache", metavar="FILE", help="TensorRT timing cache to reuse and update")
+    g.add_argument("--calib", metavar="FOLDER", help="int8: folder of calibration images (model preprocessing)")
+    g.add_argument("--calib-batch", type=int, default=8, help="int8: calibration batch size (default 8)")
+    g.add_argument("--batch-range", metavar="MIN,OPT,MAX", help="with --dynamic-batch: profile batch sizes (default 1,1,32)")
+
+
+def parse_batch_range(text):
+    from c2core.errors import C2Error
+
+    if text is None:
+        return None
+    try:
+        lo, opt, hi = (int(x) for x in text.split(","))
+    except ValueError:
+        raise C2Error(f"--batch-range {text}: expected MIN,OPT,MAX, e.g. 1,8,32") from None
+    return lo, opt, hi
+
+
+def convert_target(model, args) -> int:
+    from c2core.backends.deploy import to_tensorrt
+    from c2core.cli.convert import parse_shapes
+
+    shapes = parse_shapes(args.input_shape, model.data_inputs)
+    res = run_task(lambda progress, cancel: to_tensorrt(
+        model, args.output, precision=args.precision, dynamic_batch=args.dynamic_batch,
+        batch_range=parse_batch_range(args.batch_range), input_shapes=shapes or None, opset=args.opset,
+        workspace_mb=args.workspace_mb, timing_cache=args.timing_cache, calib_dir=args.calib,
+        calib_batch=args.calib_batch, verify=args.verify, rtol=args.rtol, seed=args.seed,
+        keep_failed=args.keep_failed, progress=progress, cancel=cancel), "convert-tensorrt")
+    info = res.details["plan"]
+    print(f"wrote {res.outputs[0]} + {res.outputs[1]}: TensorRT {info.tensorrt}, {info.gpu} (sm {info.compute_capability}), "
+          f"{info.precision}, built in {info.build_seconds:.1f} s")
+    print(res.report.format() if res.report is not None else "verification skipped (--no-verify)")
+    return 0

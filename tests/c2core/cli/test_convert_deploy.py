@@ -1,0 +1,117 @@
+"""`c2core convert --to openvino|tensorrt`: files, explicit precision, parity gate, refusals."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from c2core.builder import NetBuilder, model_from
+from c2core.cli.main import main
+from c2core.io.save import save_model
+
+
+def _tiny(folder, batch=1):
+    """Conv(3x3) -> Relu -> global AveragePool -> FC, a Caffe2 pair with value_info.json."""
+    rng = np.random.default_rng(0)
+    nb = NetBuilder("tiny").inputs("data", "conv_w", "conv_b", "fc_w", "fc_b").outputs("fc")
+    nb.op("Conv", ["data", "conv_w", "conv_b"], "conv", kernel=3, pad=1)
+    nb.op("Relu", "conv", "relu")
+    nb.op("AveragePool", "relu", "pool", global_pooling=1)
+    nb.op("FC", ["pool", "fc_w", "fc_b"], "fc")
+    w = dict(conv_w=(rng.standard_normal((8, 3, 3, 3)) * 0.5).astype(np.float32),
+             conv_b=rng.standard_normal(8).astype(np.float32),
+             fc_w=rng.standard_normal((5, 8)).astype(np.float32), fc_b=rng.standard_normal(5).astype(np.float32))
+    save_model(model_from(nb.net, w), str(folder))
+    (folder / "value_info.json").write_text(json.dumps({"data": [1, [batch, 3, 8, 8]]}))
+    return w
+
+
+def _reference(x, w):
+    """NumPy: conv3x3 pad 1 + bias, relu, mean over H,W, FC."""
+    N, C, H, W = x.shape
+    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (1, 1), (1, 1)))
+    y = sum(np.einsum("nchw,oc->nohw", xp[:, :, i:i + H, j:j + W], w["conv_w"][:, :, i, j])
+            for i in range(3) for j in range(3)) + w["conv_b"][None, :, None, None]
+    return np.maximum(y, 0).mean(axis=(2, 3)) @ w["fc_w"].T + w["fc_b"]
+
+
+@pytest.fixture
+def c2_ok():
+    from c2core.backends import availability
+
+    if not availability("c2").ok:
+        pytest.skip(availability("c2").reason)
+
+
+def test_openvino_fp32_and_fp16_ir(tmp_path, capsys, c2_ok):
+    (tmp_path / "m").mkdir()
+    w = _tiny(tmp_path / "m")
+    out32, out16 = tmp_path / "o" / "m32.xml", tmp_path / "o" / "m16.xml"
+    assert main(["convert", str(tmp_path / "m"), "--to", "openvino", "-o", str(out32)]) == 0
+    assert "openvino           fc" in capsys.readouterr().out
+    assert main(["convert", str(tmp_path / "m"), "--to", "openvino", "-o", str(out16), "--precision", "fp16"]) == 0
+    out = capsys.readouterr().out
+    assert "fp16 weights" in out and "tolerance (rel = max|got-ref| / max|ref|): fp16 0.01" in out
+    assert "f16" in out16.read_text() and "f16" not in out32.read_text()
+    assert os.path.getsize(str(out16)[:-4] + ".bin") < os.path.getsize(str(out32)[:-4] + ".bin")
+    assert sorted(os.listdir(tmp_path / "o")) == ["m16.bin", "m16.xml", "m32.bin", "m32.xml"]  # no staging left
+    import openvino as ov
+
+    x = np.random.default_rng(1).standard_normal((1, 3, 8, 8)).astype(np.float32)
+    got = ov.Core().compile_model(str(out32), "CPU", {"INFERENCE_PRECISION_HINT": "f32"})(x)[0]
+    np.testing.assert_allclose(got, _reference(x, w), rtol=1e-4, atol=1e-5)
+
+
+def test_openvino_dynamic_batch(tmp_path, c2_ok):
+    (tmp_path / "m").mkdir()
+    w = _tiny(tmp_path / "m")
+    out = tmp_path / "dyn.xml"
+    assert main(["convert", str(tmp_path / "m"), "--to", "openvino", "-o", str(out), "--dynamic-batch"]) == 0
+    import openvino as ov
+
+    core = ov.Core()
+    x = np.random.default_rng(2).standard_normal((3, 3, 8, 8)).astype(np.float32)
+    got = core.compile_model(core.read_model(str(out)), "CPU", {"INFERENCE_PRECISION_HINT": "f32"})(x)[0]
+    np.testing.assert_allclose(got, _reference(x, w), rtol=1e-4, atol=1e-5)
+
+
+def test_parity_gate_writes_nothing_when_outside_tolerance(tmp_path, capsys, c2_ok):
+    (tmp_path / "m").mkdir()
+    _tiny(tmp_path / "m")
+    out = tmp_path / "o" / "m.xml"
+    # FP32 OpenVINO differs from the executor by ~1e-7 relative: 1e-12 cannot pass
+    assert main(["convert", str(tmp_path / "m"), "--to", "openvino", "-o", str(out), "--rtol", "1e-12"]) == 2
+    captured = capsys.readouterr()
+    assert "MISMATCH" in captured.out and "beyond tolerance" in captured.err
+    assert os.listdir(tmp_path / "o") == []
+
+
+def test_openvino_rejects_int8_and_cancel_leaves_nothing(tmp_path, capsys, c2_ok):
+    (tmp_path / "m").mkdir()
+    _tiny(tmp_path / "m")
+    assert main(["convert", str(tmp_path / "m"), "--to", "openvino", "-o", str(tmp_path / "x.xml"),
+                 "--precision", "int8"]) == 2
+    assert "fp32 or fp16" in capsys.readouterr().err
+    from c2core.backends.deploy import to_openvino
+    from c2core.errors import Cancelled
+    from c2core.io import open_model
+    from c2core.tasks import CancelToken
+
+    tok = CancelToken()
+    tok.cancel()
+    with pytest.raises(Cancelled):
+        to_openvino(open_model(str(tmp_path / "m")), str(tmp_path / "c" / "m.xml"), cancel=tok)
+    assert os.listdir(tmp_path / "c") == []
+
+
+def test_tensorrt_target_says_why_not_here(tmp_path, capsys):
+    from c2core.backends import availability
+
+    if availability("tensorrt").ok:
+        pytest.skip("TensorRT is available here")
+    (tmp_path / "m").mkdir()
+    _tiny(tmp_path / "m")
+    assert main(["convert", str(tmp_path / "m"), "--to", "tensorrt", "-o", str(tmp_path / "m.plan")]) == 2
+    assert "TensorRT is not available here: " in capsys.readouterr().err
+    assert not (tmp_path / "m.plan").exists()
