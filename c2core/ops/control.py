@@ -54,7 +54,7 @@ def _prepare_if(ctx):
     return then_net, (else_net if not isinstance(else_net, list) else None)
 
 
-@register("If", prepare=_prepare_if)
+@register("If", prepare=_prepare_if, view=True)  # outputs may be input tensors
 def if_op(ctx, cond, *rest):
     then_net, else_net = ctx.state
     env = dict(zip(ctx.op.input, (cond,) + rest))
@@ -72,7 +72,7 @@ def _prepare_while(ctx):
     return loop_net, (cond_net if not isinstance(cond_net, list) else None)
 
 
-@register("While", prepare=_prepare_while)
+@register("While", prepare=_prepare_while, view=True)
 def while_op(ctx, cond, *rest):
     loop_net, cond_net = ctx.state
     run = _subnet_runner(ctx)
