@@ -11,20 +11,22 @@ from tests.c2core.runtime._nets import caffe_scale_like, resnet_like, squeeze_li
 rng = np.random.default_rng(10)
 
 
-@pytest.mark.parametrize("fold", [True, False])
-def test_squeezenet_like(fold):
+@pytest.mark.parametrize("fold,channels_last", [(True, None), (False, False), (True, False)])
+def test_squeezenet_like(fold, channels_last):
     model, ref = squeeze_like()
     x = rng.standard_normal((2, 3, 39, 39)).astype(np.float32)
-    out = Predictor(model, fold=fold).run({"data": x})
+    p = Predictor(model, fold=fold, channels_last=channels_last)
+    assert p.channels_last == (channels_last is None)  # automatic: on for CPU NCHW convs
+    out = p.run({"data": x})
     assert out["softmax"].shape == (2, 10, 1, 1)
     np.testing.assert_allclose(out["softmax"], ref(x), rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.parametrize("fold", [True, False])
-def test_resnet_like(fold):
+@pytest.mark.parametrize("fold,channels_last", [(True, None), (False, None), (True, False)])
+def test_resnet_like(fold, channels_last):
     model, ref = resnet_like()
     x = rng.standard_normal((1, 3, 32, 32)).astype(np.float32)
-    p = Predictor(model, fold=fold)
+    p = Predictor(model, fold=fold, channels_last=channels_last)
     np.testing.assert_allclose(p.run([x])["softmax"], ref(x), rtol=1e-4, atol=1e-5)
     if fold:
         assert sum("SpatialBN" in line for line in p.fold_log) == 6  # conv1, res2 a/b, res3 a/b/proj
