@@ -179,12 +179,17 @@ def int8_dequantize(ctx, x):
     return _qtensor(x, "Int8Dequantize input").dequantize()
 
 
-@register("Int8GivenTensorFill", "Int8GivenIntTensorFill")
-def int8_given_fill(ctx):
+def _prepare_fill(ctx) -> QTensor:
     from ..fills import run_fill
 
     (w,) = run_fill(ctx.op, ctx.index)
     return weight_to_value(w)
+
+
+@register("Int8GivenTensorFill", "Int8GivenIntTensorFill", prepare=_prepare_fill)
+def int8_given_fill(ctx):
+    """A fill inside a predict net: values parsed once, at prepare time."""
+    return ctx.state
 
 
 # --------------------------------------------------------------------------
