@@ -325,12 +325,18 @@ def box_with_nms_limit(ctx, scores, boxes, batch_splits=None):
         keep_sizes.append([len(k) for k in keeps])
         per_batch.append(sum(len(k) for k in keeps))
         start += count
-    cat = lambda xs, shape: torch.from_numpy(np.concatenate(xs).astype(np.float32).reshape(shape)) if xs else torch.zeros(shape)
-    result = [cat(out_s, (-1,)) if out_s else torch.zeros(0), cat(out_b, (-1, 4)) if out_b else torch.zeros(0, 4),
-              cat(out_c, (-1,)) if out_c else torch.zeros(0),
-              torch.tensor(per_batch, dtype=torch.float32),
-              torch.tensor(out_keeps, dtype=torch.int32),
-              torch.tensor(keep_sizes, dtype=torch.int32).reshape(len(splits), num_classes)]
+    def cat(parts, width):
+        if not parts:
+            return torch.zeros((0, width) if width else (0,))
+        a = np.concatenate(parts).astype(np.float32)
+        return torch.from_numpy(a.reshape(-1, width) if width else a)
+
+    result = [
+        cat(out_s, 0), cat(out_b, 4), cat(out_c, 0),
+        torch.tensor(per_batch, dtype=torch.float32),
+        torch.tensor(out_keeps, dtype=torch.int32),
+        torch.tensor(keep_sizes, dtype=torch.int32).reshape(len(splits), num_classes),
+    ]
     return _like(like, tuple(result[:max(3, len(ctx.op.output))]))
 
 

@@ -418,3 +418,9 @@ def test_collect_and_distribute_fpn_proposals_and_batch_permutation():
     # BatchPermutation with the restore index puts per-level rows back in order
     stacked = torch.cat(list(outs[1:5]))
     np.testing.assert_array_equal(call_op("BatchPermutation", [stacked, outs[5]]).numpy(), ref_rois)
+
+
+def test_box_with_nms_limit_nothing_above_threshold():
+    scores = np.full((5, 3), 0.01, np.float32)
+    s, b, c = call_op("BoxWithNMSLimit", [t(scores), t(clustered_boxes(5, 3))], n_out=3, score_thresh=0.5)
+    assert tuple(s.shape) == (0,) and tuple(b.shape) == (0, 4) and tuple(c.shape) == (0,)
