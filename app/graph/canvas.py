@@ -217,7 +217,10 @@ class GraphCanvas(QWidget):
                 self.scene.addItem(item)
             else:
                 self.edge_items[k].set_route(pts, spline)
-        self.scene.setSceneRect(self.scene.itemsBoundingRect().adjusted(-40, -40, 40, 40))
+        from PySide6.QtCore import QRectF
+
+        bounds = QRectF(0, 0, lay.width, lay.height)
+        self.scene.setSceneRect(bounds.adjusted(-40, -40, 40, 40))
         self.layout_result = lay
         elapsed = time.perf_counter() - self._t0
         self.timings[f"{lay.engine}_drawn_s"] = elapsed
@@ -228,7 +231,9 @@ class GraphCanvas(QWidget):
         if first and self._fit_next:
             self.view.fit()
         self.minimap.setVisible(len(self.drawing.nodes) > 12)
-        self.minimap.refresh()
+        if len(self.drawing.nodes) > 12:
+            boxes = [(it.sceneBoundingRect(), it._fill.color()) for it in self.node_items.values()]
+            self.minimap.refresh(boxes, bounds)
         self._place_overlays()
         self._on_selection()
         log.info("graph: %s layout of %d nodes drawn %.3f s after opening", lay.engine, len(self.drawing.nodes), elapsed)

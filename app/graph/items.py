@@ -57,8 +57,10 @@ class NodeItem(QGraphicsItem):
         self._header = QBrush(base.darker(115))
         self._pen = QPen(base.darker(160), 1.0)
         self._text = QColor("#ffffff") if base.lightness() < 150 else QColor("#1b1f23")
-        self._title = _TFM.elidedText(node.title, Qt.ElideRight, self.w - 2 * PAD_X)
-        self._lines = [_LFM.elidedText(t, Qt.ElideMiddle, self.w - 2 * PAD_X) for t in node.lines]
+        room = self.w - 2 * PAD_X
+        # node_size() fitted the box to the text; only over-long text (width capped) needs eliding
+        self._title = node.title if len(node.title) < 40 else _TFM.elidedText(node.title, Qt.ElideRight, room)
+        self._lines = [t if len(t) < 48 else _LFM.elidedText(t, Qt.ElideMiddle, room) for t in node.lines]
 
     def _tooltip(self) -> str:
         n = self.node

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from functools import lru_cache
 
 from PySide6.QtGui import QColor
 
@@ -25,6 +26,15 @@ _PALETTE = ["#3d5a80", "#7d4e57", "#4f6d3a", "#6a4c93", "#8c5e34", "#2f6f73"]
 
 
 def category_color(category: str, kind: str = "op") -> QColor:
+    return QColor(_color_name(category, kind))
+
+
+@lru_cache(maxsize=None)
+def _color_name(category: str, kind: str) -> str:
+    return _category_color(category, kind).name()
+
+
+def _category_color(category: str, kind: str) -> QColor:
     if kind in _KIND:
         return QColor(_KIND[kind])
     c = (category or "").lower()

@@ -54,7 +54,7 @@ class GraphView(QGraphicsView):
         self.zoom_by(1.0 / self.scale_factor)
 
     def fit(self) -> None:
-        r = self.scene().itemsBoundingRect()
+        r = self.scene().sceneRect()
         if r.isEmpty():
             return
         self.fitInView(r.adjusted(-20, -20, 20, 20), Qt.KeepAspectRatio)
@@ -121,10 +121,14 @@ class Minimap(QWidget):
         self.setToolTip("Overview: click or drag to move the view")
         view.viewport_moved.connect(self.update)
 
-    def refresh(self) -> None:
-        """Re-render the overview (after a layout)."""
+    def refresh(self, boxes=None, rect: QRectF | None = None) -> None:
+        """Re-render the overview (after a layout).
+
+        `boxes` (scene rect, colour) pairs are painted directly: much cheaper than
+        `scene.render` for thousands of items; without them the scene is rendered.
+        """
         scene = self.view.scene()
-        r = scene.itemsBoundingRect()
+        r = rect if rect is not None else scene.itemsBoundingRect()
         self._scene_rect = r
         if not r.isEmpty():  # follow the net's aspect: a tall chain gets a narrow overview
             aspect = r.width() / max(r.height(), 1.0)
@@ -136,8 +140,16 @@ class Minimap(QWidget):
         pix = QPixmap(self.size())
         pix.fill(QColor(255, 255, 255, 235))
         p = QPainter(pix)
-        p.setRenderHint(QPainter.Antialiasing)
-        scene.render(p, self._target(), r, Qt.KeepAspectRatio)
+        if boxes is None:
+            p.setRenderHint(QPainter.Antialiasing)
+            scene.render(p, self._target(), r, Qt.KeepAspectRatio)
+        else:
+            t = self._target()
+            sx, sy = t.width() / max(r.width(), 1), t.height() / max(r.height(), 1)
+            p.setPen(Qt.NoPen)
+            for br, color in boxes:
+                p.fillRect(QRectF(t.left() + (br.left() - r.left()) * sx, t.top() + (br.top() - r.top()) * sy,
+                                  max(1.0, br.width() * sx), max(1.0, br.height() * sy)), color)
         p.end()
         self._pix = pix
         self.update()

@@ -14,7 +14,7 @@ os.environ["C2STUDIO_NO_BROWSER"] = "1"
 
 import pytest  # noqa: E402
 
-from .models import write_tiny_cnn  # noqa: E402
+from app_models import write_tiny_cnn  # noqa: E402
 
 
 def _py_threads() -> set:
@@ -90,11 +90,3 @@ def tiny_model_dir(tmp_path):
     d = tmp_path / "tiny_cnn"
     d.mkdir()
     return write_tiny_cnn(d)
-
-
-def open_and_wait(qtbot, window, path, final: bool = True, timeout: int = 30000):
-    """Open through the window and wait until the graph is drawn (final layout if asked)."""
-    with qtbot.waitSignal(window.document_opened, timeout=timeout):
-        window.open_path(path)
-    qtbot.waitUntil(lambda: window.canvas.is_final if final else window.canvas.is_drawn, timeout=timeout)
-    return window.document

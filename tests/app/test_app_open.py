@@ -11,7 +11,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
-from .conftest import open_and_wait
+from app_testing import open_and_wait
 
 
 def test_open_by_dialog_path(qtbot, window, tiny_model_dir, monkeypatch):
@@ -65,7 +65,7 @@ def test_drop_pair_in_any_order(qtbot, window, tiny_model_dir):
 def test_structure_only_net_opens(qtbot, window, tmp_path):
     from c2core.io.save import save_net
 
-    from .models import tiny_cnn
+    from app_models import tiny_cnn
 
     p = tmp_path / "alone.pbtxt"
     save_net(tiny_cnn().predict_net, str(p), text=True)

@@ -1,0 +1,151 @@
+"""The graph view: find, selection highlights, options, zoom/fit, and drawing times."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app_testing import open_and_wait
+
+
+def test_find_next_previous_and_select(qtbot, window, tiny_model_dir):
+    open_and_wait(qtbot, window, tiny_model_dir)
+    c = window.canvas
+    qtbot.keyClick(c.view, Qt.Key_F, Qt.ControlModifier)  # via the window's Find action shortcut
+    window.act_find.trigger()
+    assert c.findbar.isVisible()
+    qtbot.keyClicks(c.findbar.edit, "fc")
+    # "fc" matches the FC op (type) and also op names/blobs containing "fc": fc_w, fc_b are weights of FC
+    titles = [m.node.title for m in c.matches]
+    assert titles == ["FC"]
+    assert c.scene.selectedItems()[0].node.title == "FC"
+    c.find("conv1")  # op name and blob name
+    assert [m.node.title for m in c.matches] == ["Conv + Relu"]
+    c.find("o")  # Conv + Relu, AveragePool, prob output... several matches: next/previous cycle
+    n = len(c.matches)
+    assert n >= 3
+    first = c.scene.selectedItems()[0]
+    c.find_next()
+    second = c.scene.selectedItems()[0]
+    assert second is not first
+    c.find_previous()
+    assert c.scene.selectedItems()[0] is first
+    assert c.findbar.count.text() == f"1 of {n}"
+
+
+def test_select_op_highlights_inputs_and_outputs(qtbot, window, tiny_model_dir):
+    open_and_wait(qtbot, window, tiny_model_dir)
+    c = window.canvas
+    pool = c.drawing.node_of_op[2]  # AveragePool
+    assert c.select_op(2)
+    hl = {e.edge.blob: e.highlight for e in c.edge_items if e.highlight}
+    assert hl == {"conv1": "in", "pool1": "out"}
+    assert c.node_items[c.drawing.node_of_op[0]].highlight == "in"
+    assert c.node_items[c.drawing.node_of_op[3]].highlight == "out"
+    assert c.node_items[pool].isSelected()
+
+
+def test_options_collapse_direction_weights_shapes(qtbot, window, tiny_model_dir):
+    open_and_wait(qtbot, window, tiny_model_dir)
+    c = window.canvas
+    labels = {e.blob: e.label for e in c.drawing.edges}
+    assert labels["pool1"] == "1×4×1×1" and labels["conv1"] == "1×4×111×111"
+
+    def redraw(action, on):
+        action.setChecked(on)
+        qtbot.waitUntil(lambda: c.is_final, timeout=20000)
+
+    redraw(window.act_collapse, False)
+    assert sum(n.kind == "op" for n in c.drawing.nodes) == 5
+    redraw(window.act_weights, True)
+    assert {n.blob for n in c.drawing.nodes if n.kind == "weight"} == {"conv_w", "conv_b", "fc_w", "fc_b"}
+    redraw(window.act_shapes, False)
+    assert all(e.label == "" for e in c.drawing.edges)
+    # top-to-bottom: data above prob; left-to-right: data left of prob
+    pos = c.layout_result.pos
+    assert pos["in:data"][1] < pos["out:prob"][1]
+    redraw(window.act_lr, True)
+    pos = c.layout_result.pos
+    assert pos["in:data"][0] < pos["out:prob"][0]
+
+
+def test_zoom_keys_wheel_and_fit(qtbot, window, tiny_model_dir):
+    open_and_wait(qtbot, window, tiny_model_dir)
+    v = window.canvas.view
+    s0 = v.scale_factor
+    window.act_zoom_in.trigger()
+    assert v.scale_factor == pytest.approx(s0 * 1.25)
+    qtbot.keyClick(v, Qt.Key_Minus)
+    assert v.scale_factor == pytest.approx(s0)
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    ev = QWheelEvent(QPointF(100, 100), QPointF(v.mapToGlobal(QPoint(100, 100))), QPoint(0, 0), QPoint(0, 240),
+                     Qt.NoButton, Qt.NoModifier, Qt.NoScrollPhase, False)
+    QApplication.sendEvent(v.viewport(), ev)
+    assert v.scale_factor == pytest.approx(s0 * 1.0015 ** 240, rel=1e-3)
+    window.act_fit.trigger()
+    vis = v.visible_scene_rect()
+    assert vis.contains(v.scene().itemsBoundingRect())
+
+
+def test_densenet121_shows_within_1s(qtbot, window, corpus_dir, record_property):
+    """Open-to-drawn time for the 668-op corpus net (measured from open_path)."""
+    path = str(corpus_dir / "densenet121")
+    t0 = time.perf_counter()
+    drawn = []
+    window.canvas.drawn.connect(lambda eng, s: drawn.append((eng, time.perf_counter() - t0)))
+    window.open_path(path)
+    qtbot.waitUntil(lambda: bool(drawn), timeout=20000)
+    first = drawn[0][1]
+    qtbot.waitUntil(lambda: window.canvas.is_final, timeout=30000)
+    final = [t for e, t in drawn if e == "dot"][0]
+    n_ops = len(window.document.model.predict_net.op)
+    print(f"\ndensenet121 ({n_ops} ops, {window.canvas.timings['nodes']} boxes): first drawn {first:.3f} s "
+          f"({drawn[0][0]}), dot layout drawn {final:.3f} s")
+    record_property("densenet_first_drawn_s", first)
+    assert n_ops == 668
+    assert first < 1.0
+    # panning/zooming a drawn frame stays cheap
+    v = window.canvas.view
+    t1 = time.perf_counter()
+    for _ in range(10):
+        v.zoom_by(1.1)
+        v.viewport().repaint()
+    per_frame = (time.perf_counter() - t1) / 10
+    print(f"densenet121 zoom+repaint: {1000 * per_frame:.1f} ms per frame")
+    assert per_frame < 0.1
+
+
+def test_5000_op_net_stays_usable(qtbot, window, record_property):
+    from c2core.graph import Graph
+
+    from app.document import Document
+
+    from app_models import chain_net
+
+    m = chain_net(5000)
+    doc = Document(m, Graph(m), "synthetic-5000")
+    t0 = time.perf_counter()
+    drawn = []
+    window.canvas.drawn.connect(lambda eng, s: drawn.append((eng, time.perf_counter() - t0)))
+    window.set_document(doc)
+    qtbot.waitUntil(lambda: bool(drawn), timeout=20000)
+    first_engine, first = drawn[0]
+    qtbot.waitUntil(lambda: window.canvas.is_final, timeout=120000)
+    final = [t for e, t in drawn if e == "dot"][0]
+    print(f"\n5,000-op chain: first drawn {first:.2f} s ({first_engine}), dot layout drawn {final:.2f} s")
+    assert first < 6.0  # on 2 shared cores; ~1 s on an idle machine
+    v = window.canvas.view
+    t1 = time.perf_counter()
+    for _ in range(5):
+        v.zoom_by(0.7)
+        v.viewport().repaint()
+    per_frame = (time.perf_counter() - t1) / 5
+    print(f"5,000-op zoom-out+repaint: {1000 * per_frame:.1f} ms per frame")
+    assert per_frame < 0.25
+    assert window.canvas.find("b4999") == 2  # the last Relu (writes b4999) and the output node
+    assert {m.node.kind for m in window.canvas.matches} == {"op", "output"}
