@@ -41,6 +41,6 @@ def _prep(ctx):
     return torch_dtype_of(to)
 
 
-@register("Cast", prepare=_prep)
+@register("Cast", prepare=_prep, view=True)  # x.to(same dtype) returns x itself
 def cast(ctx, x):
     return x.to(ctx.state)

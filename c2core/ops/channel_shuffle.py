@@ -14,7 +14,7 @@ def _prep(ctx):
     return ctx.args.int("group", 1), ctx.args.str("order", "NCHW").upper() == "NHWC"
 
 
-@register("ChannelShuffle", prepare=_prep)
+@register("ChannelShuffle", prepare=_prep, view=True)  # group 1 returns a view
 def channel_shuffle(ctx, x):
     g, nhwc = ctx.state
     ax = x.dim() - 1 if nhwc else 1

@@ -23,7 +23,7 @@ def _prep(ctx):
     return [l, r, t, b], {"constant": "constant", "reflect": "reflect", "edge": "replicate"}[mode], a.float("value", 0.0), a.str("order", "NCHW").upper() == "NHWC"
 
 
-@register("PadImage", prepare=_prep)
+@register("PadImage", prepare=_prep, view=True)  # zero pads may return the input
 def pad_image(ctx, x):
     pads, mode, value, nhwc = ctx.state
     if nhwc:

@@ -34,7 +34,7 @@ def _nearest_index(n_in, scale, n_out, device):
     return idx.to(device)
 
 
-@register("ResizeNearest", "UpsampleBilinear", "Upsample", prepare=_prep)
+@register("ResizeNearest", "UpsampleBilinear", "Upsample", prepare=_prep, view=True)  # scale 1 may alias
 def resize(ctx, x, scales=None):
     s = ctx.state
     hs, ws = s["h"], s["w"]

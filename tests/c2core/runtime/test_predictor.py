@@ -186,3 +186,19 @@ def test_cuda_matches_cpu():
         gpu = Predictor(model, device="cuda").run({name: x})
         for k in cpu:
             np.testing.assert_allclose(gpu[k], cpu[k], rtol=1e-3, atol=1e-4)
+
+
+@pytest.mark.parametrize("op,args", [("Cast", {"to": 1}), ("ChannelShuffle", {"group": 1}), ("PadImage", {"pad": 0}),
+                                     ("ResizeNearest", {}), ("Reshape", {"shape": [0, -1]}), ("Dropout", {"is_test": 1})])
+def test_ops_that_may_alias_their_input_block_in_place_writes(op, args):
+    b = NetBuilder("alias")
+    b.inputs("data")
+    b.op("Scale", "data", "y", scale=1.0)  # a fresh, owned buffer
+    b.op(op, "y", "z", **args)
+    b.op("Relu", "y", "y")  # would clobber z if z aliased y
+    b.outputs("y", "z")
+    p = Predictor(Model(predict_net=b.net, init_net=caffe2_pb2.NetDef()))
+    x = rng.standard_normal((1, 2, 3, 3)).astype(np.float32)
+    out = p.run({"data": x})
+    np.testing.assert_array_equal(out["z"].reshape(x.shape), x)
+    np.testing.assert_array_equal(out["y"], np.maximum(x, 0))
