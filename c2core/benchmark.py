@@ -169,7 +169,7 @@ def bench_in_process(source, spec: str, runs: int = 50, warmup: int = 5, threads
         if sampler:
             sampler.__exit__(None, None, None)
     for k, v in summarize(times, batch).items():
-        setattr(res, k, round(v, 4))
+        setattr(res, k, round(v, 6))
     if sampler:
         res.peak_mb = round(sampler.growth_mb, 1)
     progress(1.0, f"{label}: p50 {res.p50_ms:.2f} ms")
