@@ -199,6 +199,7 @@ def verify_onnx(model, onnx_model, inputs=None, rtol: float = 1e-4, *, seed: int
     if given:
         raise C2Error(f"input(s) {', '.join(sorted(given))} are not inputs of the ONNX model "
                       f"(those are: {', '.join(i.name for i in sess.get_inputs())})")
+    qouts = _quantized_outputs(sess)
     t0 = time.perf_counter()
     got = dict(zip([o.name for o in sess.get_outputs()], sess.run(None, feeds)))
     t1 = time.perf_counter()
@@ -215,10 +216,27 @@ def verify_onnx(model, onnx_model, inputs=None, rtol: float = 1e-4, *, seed: int
             where = "the ONNX model" if onnx_name is None else "the reference"
             checks.append(OutputCheck(name, (), (), float("inf"), float("inf"), False, f"missing from {where}"))
             continue
-        checks.append(compare(name, got[onnx_name], ref[name], rtol, int_atol))
+        r = np.asarray(ref[name])
+        q = qouts.get(onnx_name)
+        if q is not None and r.dtype == np.uint8 and got[onnx_name].dtype.kind == "f":
+            # float-form Int8 export: compare with the real value of the executor's uint8 blob
+            r = ((r.astype(np.float64) - q["zero_point"]) * q["scale"]).astype(np.float32)
+        checks.append(compare(name, got[onnx_name], r, rtol, int_atol))
     return VerifyReport(checks, rtol, described, reference="c2core executor" if reference is None else "reference",
                         runtime=f"onnxruntime {ort.__version__}",
                         seconds={"onnxruntime": t1 - t0, "reference": t2 - t1})
+
+
+def _quantized_outputs(sess) -> dict:
+    import json
+
+    from .export.net import QUANTIZED_OUTPUTS_KEY
+
+    meta = sess.get_modelmeta().custom_metadata_map or {}
+    try:
+        return json.loads(meta.get(QUANTIZED_OUTPUTS_KEY, "{}"))
+    except ValueError:
+        return {}
 
 
 def _np_dtype(ort_type: str) -> np.dtype:

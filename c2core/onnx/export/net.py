@@ -23,6 +23,7 @@ from ...fills import DTYPE_OF_PROTO
 
 MIN_OPSET, MAX_OPSET, DEFAULT_OPSET = 13, 21, 17
 INT8_MODES = ("qdq", "float")
+QUANTIZED_OUTPUTS_KEY = "c2core:quantized_outputs"
 PRODUCER = "caffe2-studio c2core"
 BIG_WEIGHT_BYTES = 1 << 16  # weights larger than this skip the checker's copy (see below)
 
@@ -165,7 +166,7 @@ def export_onnx(model, path=None, *, opset: int = DEFAULT_OPSET, input_shapes=No
     # large weights are typed graph inputs: same graph, same types, no 100s of MB
     # serialised twice. The weights are then added to the real model once, raw.
     big = {k for k, a in ctx.initializers.items() if a.nbytes > BIG_WEIGHT_BYTES}
-    small = [numpy_helper.from_array(np.ascontiguousarray(a), k) for k, a in ctx.initializers.items() if k not in big]
+    small = [numpy_helper.from_array(np.require(a, requirements='C'), k) for k, a in ctx.initializers.items() if k not in big]
     stand_ins = [helper.make_tensor_value_info(k, helper.np_dtype_to_tensor_dtype(ctx.initializers[k].dtype),
                                                list(ctx.initializers[k].shape)) for k in big]
     graph = helper.make_graph(ctx.nodes, _graph_name(model), graph_inputs + stand_ins, outputs, initializer=small)
@@ -177,6 +178,14 @@ def export_onnx(model, path=None, *, opset: int = DEFAULT_OPSET, input_shapes=No
     from ... import __version__
 
     proto.producer_version = __version__
+    qouts = {o.name: {"scale": ctx.quant[o.name].scale, "zero_point": ctx.quant[o.name].zero_point, "form": int8}
+             for o in outputs if o.name in ctx.quant}
+    if qouts:
+        # Int8 outputs' quantization, so a verifier can compare a float-form
+        # output with the executor's uint8 blob (real = scale * (q - zero_point)).
+        import json
+
+        proto.metadata_props.add(key=QUANTIZED_OUTPUTS_KEY, value=json.dumps(qouts, sort_keys=True))
     proto.doc_string = f"Exported from Caffe2 net '{model.name}' by c2core (opset {opset})."
     from .. import save as _save
 
