@@ -72,3 +72,25 @@ def test_same_top1_on_every_cpu_backend(zoo_model, source):
     for photo, idx in zip(PHOTOS, top1["c2"]):
         if photo in EXPECTED:
             assert idx in EXPECTED[photo], (photo, idx)
+
+
+def test_fp16_onnx_for_tensorrt11_stays_close_to_executor(source):
+    """The FP16 ONNX that a TensorRT 11 fp16 build parses, run here in ONNX Runtime (CPU)."""
+    import onnx
+    import onnxruntime as ort
+
+    from c2core.backends import availability, create
+    from c2core.backends.fp16 import convert_to_fp16
+    from c2core.compare import DEFAULT_RTOL
+
+    if not availability("c2").ok:
+        pytest.skip(availability("c2").reason)
+    x = source.example_inputs(seed=0)
+    with create("c2") as be:
+        be.prepare(source)
+        ref = be.run(x)["logits"].astype(np.float64)
+    m16 = convert_to_fp16(onnx.load(source.onnx_path()))
+    sess = ort.InferenceSession(m16.SerializeToString(), providers=["CPUExecutionProvider"])
+    got = sess.run(None, {"data": x["data"].astype(np.float16)})[0].astype(np.float64)
+    assert np.abs(got - ref).max() / np.abs(ref).max() <= DEFAULT_RTOL["fp16"]
+    assert got.argmax() == ref.argmax()
