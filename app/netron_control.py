@@ -15,38 +15,27 @@ log = logging.getLogger("c2studio.netron")
 _SERVERS: list = []
 
 
-def _core():
-    try:
-        from c2core import netron_server
-    except ImportError as e:
-        raise C2Error(f"Netron support is not available (c2core.netron_server: {e})") from None
-    return netron_server
+def serve(path: str) -> str:
+    """Serve a model file or folder (Caffe2 pair, ONNX, IR); returns the URL to open."""
+    from c2core.netron_server import NetronServer
 
-
-def serve(model, path: str | None = None) -> str:
-    """Serve the model's files; returns the URL to open."""
-    ns = _core()
-    server = ns.start(model if path is None else path)
+    if not path:
+        raise C2Error("this model exists only in memory: save it first to view it in Netron")
+    server = NetronServer(path).start()
     _SERVERS.append(server)
-    url = getattr(server, "url", None) or (server if isinstance(server, str) else None)
-    if url is None and isinstance(server, tuple):
-        url = next((x for x in server if isinstance(x, str) and x.startswith("http")), None)
-    if url is None:
-        raise C2Error("Netron started but reported no URL")
-    return url
+    log.info("netron: serving %s at %s", server.served_file, server.url)
+    return server.url
 
 
 def running() -> list:
-    return list(_SERVERS)
+    return [s for s in _SERVERS if s.port is not None]
 
 
 def stop_all() -> None:
-    if not _SERVERS:
-        return
-    ns = _core()
+    """Stop every server the app started (quit, tests)."""
     while _SERVERS:
         s = _SERVERS.pop()
         try:
-            ns.stop(s)
+            s.stop()
         except Exception as e:  # stopping must never block quitting
             log.warning("netron: stop failed: %s", e)

@@ -387,18 +387,21 @@ class MainWindow(QMainWindow):
         self._last_dialog = dlg
         return dlg
 
-    def open_in_netron(self):
+    def open_in_netron(self, path: str | None = None):
+        """Serve the current model (or `path`, e.g. its ONNX export) and open the browser."""
         from . import netron_control
 
-        if self.document is None:
+        if self.document is None and path is None:
             return None
+        path = path or self.document.path
+        if path and not os.path.exists(path):
+            path = None
         try:
-            url = netron_control.serve(self.document.model, self.document.path)
+            url = netron_control.serve(path)
         except Exception as e:  # the core's message, shown instead of raised
             self.banner.show_message(f"<b>Netron:</b> {_html(str(e))}", "error")
             log.error("netron: %s", e)
             return None
-        log.info("netron: serving %s at %s", self.document.path, url)
         self.status_label.setText(f"Netron serving at {url}")
         if os.environ.get("C2STUDIO_NO_BROWSER") != "1":
             QDesktopServices.openUrl(QUrl(url))
