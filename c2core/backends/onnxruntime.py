@@ -27,6 +27,10 @@ class OnnxRuntimeBackend(Backend):
         if threads:
             opts.intra_op_num_threads = int(threads)
         opts.log_severity_level = 3
+        if self.options.get("spinning") is False:
+            # idle worker threads otherwise spin after each run, stealing the CPU from
+            # whatever runs next in the same process (interleaved benchmarks)
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(source.onnx_path(), opts, providers=["CPUExecutionProvider"])
         self.input_names = [i.name for i in self._session.get_inputs()]
         self.output_names = [o.name for o in self._session.get_outputs()]
