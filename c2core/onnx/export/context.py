@@ -185,8 +185,8 @@ class ExportContext:
         return self.node(op_type, inputs, None if output is None else [output], **attrs)[0]
 
     def _infer(self, n) -> None:
-        if n.domain:
-            return
+        if n.domain or n.op_type in ("If", "Loop", "Scan"):
+            return  # sub-graphs see outer values per-node inference cannot; callers set types
         try:
             schema = onnx.defs.get_schema(n.op_type, self.opset, "")
         except Exception:
