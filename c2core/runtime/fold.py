@@ -10,9 +10,14 @@ Rules (each exact in real arithmetic; float results move by rounding only):
 4. SpatialBN -> Mul / Add by per-channel constants (DenseNet's BN + scale
    pairs): scale' = scale·s, bias' = bias·s (+ c).
 
+5. Conv -> Relu / Swish / Sigmoid / Tanh / Clip(min, max): the activation is
+   attached to the Conv (internal argument `__c2core_act`), which then runs
+   one fused oneDNN convolution on CPU, or applies it right after the
+   convolution elsewhere (`fuse_activations`).
+
 A fold happens only when the first op's output (this version of the blob)
-has exactly that one reader, is neither a net output nor a blob the caller
-wants to fetch, every operand is a constant weight, channel orders agree,
+has exactly that one reader, is not the last value of a net output or of a
+blob the caller wants to fetch (in-place pairs keep the name, so they fold), every operand is a constant weight, channel orders agree,
 and moving the second op's output name up to the first op clashes with no
 op in between. ConvTranspose is never folded (its weight is [C_in, M, ...]).
 Folded weights get new names, so weights shared with other ops stay intact.
@@ -140,8 +145,15 @@ class _Folder:
         nxt = next((k for k in self._live(self.writes.get(name, ())) if k > i), None)
         return [k for k in self._live(self.reads.get(name, ())) if k > i and (nxt is None or k <= nxt)]
 
+    def _hides_protected(self, i, y, z) -> bool:
+        """Would moving z up to op i lose a value someone asked to see? Only
+        when y is protected, z is another name, and op i writes y's last value."""
+        if y not in self.protected or z == y:
+            return False
+        return not any(k > i for k in self._live(self.writes.get(y, ())))
+
     def _fold_next(self, ops, i, p) -> bool:
-        if not p.output or p.output[0] in self.protected:
+        if not p.output:
             return False
         if p.type in _CONV:
             channels = self._conv_channels(p)
@@ -160,6 +172,8 @@ class _Folder:
         if len(c.output) != 1 or list(c.input).count(y) != 1 or c.input[0] != y:
             return False
         z = c.output[0]
+        if self._hides_protected(i, y, z):
+            return False
         if z != y and any(i < k < j for k in self._live(self.reads.get(z, ())) + self._live(self.writes.get(z, ()))):
             return False
         if not self._fold(p, c, channels):
@@ -240,6 +254,63 @@ class _Folder:
         return True
 
 
-def fold_net(net, weights: dict, protected=()):
+def fold_net(net, weights: dict, protected=(), fuse: bool = True):
     """(new NetDef, new weights dict, log lines); the inputs are not modified."""
-    return _Folder(net, weights, set(protected)).run()
+    f = _Folder(net, weights, set(protected))
+    net2, w2, log = f.run()
+    if fuse and not f.nested:
+        f.fuse_activations()
+    return f.net, f.weights, f.log
+
+
+FUSED_ACT_ARG = "__c2core_act"
+_FUSABLE = {"Relu": "relu", "Swish": "swish", "Sigmoid": "sigmoid", "Tanh": "tanh", "Clip": "hardtanh"}
+
+
+def _fuse_activations(self):
+    """Rule 5, after folding: attach a following activation to each Conv."""
+    from ..builder import make_arg
+
+    ops = list(self.net.op)
+    self._index(ops)
+    self.deleted = set()
+    for i, p in enumerate(ops):
+        if p.type not in _CONV or len(p.output) != 1:
+            continue
+        if any(a.name == FUSED_ACT_ARG for a in p.arg):
+            continue
+        y = p.output[0]
+        rd = self._readers(i, y)
+        if len(rd) != 1:
+            continue
+        j = rd[0]
+        c = ops[j]
+        if c.type not in _FUSABLE or list(c.input) != [y] or len(c.output) != 1:
+            continue
+        z = c.output[0]
+        if self._hides_protected(i, y, z):
+            continue
+        if z != y and any(i < k < j for k in self._live(self.reads.get(z, ())) + self._live(self.writes.get(z, ()))):
+            continue
+        scalars = []
+        if c.type == "Clip":
+            a = Args(c.arg)
+            if "min" not in a or "max" not in a:
+                continue
+            scalars = [a.float("min"), a.float("max")]
+        p.arg.append(make_arg(FUSED_ACT_ARG, _FUSABLE[c.type]))
+        if scalars:
+            p.arg.append(make_arg(FUSED_ACT_ARG + "_scalars", scalars))
+        p.output[0] = z
+        self.deleted.add(j)
+        self.writes[y] = [k for k in self.writes[y] if k != i]
+        self.writes.setdefault(z, []).append(i)
+        self.writes[z].sort()
+        self.log.append(f"fused op #{j} {c.type} into Conv '{y}'")
+    if self.deleted:
+        keep = [op for k, op in enumerate(ops) if k not in self.deleted]
+        del self.net.op[:]
+        self.net.op.extend(keep)
+
+
+_Folder.fuse_activations = _fuse_activations

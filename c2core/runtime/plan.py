@@ -190,7 +190,9 @@ class Plan:
         op = ctx.op
         parts = [f"{op.input[k]} {describe(slots[j])}" for k, j in enumerate(ins)]
         reason = str(exc) if isinstance(exc, C2Error) else f"{type(exc).__name__}: {exc}"
-        msg = f"{ctx.where}: {reason} [inputs: {', '.join(parts) or 'none'}; outputs: {', '.join(op.output)}]"
+        fused = ctx.args.get("__c2core_act")
+        note = f" (with a fused {fused} activation)" if fused else ""
+        msg = f"{ctx.where}{note}: {reason} [inputs: {', '.join(parts) or 'none'}; outputs: {', '.join(op.output)}]"
         return C2RuntimeError(msg)
 
     # ------------------------------------------------------------------

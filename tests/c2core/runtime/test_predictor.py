@@ -92,12 +92,14 @@ def test_structure_only_and_missing_weights():
 
 def test_runtime_error_names_op_blobs_shapes_dtypes():
     net, weights = conv_net()
-    p = Predictor(model_from(net, weights))
+    p = Predictor(model_from(net, weights), fold=False)
     with pytest.raises(C2RuntimeError) as e:
         p.run({"data": np.zeros((1, 2, 5, 5), np.float32)})  # 2 channels, weight wants 3
     msg = str(e.value)
     assert msg.startswith("op #0 Conv")
     assert "data [1, 2, 5, 5] float32" in msg and "w [4, 3, 3, 3] float32" in msg and "outputs: c" in msg
+    with pytest.raises(C2RuntimeError, match=r"op #0 Conv \(with a fused relu activation\).*data \[1, 2, 5, 5\]"):
+        Predictor(model_from(net, weights)).run({"data": np.zeros((1, 2, 5, 5), np.float32)})
 
 
 def test_op_reading_an_unknown_blob_fails_at_prepare():
@@ -131,7 +133,9 @@ def test_in_place_kernel_used_on_owned_buffers():
     p = Predictor(model_from(net, weights))
     plan = p._plan_for(frozenset(), False)
     kinds = [st[0].__name__ for st in plan.steps]
-    assert kinds == ["_conv", "_relu_", "relu"]
+    assert kinds == ["_conv", "relu"]  # the first Relu is fused into the conv
+    plan = Predictor(model_from(net, weights), fold=False)._plan_for(frozenset(), False)
+    assert [st[0].__name__ for st in plan.steps] == ["_conv", "_relu_", "relu"]
 
 
 def test_threads_are_restored_after_run():

@@ -41,7 +41,7 @@ def test_caffe_translated_scale_ops(fold):
     np.testing.assert_allclose(p.run({"data": x})["fc"], ref(x), rtol=1e-4, atol=1e-4)
     if fold:
         types = [op.type for op in p._plan_for(frozenset(), False).net.op]
-        assert types == ["Conv", "Relu", "SpatialBN", "LRN", "FC"], types
+        assert types == ["Conv", "SpatialBN", "LRN", "FC"], types  # Mul, Add folded, Relu fused
 
 
 def test_fetching_a_folded_blob_disables_that_fold():
