@@ -98,10 +98,7 @@ def test_non_channel_mul_is_not_folded():
 
 
 @pytest.mark.parametrize("act", ["Swish", "Clip"])
-def test_attached_activation_without_onednn_runs_after_the_conv(monkeypatch, act):
-    import c2core.ops.conv as conv_mod
-
-    monkeypatch.setattr(conv_mod, "_FUSED_OK", False)
+def test_attached_activation_with_legacy_padding(act):
     args, fn = ACTS[act]
     b = NetBuilder("f")
     b.inputs("data", "w")
