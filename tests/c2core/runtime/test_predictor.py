@@ -206,3 +206,21 @@ def test_ops_that_may_alias_their_input_block_in_place_writes(op, args):
     out = p.run({"data": x})
     np.testing.assert_array_equal(out["z"].reshape(x.shape), x)
     np.testing.assert_array_equal(out["y"], np.maximum(x, 0))
+
+
+def test_netdef_pair_and_list_inputs_in_data_input_order():
+    from c2core.builder import init_net_from
+
+    b = NetBuilder("two")
+    b.inputs("a", "k", "bias")
+    b.op("Mul", ["a", "k"], "m")
+    b.op("Sub", ["m", "bias"], "out")
+    b.outputs("out")
+    init = init_net_from({"k": np.array([2.0], np.float32)})
+    p = Predictor(b.net, init)
+    assert p.inputs == ["a", "bias"]
+    a = np.array([1.0, 2.0], np.float32)
+    bias = np.array([0.5, 0.5], np.float32)
+    np.testing.assert_array_equal(p.run([a, bias])["out"], a * 2 - bias)
+    with pytest.raises(C2Error, match="3 inputs given but the net takes 2"):
+        p.run([a, bias, bias])
