@@ -90,3 +90,10 @@ def prelu(ctx, op, args):
     out = ctx.output(op.output[0])
     ctx.node1("PRelu", [x, slope], out)
     ctx.bind(op.output[0], out)
+
+
+@exporter("Rsqrt")
+def rsqrt(ctx, op, args):
+    out = ctx.output(op.output[0])
+    ctx.node1("Reciprocal", [ctx.node1("Sqrt", [ctx.input(op.input[0])])], out)
+    ctx.bind(op.output[0], out)

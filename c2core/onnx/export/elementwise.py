@@ -58,6 +58,15 @@ def binary(ctx, op, args):
     ctx.bind(op.output[0], out)
 
 
+@exporter("NE")
+def not_equal(ctx, op, args):
+    a = ctx.input(op.input[0])
+    b = legacy_aligned(ctx, a, ctx.input(op.input[1]), args)
+    out = ctx.output(op.output[0])
+    ctx.node1("Not", [ctx.node1("Equal", [a, b])], out)
+    ctx.bind(op.output[0], out)
+
+
 @exporter("Sum", "Max", "Min", "Mean")
 def nary(ctx, op, args):
     ins = [ctx.input(b) for b in op.input]

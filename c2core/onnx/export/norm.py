@@ -1,4 +1,4 @@
-"""SpatialBN, LRN, AffineChannel.
+"""SpatialBN, LRN, AffineChannel, InstanceNorm, LayerNorm.
 
 SpatialBN at inference (`is_test=1`): Y = (X - mean) / sqrt(var + epsilon) * scale
 + bias, which is ONNX BatchNormalization with the same epsilon (Caffe2 default
@@ -9,6 +9,8 @@ scale) is refused when something reads it.
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from ...errors import C2Error
 from .conv import channel_first
@@ -58,3 +60,48 @@ def affine_channel(ctx, op, args):
     ctx.node1("Add", [ctx.node1("Mul", [x, scale]), bias], out)
     ctx.bind(op.output[0], out)
 
+
+
+@exporter("InstanceNorm")
+def instance_norm(ctx, op, args):
+    """Per sample and channel over the spatial axes, biased variance: ONNX InstanceNormalization."""
+    if len(op.output) > 1 and any(ctx.used_later(b) for b in op.output[1:]):
+        raise C2Error("InstanceNorm's saved mean / inverse std outputs are read later; not exported")
+    scale, bias = ctx.input(op.input[1]), ctx.input(op.input[2])
+    eps = args.float("epsilon", 1e-5)
+
+    def build(x, out):
+        return ctx.node1("InstanceNormalization", [x, scale, bias], out, epsilon=eps)
+
+    channel_first(ctx, op, args, build)
+
+
+@exporter("LayerNorm")
+def layer_norm(ctx, op, args):
+    """Caffe2 LayerNorm normalises over axes [axis, rank) with std = sqrt(var + eps);
+    outputs Y, mean and std (the last two shaped X.shape[:axis] + [1]). Written as
+    ReduceMean arithmetic so every opset (13+) gets all three outputs."""
+    from .reduce import reduce
+
+    x = ctx.input(op.input[0])
+    r = ctx.rank(x)
+    axis = args.int("axis", 1) % r
+    eps = args.float("epsilon", 1e-5)
+    axes = list(range(axis, r))
+    mean = reduce(ctx, "ReduceMean", x, axes, True)
+    d = ctx.node1("Sub", [x, mean])
+    var = reduce(ctx, "ReduceMean", ctx.node1("Mul", [d, d]), axes, True)
+    std = ctx.node1("Sqrt", [ctx.node1("Add", [var, ctx.const(np.float32(eps), "eps")])])
+    y = ctx.node1("Div", [d, std])
+    if args.int("elementwise_affine", 0):
+        y = ctx.node1("Add", [ctx.node1("Mul", [y, ctx.input(op.input[1])]), ctx.input(op.input[2])])
+    out = ctx.output(op.output[0])
+    ctx.node1("Identity", [y], out)
+    ctx.bind(op.output[0], out)
+    for k, t in ((1, mean), (2, std)):
+        if len(op.output) > k and ctx.used_later(op.output[k]):
+            shape = ctx.node1("Concat", [ctx.shape_of(x, 0, axis), ctx.ints([1])], axis=0)
+            o = ctx.output(op.output[k])
+            ctx.node1("Reshape", [t, shape], o)
+            ctx.set_type(o, ctx.elem_type(x), ctx.shape(x)[:axis] + [1])
+            ctx.bind(op.output[k], o)

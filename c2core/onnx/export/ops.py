@@ -1,3 +1,5 @@
 """Import every op family so that each registers its exporters."""
 
-from . import activation, control, conv, detection, elementwise, int8, norm, pool, softmax, tensor  # noqa: F401
+from . import (  # noqa: F401
+    activation, control, conv, detection, elementwise, fill, int8, matmul, norm, pool, reduce, softmax, tensor,
+)

@@ -293,3 +293,19 @@ def pad_image(ctx, op, args):
         return ctx.node1("Pad", ins, out, mode=mode)
 
     channel_first(ctx, op, args, build)
+
+
+@exporter("Gather")
+def gather(ctx, op, args):
+    out = ctx.output(op.output[0])
+    idx = ctx.input(op.input[1])
+    ctx.node1("Gather", [ctx.input(op.input[0]), idx], out, axis=args.int("axis", 0))
+    ctx.bind(op.output[0], out)
+
+
+@exporter("Size")
+def size(ctx, op, args):
+    """Number of elements, an int64 scalar."""
+    out = ctx.output(op.output[0])
+    ctx.node1("Size", [ctx.input(op.input[0])], out)
+    ctx.bind(op.output[0], out)

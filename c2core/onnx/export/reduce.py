@@ -1,0 +1,53 @@
+"""Reductions: Reduce{Sum,Mean,Max,Min,L1,L2}, ReduceFront*/ReduceBack*, ArgMax/ArgMin.
+
+Caffe2 reduces over `axes` (default: all) and keeps them when `keepdims`
+(default 1); ReduceFront*/Back* reduce the first/last `num_reduce_dim`
+(default 1) axes and drop them; ArgMax/ArgMin take `axis` (default -1) and
+`keepdims` (default 1), first index on ties (ONNX select_last_index=0), int64.
+ONNX moved `axes` from attribute to input at opset 13 (ReduceSum) and 18 (the
+others); `reduce` emits whichever form the opset wants.
+"""
+
+from __future__ import annotations
+
+from .registry import exporter
+
+_REDUCE = {"ReduceSum": "ReduceSum", "ReduceMean": "ReduceMean", "ReduceMax": "ReduceMax", "ReduceMin": "ReduceMin",
+           "ReduceL1": "ReduceL1", "ReduceL2": "ReduceL2"}
+_FRONT_BACK = {"ReduceFrontSum": "ReduceSum", "ReduceFrontMean": "ReduceMean", "ReduceFrontMax": "ReduceMax",
+               "ReduceBackSum": "ReduceSum", "ReduceBackMean": "ReduceMean", "ReduceBackMax": "ReduceMax"}
+
+
+def reduce(ctx, onnx_op: str, x: str, axes, keepdims: bool, output=None) -> str:
+    axes_as_input = onnx_op == "ReduceSum" or ctx.opset >= 18
+    if axes is None:
+        return ctx.node1(onnx_op, [x], output, keepdims=int(keepdims))
+    if axes_as_input:
+        return ctx.node1(onnx_op, [x, ctx.ints(axes, "axes")], output, keepdims=int(keepdims))
+    return ctx.node1(onnx_op, [x], output, axes=list(axes), keepdims=int(keepdims))
+
+
+@exporter(*_REDUCE)
+def reduce_axes(ctx, op, args):
+    out = ctx.output(op.output[0])
+    reduce(ctx, _REDUCE[op.type], ctx.input(op.input[0]), args.ints("axes"), bool(args.int("keepdims", 1)), out)
+    ctx.bind(op.output[0], out)
+
+
+@exporter(*_FRONT_BACK)
+def reduce_front_back(ctx, op, args):
+    x = ctx.input(op.input[0])
+    r = ctx.rank(x)
+    n = args.int("num_reduce_dim", 1)
+    axes = list(range(n)) if "Front" in op.type else list(range(r - n, r))
+    out = ctx.output(op.output[0])
+    reduce(ctx, _FRONT_BACK[op.type], x, axes, False, out)
+    ctx.bind(op.output[0], out)
+
+
+@exporter("ArgMax", "ArgMin")
+def arg_max_min(ctx, op, args):
+    out = ctx.output(op.output[0])
+    ctx.node1(op.type, [ctx.input(op.input[0])], out, axis=args.int("axis", -1),
+              keepdims=args.int("keepdims", 1), select_last_index=0)
+    ctx.bind(op.output[0], out)
