@@ -93,19 +93,27 @@ def supported_op_types() -> frozenset:
 
 
 _LOADED = False
+_LOAD_LOCK = __import__("threading").RLock()
 
 
 def _load_all() -> None:
-    """Import every module in c2core/ops once (each registers its kernels)."""
+    """Import every module in c2core/ops once (each registers its kernels).
+
+    Thread-safe: a second thread (the GUI runs jobs on workers) waits until every
+    kernel is registered instead of seeing a half-filled registry.
+    """
     global _LOADED
     if _LOADED:
         return
-    _LOADED = True
-    import importlib
-    import pkgutil
+    with _LOAD_LOCK:
+        if _LOADED:
+            return
+        import importlib
+        import pkgutil
 
-    from . import __path__ as ops_path
+        from . import __path__ as ops_path
 
-    for m in sorted(pkgutil.iter_modules(ops_path), key=lambda m: m.name):
-        if m.name not in ("registry",) and not m.name.startswith("_"):
-            importlib.import_module(f"c2core.ops.{m.name}")
+        for m in sorted(pkgutil.iter_modules(ops_path), key=lambda m: m.name):
+            if m.name not in ("registry",) and not m.name.startswith("_"):
+                importlib.import_module(f"c2core.ops.{m.name}")
+        _LOADED = True
