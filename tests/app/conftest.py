@@ -90,3 +90,42 @@ def tiny_model_dir(tmp_path):
     d = tmp_path / "tiny_cnn"
     d.mkdir()
     return write_tiny_cnn(d)
+
+
+@pytest.fixture(scope="session")
+def chelsea_png(tmp_path_factory):
+    """scikit-image's cat photo as a PNG file (a real image, 300×451 RGB)."""
+    from PIL import Image
+    from skimage import data
+
+    p = tmp_path_factory.mktemp("images") / "chelsea.png"
+    Image.fromarray(data.chelsea()).save(p)
+    return str(p)
+
+
+@pytest.fixture(scope="session")
+def coffee_png(tmp_path_factory):
+    from PIL import Image
+    from skimage import data
+
+    p = tmp_path_factory.mktemp("images2") / "coffee.png"
+    Image.fromarray(data.coffee()).save(p)
+    return str(p)
+
+
+@pytest.fixture(scope="session")
+def effnet_dir(tmp_path_factory):
+    """The default model (EfficientNet-Lite0 from D's zoo build): the user's cached copy
+    if `make run` built it, else built once per session into a temp folder (~20 s)."""
+    import subprocess
+    import sys
+
+    cached = os.path.expanduser("~/.cache/caffe2-studio/models/efficientnet-lite0")
+    if os.path.isfile(os.path.join(cached, "predict_net.pb")):
+        return cached
+    out = tmp_path_factory.mktemp("zoo") / "efficientnet-lite0"
+    r = subprocess.run([sys.executable, "-m", "c2core.cli.main", "zoo", "build", "efficientnet-lite0", "-o", str(out)],
+                       capture_output=True, text=True, timeout=600)
+    if r.returncode != 0:
+        pytest.skip(f"cannot build efficientnet-lite0: {r.stderr.strip()[-300:]}")
+    return str(out)

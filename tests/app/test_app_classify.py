@@ -1,0 +1,101 @@
+"""Classification panel: a real photo through the tiny CNN, checked against NumPy; batches; cancel."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app_models import tiny_cnn_reference
+from app_testing import open_and_wait
+
+
+def _reference_probs(path):
+    from c2core.classify import get_preset, load_image
+
+    x = get_preset("torchvision").for_input_size(224).apply(load_image(path))[None]
+    return x, tiny_cnn_reference(x)[0]
+
+
+def test_classify_chelsea_matches_numpy_and_exposes_activations(qtbot, window, tiny_model_dir, chelsea_png):
+    open_and_wait(qtbot, window, tiny_model_dir)
+    panel = window.classify_panel
+    panel.preset.setCurrentIndex(panel.preset.findData("torchvision"))
+    panel.backend.setCurrentIndex(panel.backend.findData("c2"))
+    with qtbot.waitSignal(panel.results_ready, timeout=60000) as sig:
+        panel.add_images([chelsea_png])  # runs at once, as a drop does
+    (res,) = sig.args[0]
+    x, ref = _reference_probs(chelsea_png)
+    order = np.argsort(-ref, kind="stable")[:5]
+    assert [t["index"] for t in res["top"]] == order.tolist()
+    np.testing.assert_allclose([t["score"] for t in res["top"]], ref[order], rtol=1e-4, atol=1e-6)
+    assert res["latency_ms"] > 0
+    card = panel.cards.itemAt(0).widget()
+    assert len(card.bars) == 5 and card.bars[0].score == pytest.approx(ref[order[0]], rel=1e-4)
+    # intermediate activations from fetch_all, shown by the inspector
+    acts = window.document.activations
+    assert {"conv1", "pool1", "fc", "prob"} <= set(acts)
+    window.inspector.show_blob("fc")
+    assert window.inspector.tensor.isVisible()
+    tv = window.inspector.tensor
+    from app_models import FC_B, FC_W
+
+    win = np.lib.stride_tricks.sliding_window_view(x.astype(np.float64), (3, 3), axis=(2, 3))[:, :, ::2, ::2]
+    from app_models import CONV_B, CONV_W
+
+    conv = np.maximum(np.einsum("nchwij,ocij->nohw", win, CONV_W) + CONV_B[None, :, None, None], 0)
+    fc = conv.mean(axis=(2, 3)) @ FC_W.T + FC_B
+    np.testing.assert_allclose(tv.array, fc, rtol=1e-4, atol=1e-5)
+
+
+def test_classify_batch_table_and_drop_on_panel(qtbot, window, tiny_model_dir, chelsea_png, coffee_png):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    open_and_wait(qtbot, window, tiny_model_dir)
+    panel = window.classify_panel
+    panel.preset.setCurrentIndex(panel.preset.findData("torchvision"))
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(chelsea_png), QUrl.fromLocalFile(coffee_png)])
+    with qtbot.waitSignal(panel.results_ready, timeout=60000) as sig:
+        enter = QDragEnterEvent(panel.rect().center(), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+        QApplication.sendEvent(panel, enter)
+        QApplication.sendEvent(panel, QDropEvent(QPointF(panel.rect().center()), Qt.CopyAction, mime,
+                                                 Qt.LeftButton, Qt.NoModifier))
+    results = sig.args[0]
+    assert [r["image"] for r in results] == [chelsea_png, coffee_png]
+    assert panel.table.isVisible() and panel.table.rowCount() == 2
+    for r, path in zip(results, (chelsea_png, coffee_png)):
+        _, ref = _reference_probs(path)
+        assert r["top"][0]["index"] == int(np.argmax(ref))
+        assert r["top"][0]["score"] == pytest.approx(float(ref.max()), rel=1e-4)
+    panel.table.selectRow(1)
+    assert panel.cards.itemAt(panel.cards.count() - 1).widget() is not None
+
+
+def test_unavailable_backends_are_disabled_with_reason(qtbot, window, tiny_model_dir):
+    from app import backend_status
+
+    open_and_wait(qtbot, window, tiny_model_dir)
+    panel = window.classify_panel
+    avail = backend_status.availability()
+    model = panel.backend.model()
+    for i in range(panel.backend.count()):
+        name = panel.backend.itemData(i).split(":")[0]
+        item = model.item(i)
+        assert item.isEnabled() == avail[name].ok
+        if not avail[name].ok:
+            assert avail[name].reason in item.toolTip()
+    assert not avail["tensorrt"].ok  # no TensorRT on these machines (see CAFFE2_NOTES)
+
+
+def test_classify_cancel(qtbot, window, tiny_model_dir, chelsea_png):
+    open_and_wait(qtbot, window, tiny_model_dir)
+    panel = window.classify_panel
+    panel.add_images([chelsea_png] * 40, run=False)
+    job = panel.run()
+    with qtbot.waitSignal(job.done, timeout=60000):
+        job.progress.connect(lambda f, m: f >= 0.2 and panel.cancel())
+    assert job.state == "cancelled"
+    assert "cancelled" in panel.status.text()
+    assert panel.run_btn.isEnabled() and not panel.cancel_btn.isEnabled()
