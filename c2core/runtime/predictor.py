@@ -36,7 +36,7 @@ def _as_model(model_or_net, init_net):
 # Op families whose kernels were written and measured with channels-last
 # tensors in mind; nets using others (detection, control flow, Int8) keep
 # the default memory layout.
-_LAYOUT_AGNOSTIC = ("c2core.ops.detection", "c2core.ops.control", "c2core.ops.int8")
+_DEFAULT_LAYOUT_FAMILIES = ("c2core.ops.detection", "c2core.ops.control", "c2core.ops.int8")
 
 
 def _has_nchw_conv(net) -> bool:
@@ -44,7 +44,7 @@ def _has_nchw_conv(net) -> bool:
     from ..args import Args
     from ..ops.registry import lookup
 
-    if any((spec := lookup(t)) is None or spec.module in _LAYOUT_AGNOSTIC for t in all_op_types(net)):
+    if any((spec := lookup(t)) is None or spec.module in _DEFAULT_LAYOUT_FAMILIES for t in all_op_types(net)):
         return False
     return any(op.type in ("Conv", "Conv2D", "ConvTranspose") and Args(op.arg).str("order", "NCHW").upper() == "NCHW" for op in net.op)
 
