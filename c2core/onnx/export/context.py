@@ -96,13 +96,6 @@ class ExportContext:
         """Record that ONNX value `name` now holds Caffe2 blob `blob`."""
         self.current[blob] = name
 
-    def alias(self, blob: str, source: str) -> str:
-        """Make `blob` hold the same value as ONNX `source` (Identity when it must be named)."""
-        out = self.output(blob)
-        self.node("Identity", [source], [out])
-        self.bind(blob, out)
-        return out
-
     def used_later(self, blob: str) -> bool:
         """Whether a later op or the net's outputs read `blob` as written by the current op."""
         if blob in self.outputs and self.last_write.get(blob) == self.op_index:
@@ -233,12 +226,6 @@ class ExportContext:
         if self.value(x) is not None:
             return self.const(np.expand_dims(self.value(x), tuple(axes)), "unsq")
         return self.node1("Unsqueeze", [x, self.ints(axes, "axes")])
-
-    def reshape(self, x: str, shape, output=None) -> str:
-        v = self.value(x)
-        if v is not None and all(isinstance(d, int) and d > 0 for d in shape) and output is None:
-            return self.const(v.reshape(shape), "reshaped")
-        return self.node1("Reshape", [x, self.ints(shape)], output)
 
 
 def _tensor_type(dtype, shape):

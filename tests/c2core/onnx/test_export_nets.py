@@ -199,3 +199,13 @@ def test_corpus_net_exports_and_checks(corpus_dir, net):
     out = proto.graph.output[0].type.tensor_type.shape
     assert [d.dim_value for d in out.dim][:2] == [1, 1000]
     assert {i.name for i in proto.graph.input} == set(m.data_inputs)
+
+
+def test_corpus_inception_dynamic_batch_opset_21(corpus_dir):
+    """GoogLeNet (legacy-pad pooling, LRN, a 4-D FC weight read with axis_w=3) at batch 2."""
+    m = zoo_model(corpus_dir, "inception_v1")
+    m.predict_net.external_output.append("loss3/classifier")
+    proto = export_onnx(m, dynamic_batch=True, opset=21)
+    report = verify_onnx(m, proto, rtol=RTOL, batch=2)
+    assert report.ok, report.format()
+    assert [o.shape for o in report.outputs] == [(2, 1000), (2, 1000)]
