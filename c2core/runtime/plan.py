@@ -9,6 +9,12 @@ memory). The run loop then only indexes lists and calls kernels.
 Blob names are versioned in Caffe2 (in-place ops rewrite the same name), so a
 slot holds a name's *current* value; fetching a name gives its last value.
 
+Buffer reuse: an op with an in-place kernel variant writes into its first
+input's buffer when the runtime owns that buffer (made by an earlier op, not
+a view, not a weight or a caller's input) and either the op rewrites the same
+blob or nothing reads that blob afterwards (and the caller did not ask to
+keep it).
+
 Every kernel failure is re-raised as `C2RuntimeError` naming the op type,
 index and name, and each input blob with its shape and dtype.
 """
@@ -79,11 +85,22 @@ class Plan:
             slot(n)
         for n in consts:
             slot(n)
+        has_subnets = any(True for op in ops for _ in nested_nets(op))
+        io = [(tuple(slot(n) for n in op.input), tuple(slot(n) for n in op.output)) for op in ops]
+        # Liveness (only when the caller does not keep every blob): which slots
+        # are read again after each step.
+        keep_slots = None
+        live_after: list = [None] * len(ops)
+        if keep is not None and not has_subnets:
+            keep_slots = {slots[n] for n in keep if n in slots} | {slots[n] for n in consts}
+            live: set = set()
+            for k in range(len(ops) - 1, -1, -1):
+                live_after[k] = live
+                ins, outs = io[k]
+                live = (live - set(outs)) | set(ins)
         available = set(fed) | set(consts)
         steps = []
-        meta = []
         owned: dict[int, bool] = {}
-        has_subnets = False
         for i, op in enumerate(ops):
             spec = lookup(op.type)
             if spec is None:
@@ -92,8 +109,6 @@ class Plan:
             if missing:
                 known = ", ".join(sorted(available)[:12])
                 raise C2Error(f"op #{i} {op.type} reads blob(s) {', '.join(repr(m) for m in missing)} that no input, weight or earlier op provides (known: {known}{', ...' if len(available) > 12 else ''})")
-            if any(True for _ in nested_nets(op)):
-                has_subnets = True
             ctx = OpContext(
                 op=op,
                 args=Args(op.arg),
@@ -109,18 +124,16 @@ class Plan:
                     raise
                 except Exception as e:
                     raise C2RuntimeError(f"{ctx.where}: cannot prepare: {e}") from e
-            ins = tuple(slot(n) for n in op.input)
-            outs = tuple(slot(n) for n in op.output)
+            ins, outs = io[i]
             fn = spec.kernel
-            if (
-                inplace
-                and spec.inplace is not None
-                and op.input
-                and op.output
-                and op.output[0] == op.input[0]
-                and owned.get(ins[0], False)
-            ):
-                fn = spec.inplace
+            if inplace and spec.inplace is not None and ins and outs and owned.get(ins[0], False):
+                # Write into the first input's buffer when that buffer is ours
+                # and its value is not needed afterwards: the op rewrites the
+                # same blob (Caffe2 in-place), or the blob is dead after this op.
+                same = outs[0] == ins[0]
+                dead = live_after[i] is not None and ins[0] not in live_after[i] and ins[0] not in keep_slots
+                if same or dead:
+                    fn = spec.inplace
             # Ownership: a fresh result can be overwritten in place; a view (or
             # anything a view was taken of) cannot.
             if spec.view:
@@ -130,7 +143,6 @@ class Plan:
                 owned[j] = not spec.view
             available.update(op.output)
             steps.append([fn, ctx, ins, outs, ()])
-            meta.append(op)
         self.slots = slots
         self.names = [None] * len(slots)
         for n, i in slots.items():
@@ -139,8 +151,8 @@ class Plan:
         self._initial = [None] * len(slots)
         for n, v in consts.items():
             self._initial[slots[n]] = v
-        if keep is not None and not has_subnets:
-            self._plan_frees(steps, {slots[n] for n in keep if n in slots} | {slots[n] for n in consts})
+        if keep_slots is not None:
+            self._plan_frees(steps, keep_slots)
         self.steps = [tuple(s) for s in steps]
 
     def _plan_frees(self, steps, keep_slots):

@@ -129,13 +129,42 @@ def test_in_place_relu_does_not_clobber_a_view_taken_before():
 
 
 def test_in_place_kernel_used_on_owned_buffers():
-    net, weights = conv_net(["Relu"])
+    net, weights = conv_net(["Relu"])  # Conv -> c; Relu c -> c; Relu c -> out
     p = Predictor(model_from(net, weights))
-    plan = p._plan_for(frozenset(), False)
-    kinds = [st[0].__name__ for st in plan.steps]
-    assert kinds == ["_conv", "relu"]  # the first Relu is fused into the conv
+    kinds = [st[0].__name__ for st in p._plan_for(frozenset(), False).steps]
+    assert kinds == ["_conv", "_relu_"]  # first Relu fused; c is dead after the last one
     plan = Predictor(model_from(net, weights), fold=False)._plan_for(frozenset(), False)
-    assert [st[0].__name__ for st in plan.steps] == ["_conv", "_relu_", "relu"]
+    assert [st[0].__name__ for st in plan.steps] == ["_conv", "_relu_", "_relu_"]
+    # a fetched blob must keep its value: no buffer reuse for the op that reads it last
+    x = rng.standard_normal((1, 3, 5, 5)).astype(np.float32)
+    pf = Predictor(model_from(net, weights), fold=False)
+    out = pf.run({"data": x}, fetch=["c"])
+    assert [st[0].__name__ for st in pf._plan_for(frozenset({"c"}), False).steps] == ["_conv", "_relu_", "relu"]
+    np.testing.assert_array_equal(out["c"], out["out"])  # relu of relu
+    w = weights["w"].astype(np.float64)
+    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (1, 1), (1, 1)))
+    ref = np.zeros((1, 4, 5, 5))
+    for i in range(5):
+        for j in range(5):
+            ref[0, :, i, j] = (xp[0, :, i:i + 3, j:j + 3][None] * w).sum(axis=(1, 2, 3))
+    np.testing.assert_allclose(out["c"], np.maximum(ref, 0), rtol=1e-4, atol=1e-5)
+
+
+def test_dead_buffer_reuse_never_touches_blobs_read_later():
+    b = NetBuilder("d")
+    b.inputs("data")
+    b.op("Scale", "data", "a", scale=2.0)
+    b.op("Sigmoid", "a", "s")  # a is read again below: no reuse here
+    b.op("Add", ["a", "s"], "t")  # a dead after this: reused for t
+    b.op("Mul", ["t", "a"], "u")  # ...but a is read here, so the Add must not reuse it
+    b.outputs("u")
+    p = Predictor(Model(predict_net=b.net, init_net=caffe2_pb2.NetDef()))
+    x = rng.standard_normal((2, 3)).astype(np.float32)
+    a = 2.0 * x.astype(np.float64)
+    s = 1 / (1 + np.exp(-a))
+    np.testing.assert_allclose(p.run({"data": x})["u"], (a + s) * a, rtol=1e-6)
+    kinds = [st[0].__name__ for st in p._plan_for(frozenset(), False).steps]
+    assert kinds == ["scale", "sigmoid", "add", "mul_"]
 
 
 def test_threads_are_restored_after_run():
