@@ -49,6 +49,8 @@ def add_arguments(p) -> None:
     p.add_argument("--verify", action=argparse.BooleanOptionalAction, default=True,
                    help="verify against the executor before writing (default on)")
     p.add_argument("--rtol", type=float, default=1e-4, help="relative error tolerance per output (default 1e-4)")
+    p.add_argument("--int-atol", type=float, default=0,
+                   help="allowed difference for integer outputs (uint8 outputs of Int8 ops always allow 1 LSB)")
     p.add_argument("--input", action="append", default=[], metavar="[NAME=]FILE",
                    help="verification input: .npy array or image (repeatable; default random, fixed seed)")
     p.add_argument("--seed", type=int, default=0, help="seed for random verification inputs")
@@ -115,7 +117,7 @@ def convert_target(model, args) -> int:
     try:
         proto, report = export_verified(
             model, args.output, verify=args.verify, keep_failed=args.keep_failed, inputs=inputs, rtol=args.rtol,
-            seed=args.seed, opset=args.opset, input_shapes=shapes, dynamic_batch=args.dynamic_batch, int8=args.int8)
+            int_atol=args.int_atol, seed=args.seed, opset=args.opset, input_shapes=shapes, dynamic_batch=args.dynamic_batch, int8=args.int8)
     except VerificationFailed as e:
         print(e.report.format())
         raise
