@@ -117,7 +117,8 @@ def convert_target(model, args) -> int:
     try:
         proto, report = export_verified(
             model, args.output, verify=args.verify, keep_failed=args.keep_failed, inputs=inputs, rtol=args.rtol,
-            int_atol=args.int_atol, seed=args.seed, opset=args.opset, input_shapes=shapes, dynamic_batch=args.dynamic_batch, int8=args.int8)
+            int_atol=args.int_atol, seed=args.seed, opset=args.opset, input_shapes=shapes,
+            dynamic_batch=args.dynamic_batch, int8=args.int8)
     except VerificationFailed as e:
         print(e.report.format())
         raise
