@@ -1,7 +1,8 @@
 """Executor latency against reference runtimes on the same model, side by side.
 
 `python -m bench executor [--runs N] [--warmup W] [--threads T]
-[--models squeezenet,efficientnet] [--refs torch,onnxruntime] [--json OUT]`
+[--models squeezenet,efficientnet] [--refs torch,onnxruntime] [--layouts]
+[--json OUT]`
 
 Each model is written once as a plain eager `torch.nn.Module` (SqueezeNet 1.0
 class: Fire modules, Caffe ceil-mode pools; EfficientNet-B0 class: MBConv
@@ -290,9 +291,9 @@ def bench_model(kind, refs, runs, warmup, threads, seed=0, channels_last=False):
     prep_s = time.perf_counter() - t0
     x = np.random.default_rng(seed).standard_normal((1, 3, 224, 224)).astype(np.float32)
     impls = {"executor": lambda a: pred.run({"data": a})[out]}
-    if channels_last:
-        pred_cl = Predictor(model, channels_last=True)
-        impls["executor_cl"] = lambda a: pred_cl.run({"data": a})[out]
+    if channels_last:  # the executor's default layout is channels-last on CPU: time NCHW too
+        pred_nchw = Predictor(model, channels_last=False)
+        impls["executor_nchw"] = lambda a: pred_nchw.run({"data": a})[out]
     notes = {}
     for r in refs:
         try:
@@ -332,7 +333,7 @@ def main(argv=None) -> int:
     p.add_argument("--threads", type=int, default=None, help="torch / ORT intra-op threads (default: torch's current setting)")
     p.add_argument("--models", default="squeezenet,efficientnet")
     p.add_argument("--refs", default="torch,onnxruntime")
-    p.add_argument("--channels-last", action="store_true", help="also time the executor with channels-last activations")
+    p.add_argument("--layouts", dest="channels_last", action="store_true", help="also time the executor with plain NCHW memory (its CPU default is channels-last)")
     p.add_argument("--json", default=None, help="also write the results here")
     a = p.parse_args(argv)
     threads = a.threads or torch.get_num_threads()
