@@ -3,7 +3,8 @@ upsample_op.cc).
 
 - ResizeNearest(X[, scales]) -> Y: out = int(in · scale) per axis
   (`height_scale`, `width_scale`, default 1, or a 2nd input [h, w]);
-  output pixel y reads input row min(int(y / scale), in - 1). NCHW or NHWC.
+  output pixel y reads input row min(int(y / scale), in - 1), computed in
+  float32 as Caffe2 does. NCHW or NHWC.
 - UpsampleBilinear(X[, scales]) -> Y (NCHW): out = int(in · scale);
   source coordinate y · (in - 1) / (out - 1) (0 when out = 1), i.e. the
   align-corners rule, linear between the two nearest rows/cols.
@@ -13,6 +14,7 @@ upsample_op.cc).
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -30,8 +32,14 @@ def _prep(ctx):
 
 
 def _nearest_index(n_in, scale, n_out, device):
-    idx = (torch.arange(n_out, dtype=torch.float64) / scale).floor().long().clamp_(max=n_in - 1)
+    # Caffe2 divides in float32: (int)(y / scale)
+    idx = (torch.arange(n_out, dtype=torch.float32) / np.float32(scale)).floor().long().clamp_(max=n_in - 1)
     return idx.to(device)
+
+
+def out_size(n: int, scale: float) -> int:
+    """int(n * scale) with Caffe2's float32 arithmetic."""
+    return int(np.float32(n) * np.float32(scale))
 
 
 @register("ResizeNearest", "UpsampleBilinear", "Upsample", prepare=_prep, view=True)  # scale 1 may alias
@@ -45,7 +53,7 @@ def resize(ctx, x, scales=None):
     if nhwc:
         x = x.movedim(-1, 1)
     h, w = x.shape[-2:]
-    oh, ow = int(h * hs), int(w * ws)
+    oh, ow = out_size(h, hs), out_size(w, ws)
     if s["mode"] == "nearest":
         key = (h, w, hs, ws, x.device)
         idx = s["cache"].get(key)
