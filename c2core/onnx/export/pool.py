@@ -1,4 +1,4 @@
-"""MaxPool / AveragePool (and their 1D/2D/3D spellings).
+"""MaxPool / AveragePool (and their 1D/2D/3D spellings), LpPool.
 
 Windows come from `padding.onnx_pads`, which turns `legacy_pad=3` (Caffe's
 ceil-mode pooling with the trimmed last window) into explicit floor-mode pads,
@@ -45,3 +45,14 @@ def max_pool(ctx, op, args):
 def average_pool(ctx, op, args):
     _pool(ctx, op, args, "AveragePool", "GlobalAveragePool",
           {"count_include_pad": 1 if args.int("count_include_pad", 0) else 0})
+
+
+@exporter("LpPool")
+def lp_pool(ctx, op, args):
+    """(sum |x|^p)^(1/p) over the window; ONNX LpPool takes an integer p only."""
+    p = args.float("p", 2.0)
+    if p != int(p) or p < 1:
+        from ...errors import C2Error
+
+        raise C2Error(f"LpPool with p={p}: ONNX LpPool takes an integer p >= 1")
+    _pool(ctx, op, args, "LpPool", "GlobalLpPool", {"p": int(p)})

@@ -177,7 +177,7 @@ def resize_nearest(ctx, op, args):
     channel_first(ctx, op, args, build)
 
 
-@exporter("Split")
+@exporter("Split", "DepthSplit")
 def split(ctx, op, args):
     x = ctx.input(op.input[0])
     r = ctx.rank(x)
@@ -308,4 +308,15 @@ def size(ctx, op, args):
     """Number of elements, an int64 scalar."""
     out = ctx.output(op.output[0])
     ctx.node1("Size", [ctx.input(op.input[0])], out)
+    ctx.bind(op.output[0], out)
+
+
+@exporter("BatchPermutation")
+def batch_permutation(ctx, op, args):
+    """Y[i] = X[indices[i]] along axis 0 (Detectron)."""
+    idx = ctx.input(op.input[1])
+    if ctx.elem_type(idx) not in (6, 7):
+        raise C2Error("BatchPermutation indices must be int32 or int64")
+    out = ctx.output(op.output[0])
+    ctx.node1("Gather", [ctx.input(op.input[0]), idx], out, axis=0)
     ctx.bind(op.output[0], out)

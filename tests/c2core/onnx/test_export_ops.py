@@ -251,3 +251,13 @@ def test_conv_transpose_with_adj():
     ref = torch.nn.functional.conv_transpose2d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b), stride=2,
                                                padding=1, output_padding=1).numpy()
     check("ConvTranspose", {"x": x}, [ref], weights={"w": w, "b": b}, kernel=3, stride=2, pad=1, adj=1)
+
+
+def test_depth_split_batch_permutation_lp_pool():
+    check("DepthSplit", {"x": X4}, np.split(X4, [1], axis=1), n_out=2, split=[1, 2])
+    perm = np.array([1, 0], np.int32)
+    check("BatchPermutation", {"x": X4, "i": perm}, [X4[perm]])
+    xp = np.pad(X4, ((0, 0), (0, 0), (1, 1), (1, 1)))  # zero padding adds nothing to sum |x|^2
+    win = np.lib.stride_tricks.sliding_window_view(xp, (3, 3), axis=(2, 3))[:, :, ::2, ::2]
+    ref = np.sqrt((win.astype(np.float64) ** 2).sum(axis=(-1, -2)))
+    check("LpPool", {"x": X4}, [ref], kernel=3, stride=2, pad=1)
