@@ -79,6 +79,8 @@ class ResultCard(QWidget):
 class ClassifyPanel(QWidget):
     activations_ready = Signal(dict)
     results_ready = Signal(list)
+    progressed = Signal(float, str)
+    run_done = Signal(str)  # job state: finished, failed or cancelled
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -253,8 +255,8 @@ class ClassifyPanel(QWidget):
         self.job.finished.connect(self._done)
         self.job.failed.connect(self._failed)
         self.job.cancelled.connect(self._cancelled)
-        self.job.progress.connect(lambda f, m: self.status.setText(m or self.status.text()))
-        self.job.done.connect(self._update_buttons)
+        self.job.progress.connect(self._progress)
+        self.job.done.connect(self._run_done)
         self.status.setText(f"Classifying {len(paths)} image(s) with {backend}…")
         self.job.start()
         self._update_buttons()
@@ -263,6 +265,15 @@ class ClassifyPanel(QWidget):
     def cancel(self) -> None:
         if self.job is not None:
             self.job.cancel()
+
+    def _progress(self, fraction: float, message: str) -> None:
+        if message:
+            self.status.setText(message)
+        self.progressed.emit(fraction, message)
+
+    def _run_done(self) -> None:
+        self._update_buttons()
+        self.run_done.emit(self.job.state)
 
     def _done(self, result) -> None:
         results, acts, warnings = result

@@ -57,6 +57,8 @@ class PathEdit(QWidget):
 class ConvertDialog(QDialog):
     open_result = Signal(str)
     job_finished = Signal(object)  # Report
+    progressed = Signal(float, str)  # re-emitted on the GUI thread, after the bar moved
+    done = Signal(str)  # job state: finished, failed or cancelled
 
     def __init__(self, parent, kind: str, doc=None, fmt: str = "svg"):
         super().__init__(parent)
@@ -238,6 +240,7 @@ class ConvertDialog(QDialog):
             self.bar.setValue(int(100 * fraction))
         if message:
             self.message.setText(message)
+        self.progressed.emit(fraction, message)
 
     def _finished(self, report) -> None:
         self.report = report
@@ -264,6 +267,7 @@ class ConvertDialog(QDialog):
     def _done(self) -> None:
         self.run_btn.setEnabled(True)
         self.cancel_btn.setEnabled(False)
+        self.done.emit(self.job.state)
 
     def closeEvent(self, event):
         if self.job is not None and self.job.is_running:

@@ -54,8 +54,10 @@ def make_export_graph(model, path: str, fmt: str, rankdir: str = "TB", minimal: 
     def fn(progress, cancel):
         from c2core.draw import draw
 
+        cancel.check()
         progress(None, f"Drawing with Graphviz ({fmt})…")
         draw(model, path, fmt=fmt, rankdir=rankdir, minimal=minimal)
+        cancel.check()
         return Report(f"Graph exported as {fmt.upper()}", [path])
     return fn
 
@@ -132,6 +134,7 @@ def make_import_onnx(onnx_path: str, folder: str, text: bool = False):
     def fn(progress, cancel):
         from c2core.onnx.importer import import_onnx
 
+        cancel.check()
         progress(None, f"Importing {os.path.basename(onnx_path)}…")
         m = import_onnx(onnx_path, out_dir=folder, text=text)
         rep = Report(f"Imported ONNX as Caffe2 ({len(m.predict_net.op)} ops)",

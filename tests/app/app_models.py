@@ -58,3 +58,10 @@ def chain_net(n_ops: int, name: str = "chain"):
         prev = f"b{i}"
     b.outputs(prev)
     return model_from(b.net, {})
+
+
+def long_chain_with_shape(n_ops: int = 3000):
+    """A Relu/Add chain with a declared input shape: slow enough to export to cancel mid-way."""
+    m = chain_net(n_ops, "long_chain")
+    m.value_info = {"x": (1, [1, 8, 16, 16])}
+    return m

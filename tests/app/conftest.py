@@ -17,8 +17,14 @@ import pytest  # noqa: E402
 from app_models import write_tiny_cnn  # noqa: E402
 
 
+# OpenVINO (import, convert_model) keeps concurrent.futures workers alive for the whole
+# process; the app itself never uses concurrent.futures (all its work goes through app.jobs).
+LIBRARY_THREAD_PREFIXES = ("ThreadPoolExecutor-",)
+
+
 def _py_threads() -> set:
-    return {t for t in threading.enumerate() if not isinstance(t, threading._DummyThread) and t.is_alive()}
+    return {t for t in threading.enumerate()
+            if not isinstance(t, threading._DummyThread) and t.is_alive() and not t.name.startswith(LIBRARY_THREAD_PREFIXES)}
 
 
 @pytest.fixture(autouse=True)

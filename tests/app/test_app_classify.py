@@ -93,9 +93,9 @@ def test_classify_cancel(qtbot, window, tiny_model_dir, chelsea_png):
     open_and_wait(qtbot, window, tiny_model_dir)
     panel = window.classify_panel
     panel.add_images([chelsea_png] * 40, run=False)
-    job = panel.run()
-    with qtbot.waitSignal(job.done, timeout=60000):
-        job.progress.connect(lambda f, m: f >= 0.2 and panel.cancel())
+    panel.progressed.connect(lambda f, m: f >= 0.2 and panel.cancel_btn.click())
+    with qtbot.waitSignal(panel.run_done, timeout=60000):
+        job = panel.run()
     assert job.state == "cancelled"
     assert "cancelled" in panel.status.text()
     assert panel.run_btn.isEnabled() and not panel.cancel_btn.isEnabled()

@@ -1,0 +1,170 @@
+"""Export/Convert dialogs: each conversion runs as a job with progress, Cancel and a report."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from app_models import CONV_W, long_chain_with_shape, tiny_cnn_reference
+from app_testing import open_and_wait
+
+
+def _run(qtbot, window, kind, output, timeout=120000, **kw):
+    dlg = window.convert(kind, **kw)
+    qtbot.addWidget(dlg)
+    dlg.output.setText(str(output))
+    progress = []
+    dlg.progressed.connect(lambda f, m: progress.append((f, m)))
+    with qtbot.waitSignal(dlg.done, timeout=timeout):
+        job = dlg.start()
+        assert job is not None
+    return dlg, job, progress
+
+
+def test_save_as_caffe2_text_roundtrip(qtbot, window, tiny_model_dir, tmp_path):
+    from c2core.io import open_model
+
+    open_and_wait(qtbot, window, tiny_model_dir)
+    dlg = window.convert("caffe2")
+    qtbot.addWidget(dlg)
+    dlg.output.setText(str(tmp_path / "saved"))
+    dlg.text_fmt.setChecked(True)
+    with qtbot.waitSignal(dlg.done, timeout=60000):
+        job = dlg.start()
+    assert job.state == "finished", dlg.result.toPlainText()
+    assert sorted(os.listdir(tmp_path / "saved")) == ["init_net.pbtxt", "predict_net.pbtxt"]
+    m = open_model(str(tmp_path / "saved"))
+    assert [o.type for o in m.predict_net.op] == ["Conv", "Relu", "AveragePool", "FC", "Softmax"]
+    np.testing.assert_array_equal(m.weights["conv_w"].array, CONV_W)
+    assert "wrote" in dlg.result.toPlainText() and "predict_net.pbtxt" in dlg.result.toPlainText()
+
+
+@pytest.mark.parametrize("fmt,magic", [("dot", b"digraph"), ("svg", b"<svg"), ("png", b"\x89PNG"), ("pdf", b"%PDF")])
+def test_export_graph_formats(qtbot, window, tiny_model_dir, tmp_path, fmt, magic):
+    open_and_wait(qtbot, window, tiny_model_dir)
+    out = tmp_path / f"g.{fmt}"
+    dlg, job, _ = _run(qtbot, window, "graph", out, fmt=fmt)
+    assert job.state == "finished", dlg.result.toPlainText()
+    data = out.read_bytes()
+    assert magic in data[:400]
+    if fmt in ("dot", "svg"):
+        assert b"AveragePool" in data
+
+
+def test_convert_to_onnx_verified_with_progress(qtbot, window, tiny_model_dir, tmp_path, chelsea_png):
+    import onnxruntime as ort
+    from c2core.classify import get_preset, load_image
+
+    open_and_wait(qtbot, window, tiny_model_dir)
+    out = tmp_path / "tiny.onnx"
+    dlg, job, progress = _run(qtbot, window, "onnx", out)
+    assert job.state == "finished", dlg.result.toPlainText()
+    report = dlg.result.toPlainText()
+    assert dlg.report.ok and "max_abs" in report and "prob" in report and str(out) in report
+    assert progress and progress[-1][0] == pytest.approx(1.0) or dlg.bar.value() == 100
+    # the written file computes the net: ONNX Runtime vs the NumPy reference on a real photo
+    x = get_preset("torchvision").for_input_size(224).apply(load_image(chelsea_png))[None]
+    sess = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    (y,) = sess.run(["prob"], {"data": x})
+    np.testing.assert_allclose(y, tiny_cnn_reference(x), rtol=1e-4, atol=1e-6)
+
+
+def test_onnx_export_cancel_midway_writes_nothing(qtbot, window, tmp_path):
+    from c2core.graph import Graph
+
+    from app.document import Document
+
+    m = long_chain_with_shape(3000)
+    window.set_document(Document(m, Graph(m), ""))
+    qtbot.waitUntil(lambda: window.canvas.is_drawn, timeout=60000)
+    dlg = window.convert("onnx")
+    qtbot.addWidget(dlg)
+    out = tmp_path / "chain.onnx"
+    dlg.output.setText(str(out))
+    dlg.verify.setChecked(False)
+    seen = []
+
+    def on_progress(f, msg):
+        seen.append(f)
+        if len(seen) == 1:
+            dlg.cancel_btn.click()  # the real Cancel button, once the export reports progress
+
+    dlg.progressed.connect(on_progress)
+    with qtbot.waitSignal(dlg.done, timeout=120000):
+        job = dlg.start()
+    assert seen, "no progress reported"
+    assert job.state == "cancelled"
+    assert dlg.message.text() == "Cancelled" and not out.exists()
+    assert dlg.run_btn.isEnabled() and not dlg.cancel_btn.isEnabled()
+    qtbot.waitUntil(lambda: window.canvas.is_final, timeout=120000)
+
+
+@pytest.mark.parametrize("kind", ["caffe2", "graph", "openvino"])
+def test_cancel_before_work_starts(qtbot, window, tiny_model_dir, tmp_path, kind):
+    open_and_wait(qtbot, window, tiny_model_dir)
+    dlg = window.convert(kind)
+    qtbot.addWidget(dlg)
+    dlg.output.setText(str(tmp_path / ("out.xml" if kind == "openvino" else "out")))
+    with qtbot.waitSignal(dlg.done, timeout=60000):
+        job = dlg.start()
+        dlg.cancel()
+    assert job.state == "cancelled" and "Cancelled" in dlg.result.toPlainText()
+
+
+@pytest.mark.parametrize("precision,rtol", [("fp32", 1e-4), ("fp16", 2e-2)])
+def test_convert_to_openvino_ir(qtbot, window, tiny_model_dir, tmp_path, precision, rtol, chelsea_png):
+    import openvino as ov
+    from c2core.classify import get_preset, load_image
+
+    open_and_wait(qtbot, window, tiny_model_dir)
+    dlg = window.convert("openvino")
+    qtbot.addWidget(dlg)
+    if not dlg.available:
+        pytest.skip(dlg.reason.text())
+    dlg.precision.setCurrentText(precision)
+    out = tmp_path / f"tiny_{precision}.xml"
+    dlg.output.setText(str(out))
+    with qtbot.waitSignal(dlg.done, timeout=120000):
+        job = dlg.start()
+    assert job.state == "finished", dlg.result.toPlainText()
+    assert out.exists() and out.with_suffix(".bin").exists()
+    x = get_preset("torchvision").for_input_size(224).apply(load_image(chelsea_png))[None]
+    core = ov.Core()
+    compiled = core.compile_model(core.read_model(str(out)), "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+    y = compiled([x])[compiled.output(0)]
+    np.testing.assert_allclose(y, tiny_cnn_reference(x), rtol=rtol, atol=1e-4)
+
+
+def test_tensorrt_shown_disabled_with_reason(qtbot, window, tiny_model_dir):
+    from app import backend_status
+
+    open_and_wait(qtbot, window, tiny_model_dir)
+    av = backend_status.availability()["tensorrt"]
+    dlg = window.convert("tensorrt")
+    qtbot.addWidget(dlg)
+    if av.ok:
+        pytest.skip("TensorRT is available here")
+    assert not dlg.run_btn.isEnabled()
+    assert av.reason in dlg.reason.text() and dlg.reason.isVisible()
+    assert dlg.start() is None
+
+
+def test_import_onnx_opens_the_result(qtbot, window, tiny_model_dir, tmp_path):
+    from c2core.io import open_model
+    from c2core.onnx import export_onnx
+
+    onnx_path = tmp_path / "tiny.onnx"
+    export_onnx(open_model(tiny_model_dir), str(onnx_path))
+    dlg = window.convert("import_onnx")
+    qtbot.addWidget(dlg)
+    dlg.source.setText(str(onnx_path))
+    dlg.output.setText(str(tmp_path / "imported"))
+    with qtbot.waitSignal(window.document_opened, timeout=60000):
+        dlg.start()
+    assert "Imported ONNX" in dlg.result.toPlainText()
+    assert os.path.samefile(window.document.path, tmp_path / "imported")
+    types = [o.type for o in window.document.model.predict_net.op]
+    assert "Conv" in types and "Softmax" in types
+    qtbot.waitUntil(lambda: window.canvas.is_final, timeout=30000)
