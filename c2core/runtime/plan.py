@@ -212,8 +212,11 @@ class Plan:
         """Run a sub-net (If/While bodies) on `blobs`; blobs it reads that are
         not given come from the enclosing net's current values. Returns every
         blob the sub-net can see after running, by name."""
-        produced = {o for op in net.op for o in op.output}
-        reads = [n for op in net.op for n in op.input if n not in produced or n in blobs]
+        produced: set = set()
+        reads = []  # names read before the sub-net itself writes them
+        for op in net.op:
+            reads += [n for n in op.input if n not in produced]
+            produced.update(op.output)
         outer = {}
         for n in reads:
             if n in blobs or n in self.const_names:

@@ -253,3 +253,24 @@ def test_netdef_pair_and_list_inputs_in_data_input_order():
     np.testing.assert_array_equal(p.run([a, bias])["out"], a * 2 - bias)
     with pytest.raises(C2Error, match="3 inputs given but the net takes 2"):
         p.run([a, bias, bias])
+
+
+def test_run_subnet_reads_loop_state_before_rewriting_it():
+    from c2core.ops.registry import lookup, register
+
+    if lookup("TestLoopTwice") is None:
+        @register("TestLoopTwice", prepare=lambda ctx: ctx.args["body"])
+        def _loop(ctx, x):
+            blobs = {"acc": x}
+            for _ in range(2):
+                blobs = ctx.run_subnet(ctx.state, {"acc": blobs["acc"]})
+            return blobs["acc"]
+
+    body = NetBuilder("body")
+    body.op("Add", ["acc", "step"], "acc")  # reads acc, then rewrites it; step comes from outside
+    b = NetBuilder("main")
+    b.inputs("data", "step")
+    b.op("TestLoopTwice", "data", "y", body=body.net)
+    b.outputs("y")
+    p = Predictor(model_from(b.net, {"step": np.array([1.5], np.float32)}))
+    np.testing.assert_array_equal(p.run({"data": np.zeros(2, np.float32)})["y"], [3.0, 3.0])
