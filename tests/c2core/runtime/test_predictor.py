@@ -274,3 +274,22 @@ def test_run_subnet_reads_loop_state_before_rewriting_it():
     b.outputs("y")
     p = Predictor(model_from(b.net, {"step": np.array([1.5], np.float32)}))
     np.testing.assert_array_equal(p.run({"data": np.zeros(2, np.float32)})["y"], [3.0, 3.0])
+
+
+def test_if_op_runs_its_sub_net_through_the_runtime():
+    from c2core.ops.registry import lookup
+
+    if lookup("If") is None:
+        pytest.skip("control-flow ops not present")
+    then_net = NetBuilder("then")
+    then_net.op("Mul", ["x", "two"], "y")
+    else_net = NetBuilder("else")
+    else_net.op("Sub", ["x", "two"], "y")
+    b = NetBuilder("main")
+    b.inputs("cond", "x", "two")
+    b.op("If", ["cond", "x"], ["y"], then_net=then_net.net, else_net=else_net.net)
+    b.outputs("y")
+    p = Predictor(model_from(b.net, {"two": np.array([2.0], np.float32)}))
+    x = np.array([1.0, 3.0], np.float32)
+    np.testing.assert_array_equal(p.run({"cond": np.array([True]), "x": x})["y"], x * 2)
+    np.testing.assert_array_equal(p.run({"cond": np.array([False]), "x": x})["y"], x - 2)
