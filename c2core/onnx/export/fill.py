@@ -18,14 +18,19 @@ from ...fills import DTYPE_OF_PROTO, GIVEN_FILLS, run_fill
 from .registry import exporter
 
 
-@exporter(*sorted(t for t in GIVEN_FILLS if not t.startswith("Int8")), "ConstantFill")
+@exporter(*sorted(GIVEN_FILLS), "ConstantFill")
 def fill(ctx, op, args):
     if op.type == "ConstantFill" and len(op.input):
         return _constant_fill_like(ctx, op, args)
     (w,) = run_fill(op, ctx.op_index)
     if w.array.dtype == object:
         raise C2Error("string tensors cannot be exported to ONNX")
-    ctx.bind(op.output[0], ctx.const(w.array, op.output[0]))
+    name = ctx.const(w.array, op.output[0])
+    if w.scale is not None:  # Int8GivenTensorFill / Int8GivenIntTensorFill
+        from .context import Quant
+
+        ctx.quant[name] = Quant(float(w.scale), int(w.zero_point or 0))
+    ctx.bind(op.output[0], name)
 
 
 def _constant_fill_like(ctx, op, args):

@@ -133,3 +133,22 @@ def test_int8_output_quantization_recorded_in_metadata(mode):
 
     q = json.loads(meta["c2core:quantized_outputs"])
     assert q["y"]["scale"] == pytest.approx(0.1) and q["y"]["zero_point"] == 5 and q["y"]["form"] == mode
+
+
+def test_int8_fills_inside_the_predict_net_carry_their_quantization():
+    from c2core.builder import fill_op
+    from c2core.proto import caffe2_pb2
+
+    m, w, bias = int8_conv_model()
+    net = caffe2_pb2.NetDef()
+    net.CopyFrom(m.predict_net)
+    del net.op[:]
+    net.op.append(fill_op("w", w, 0.01, 120))
+    net.op.append(fill_op("bias", bias, 0.05 * 0.01, 0))
+    net.op.extend(m.predict_net.op)
+    m2 = model_from(net, {})
+    m2.init_net = caffe2_pb2.NetDef()
+    m2.value_info = m.value_info
+    x = np.random.default_rng(63).standard_normal((1, 5, 5, 3)).astype(np.float32)
+    run = lambda p: ort.InferenceSession(p.SerializeToString()).run(None, {"data": x})[0]  # noqa: E731
+    assert np.array_equal(run(export_onnx(m2)), run(export_onnx(m)))

@@ -261,3 +261,9 @@ def test_depth_split_batch_permutation_lp_pool():
     win = np.lib.stride_tricks.sliding_window_view(xp, (3, 3), axis=(2, 3))[:, :, ::2, ::2]
     ref = np.sqrt((win.astype(np.float64) ** 2).sum(axis=(-1, -2)))
     check("LpPool", {"x": X4}, [ref], kernel=3, stride=2, pad=1)
+
+
+def test_log_softmax_coerces_like_softmax():
+    flat = X4.reshape(2, -1).astype(np.float64)
+    ref = (flat - flat.max(1, keepdims=True)) - np.log(np.exp(flat - flat.max(1, keepdims=True)).sum(1, keepdims=True))
+    check("LogSoftmax", {"x": X4}, [ref.reshape(X4.shape)])
