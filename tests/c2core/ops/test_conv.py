@@ -47,6 +47,10 @@ def f32(*shape):
     (dict(kernel_h=3, kernel_w=2, stride_h=1, stride_w=2, pad_t=2, pad_l=1, pad_b=0, pad_r=1), (1, 2), (2, 1, 0, 1), (1, 1)),
     (dict(kernel=3, dilation=2, pad=2), (1, 1), (2, 2, 2, 2), (2, 2)),
     (dict(kernel=3, dilations=[1, 2]), (1, 1), (0, 0, 0, 0), (1, 2)),
+    (dict(kernel=3, dilation_h=2, dilation_w=1, pad_t=1, pad_b=1), (1, 1), (1, 0, 1, 0), (2, 1)),
+    # legacy_pad=3 on a 9x8 input: H ceil((9-3)/3)+1 = 3 = floor, no tail pad; W ceil((8-3)/2)+1 = 4
+    # > floor 3, so the tail pad grows by stride·1 = 2 (zeros)
+    (dict(kernel=3, strides=[3, 2], legacy_pad=3), (3, 2), (0, 0, 0, 2), (1, 1)),
 ])
 def test_conv_argument_spellings(args, stride, pads, dil):
     x, b = f32(2, 4, 9, 8), f32(5)
