@@ -140,7 +140,8 @@ def export_onnx(model, path=None, *, opset: int = DEFAULT_OPSET, input_shapes=No
             lookup(op.type)(ctx, op, Args(op.arg))
         except C2Error as e:
             label = f"op #{i} {op.type}" + (f" '{op.name}'" if op.name else "") + f" ({', '.join(op.input)} -> {', '.join(op.output)})"
-            raise C2Error(f"{label}: {e.reason}", model.predict_path) from None
+            hint = " (the model has no weights: give its init net)" if model.structure_only else ""
+            raise C2Error(f"{label}: {e.reason}{hint}", model.predict_path) from None
 
     outputs = []
     for b in net.external_output:
