@@ -1,4 +1,4 @@
-"""SpatialBN, LRN, AffineChannel, InstanceNorm, LayerNorm.
+"""SpatialBN, LRN, AffineChannel, InstanceNorm, LayerNorm, GroupNorm.
 
 SpatialBN at inference (`is_test=1`): Y = (X - mean) / sqrt(var + epsilon) * scale
 + bias, which is ONNX BatchNormalization with the same epsilon (Caffe2 default
@@ -105,3 +105,36 @@ def layer_norm(ctx, op, args):
             ctx.node1("Reshape", [t, shape], o)
             ctx.set_type(o, ctx.elem_type(x), ctx.shape(x)[:axis] + [1])
             ctx.bind(op.output[k], o)
+
+
+@exporter("GroupNorm")
+def group_norm(ctx, op, args):
+    """Caffe2 GroupNorm: channels split into `group` groups (default 32); each sample's
+    group is normalised with its biased variance and `epsilon` (1e-5), then scaled by
+    gamma[c] and shifted by beta[c]. Written as Reshape/ReduceMean arithmetic (ONNX
+    GroupNormalization-18 has per-group scale, and -21 is not in every opset here)."""
+    from .reduce import reduce
+
+    if len(op.output) > 1 and any(ctx.used_later(b) for b in op.output[1:]):
+        raise C2Error("GroupNorm's mean / inverse std outputs are read later; not exported")
+    g = args.int("group", 32)
+    eps = args.float("epsilon", 1e-5)
+    gamma, beta = ctx.input(op.input[1]), ctx.input(op.input[2])
+
+    def build(x, out):
+        r = ctx.rank(x)
+        c = ctx.shape(x)[1]
+        if not isinstance(c, int) or c % g:
+            raise C2Error(f"GroupNorm: {c} channels do not split into {g} groups")
+        grouped = ctx.node1("Reshape", [x, ctx.ints([0, g, -1])])
+        mean = reduce(ctx, "ReduceMean", grouped, [2], True)
+        d = ctx.node1("Sub", [grouped, mean])
+        var = reduce(ctx, "ReduceMean", ctx.node1("Mul", [d, d]), [2], True)
+        y = ctx.node1("Div", [d, ctx.node1("Sqrt", [ctx.node1("Add", [var, ctx.const(np.float32(eps), "eps")])])])
+        y = ctx.node1("Reshape", [y, ctx.shape_of(x)])
+        ctx.types[y] = ctx.types[x]
+        axes = list(range(1, r - 1))
+        y = ctx.node1("Mul", [y, ctx.unsqueeze(gamma, axes)])
+        return ctx.node1("Add", [y, ctx.unsqueeze(beta, axes)], out)
+
+    channel_first(ctx, op, args, build)

@@ -320,3 +320,46 @@ def batch_permutation(ctx, op, args):
     out = ctx.output(op.output[0])
     ctx.node1("Gather", [ctx.input(op.input[0]), idx], out, axis=0)
     ctx.bind(op.output[0], out)
+
+
+@exporter("UpsampleNearest")
+def upsample_nearest(ctx, op, args):
+    """Detectron's UpsampleNearest: integer `scale`, out[i] = in[i // scale] on H and W."""
+    s = args.int("scale", 2)
+    x = ctx.input(op.input[0])
+    if ctx.rank(x) != 4:
+        raise C2Error("UpsampleNearest expects a 4-D NCHW input")
+    out = ctx.output(op.output[0])
+    scales = ctx.const(np.asarray([1.0, 1.0, s, s], dtype=np.float32), "scales")
+    ctx.node1("Resize", [x, "", scales], out, mode="nearest", coordinate_transformation_mode="asymmetric",
+              nearest_mode="floor")
+    ctx.bind(op.output[0], out)
+
+
+@exporter("SpatialNarrowAs")
+def spatial_narrow_as(ctx, op, args):
+    """Detectron: A cropped to B's height and width (A[:, :, :B.H, :B.W])."""
+    a, b = ctx.input(op.input[0]), ctx.input(op.input[1])
+    out = ctx.output(op.output[0])
+    ctx.node1("Slice", [a, ctx.ints([0, 0], "starts"), ctx.shape_of(b, 2, 4), ctx.ints([2, 3], "axes")], out)
+    ctx.bind(op.output[0], out)
+
+
+@exporter("Tile")
+def tile(ctx, op, args):
+    """Repeat X `tiles` times along `axis` (default 0)."""
+    x = ctx.input(op.input[0])
+    r = ctx.rank(x)
+    tiles, axis = args.int("tiles", 1), args.int("axis", 0)
+    if len(op.input) > 1:
+        vals = [ctx.value(ctx.input(b)) for b in op.input[1:]]
+        if any(v is None for v in vals):
+            raise C2Error("Tile with run-time tiles/axis inputs is not exported (they must be constant)")
+        tiles = int(np.asarray(vals[0]).ravel()[0])
+        if len(vals) > 1:
+            axis = int(np.asarray(vals[1]).ravel()[0])
+    reps = [1] * r
+    reps[axis % r] = tiles
+    out = ctx.output(op.output[0])
+    ctx.node1("Tile", [x, ctx.ints(reps, "repeats")], out)
+    ctx.bind(op.output[0], out)

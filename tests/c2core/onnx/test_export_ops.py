@@ -267,3 +267,23 @@ def test_log_softmax_coerces_like_softmax():
     flat = X4.reshape(2, -1).astype(np.float64)
     ref = (flat - flat.max(1, keepdims=True)) - np.log(np.exp(flat - flat.max(1, keepdims=True)).sum(1, keepdims=True))
     check("LogSoftmax", {"x": X4}, [ref.reshape(X4.shape)])
+
+
+def test_detectron_upsample_nearest_narrow_as_and_tile():
+    check("UpsampleNearest", {"x": X4}, [X4.repeat(3, axis=2).repeat(3, axis=3)], scale=3)
+    small = np.zeros((1, 1, 3, 2), np.float32)
+    check("SpatialNarrowAs", {"a": X4, "b": small}, [X4[:, :, :3, :2]])
+    check("Tile", {"x": X2}, [np.tile(X2, (1, 3))], tiles=3, axis=1)
+
+
+def test_group_norm():
+    x = R.standard_normal((2, 6, 3, 3)).astype(np.float32)
+    gamma = R.uniform(0.5, 1.5, 6).astype(np.float32)
+    beta = R.standard_normal(6).astype(np.float32)
+    gx = x.reshape(2, 3, -1).astype(np.float64)
+    y = ((gx - gx.mean(-1, keepdims=True)) / np.sqrt(gx.var(-1, keepdims=True) + 1e-5)).reshape(x.shape)
+    ref = y * gamma.reshape(1, 6, 1, 1) + beta.reshape(1, 6, 1, 1)
+    check("GroupNorm", {"x": x}, [ref], weights={"gamma": gamma, "beta": beta}, group=3)
+    ix = x.astype(np.float64)  # naive: InstanceNorm-like per-channel statistics
+    naive = (ix - ix.mean((2, 3), keepdims=True)) / np.sqrt(ix.var((2, 3), keepdims=True) + 1e-5)
+    assert np.abs(naive * gamma.reshape(1, 6, 1, 1) + beta.reshape(1, 6, 1, 1) - ref).max() > 1e-2
