@@ -267,7 +267,9 @@ def to_numpy(v) -> np.ndarray:
     import torch
 
     if isinstance(v, torch.Tensor):
-        return v.detach().cpu().contiguous().numpy().copy()
+        t = v.detach().cpu()
+        # a non-contiguous tensor (views, channels-last) becomes a fresh copy here
+        return t.numpy().copy() if t.is_contiguous() else t.contiguous().numpy()
     if hasattr(v, "values") and hasattr(v, "scale"):  # Int8 blob
         return to_numpy(v.values)
     return np.array(v)
