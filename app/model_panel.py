@@ -112,9 +112,9 @@ class ModelPanel(QWidget):
         hrows = []
         for t, c in counts:
             color = category_color(category(t)).name()
-            w = max(2, int(160 * c / top))
-            hrows.append(f"<tr><td>{_e(t)}</td><td align=right>{c}</td><td><table cellspacing=0 cellpadding=0 width={w}>"
-                         f"<tr><td bgcolor='{color}' height=10></td></tr></table></td></tr>")
+            bar = "█" * max(1, round(24 * c / top))
+            hrows.append(f"<tr><td>{_e(t)}</td><td align=right>{c}</td>"
+                         f"<td><span style='color:{color}'>{bar}</span></td></tr>")
         out.append("<h4 style='margin:8px 0 2px'>Op types</h4><table cellspacing=2>" + "".join(hrows) + "</table>")
         # backend support
         out.append("<h4 style='margin:8px 0 2px'>Backend support</h4>")

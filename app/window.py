@@ -70,8 +70,8 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(self.inspector_dock, self.classify_dock, Qt.Vertical)
         self.tabifyDockWidget(self.inspector_dock, self.model_dock)
         self.inspector_dock.raise_()
-        self.resizeDocks([self.inspector_dock], [440], Qt.Horizontal)
-        self.resizeDocks([self.inspector_dock, self.classify_dock], [520, 330], Qt.Vertical)
+        self.resizeDocks([self.inspector_dock], [500], Qt.Horizontal)
+        self.resizeDocks([self.inspector_dock, self.classify_dock], [600, 300], Qt.Vertical)
         self.resizeDocks([self.log_dock], [110], Qt.Vertical)
 
         self.progress = QProgressBar()
