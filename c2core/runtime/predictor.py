@@ -223,8 +223,8 @@ class Predictor:
             raise C2Error(f"input '{name}' has dtype {got}, the model expects {np.dtype(dt).name}")
         if shape is not None:
             s = tuple(t.shape)
-            if len(s) != len(shape) or any(a != b for a, b in zip(s[1:], shape[1:])):
-                raise C2Error(f"input '{name}' has shape {list(s)}, the model expects {list(shape)} (any batch size)")
+            if len(s) != len(shape) or any(b is not None and b > 0 and a != b for a, b in zip(s[1:], shape[1:])):
+                raise C2Error(f"input '{name}' has shape {list(s)}, the model expects {list(shape)} (any batch size; -1 = any)")
 
     def run(self, inputs, fetch=(), fetch_all: bool = False) -> dict:
         """Run once. Returns {name: np.ndarray} for external outputs, plus the
