@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -114,6 +115,22 @@ def _last_error_line(stderr: str) -> str:
     return lines[-1].strip() if lines else ""
 
 
+def _remove_stale_temps(output: str) -> None:
+    """Temp files a killed worker left beside its output (never the output)."""
+    d = os.path.dirname(output) or "."
+    prefix = "." + os.path.basename(output) + "."
+    for n in os.listdir(d):
+        if n.startswith(prefix) and n.endswith(".part"):
+            p = os.path.join(d, n)
+            if os.path.isdir(p) and not os.path.islink(p):
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                try:
+                    os.unlink(p)
+                except OSError:
+                    pass
+
+
 def _describe_exit(rc: int) -> str:
     if rc < 0:
         try:
@@ -159,6 +176,7 @@ def run_batch(jobs: list[Job], out_dir: str, workers: int = 2, resume: bool = Tr
             while pending and len(running) < max(1, workers):
                 job, attempt = pending.pop(0)
                 os.makedirs(os.path.dirname(job.output) or ".", exist_ok=True)
+                _remove_stale_temps(job.output)
                 p = subprocess.Popen([py, "-m", "c2core.cli.main", *job.convert_argv(), "--json"],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
                 running[p] = (job, attempt + 1, time.perf_counter())

@@ -55,6 +55,8 @@ def add_arguments(p) -> None:
                    help="verification input: .npy array or image (repeatable; default random, fixed seed)")
     p.add_argument("--seed", type=int, default=0, help="seed for random verification inputs")
     p.add_argument("--keep-failed", action="store_true", help="write the file even when verification fails (still exit 2)")
+    p.add_argument("--json", action="store_true",
+                   help="end with one JSON line: target, files written, per-output verification errors (for scripts and `c2core batch`)")
     for name in sorted(TARGETS):
         _target(name).add_target_arguments(p)
 
@@ -101,7 +103,30 @@ def run(args) -> int:
     model = open_model(args.path, init_path=args.init, value_info=args.value_info)
     if model.structure_only:
         raise C2Error("the model has no weights (structure-only net): give its init net with --init", args.path)
-    return _target(args.to).convert_target(model, args)
+    rc = _target(args.to).convert_target(model, args)
+    if getattr(args, "json", False):
+        import json
+
+        outputs, report = getattr(args, "_outcome", ([args.output], None))
+        print(json.dumps({"target": args.to, "outputs": outputs, "verify": verify_summary(report)}))
+    return rc
+
+
+def verify_summary(report) -> dict | None:
+    """One shape for both report kinds: {"ok", "outputs": [{name, max_abs, max_rel, ok}]}.
+
+    ONNX targets carry an `onnx.verify.VerifyReport`; OpenVINO/TensorRT a
+    `compare.CompareReport` (one result per backend).
+    """
+    if report is None:
+        return None
+    if hasattr(report, "results"):
+        outs = [{"name": f"{r.backend}:{d.output}", "max_abs": float(d.max_abs), "max_rel": float(d.rel), "ok": bool(d.ok)}
+                for r in report.results for d in r.outputs]
+    else:
+        outs = [{"name": o.name, "max_abs": float(o.max_abs), "max_rel": float(o.max_rel), "ok": bool(o.ok)}
+                for o in report.outputs]
+    return {"ok": bool(report.ok), "outputs": outs}
 
 
 # ----- the ONNX target ---------------------------------------------------------
@@ -122,6 +147,7 @@ def convert_target(model, args) -> int:
     except VerificationFailed as e:
         print(e.report.format())
         raise
+    args._outcome = ([args.output], report)
     print(f"wrote {args.output}: opset {args.opset}, IR {proto.ir_version}, {len(proto.graph.node)} nodes, "
           f"{len(proto.graph.initializer)} initializers")
     if report is not None:

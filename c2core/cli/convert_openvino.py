@@ -48,4 +48,5 @@ def convert_target(model, args) -> int:
     print(f"wrote {res.outputs[0]} + {res.outputs[1]}: {args.precision} weights ({res.details['bin_bytes']:,} bytes), "
           f"{'dynamic' if args.dynamic_batch else 'static'} batch")
     print(res.report.format() if res.report is not None else "verification skipped (--no-verify)")
+    args._outcome = (list(res.outputs), res.report)
     return 0

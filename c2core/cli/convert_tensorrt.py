@@ -49,4 +49,5 @@ def convert_target(model, args) -> int:
     print(f"wrote {res.outputs[0]} + {res.outputs[1]}: TensorRT {info.tensorrt}, {info.gpu} (sm {info.compute_capability}), "
           f"{info.precision}, built in {info.build_seconds:.1f} s")
     print(res.report.format() if res.report is not None else "verification skipped (--no-verify)")
+    args._outcome = (list(res.outputs), res.report)
     return 0
