@@ -63,10 +63,18 @@ def _infer(model, shapes, warnings):
     return {}
 
 
+def _dims(shape):
+    """JSON form of a shape: null when unknown, null for each unknown size."""
+    if shape is None:
+        return None
+    return [None if d is None or d < 0 else int(d) for d in shape]
+
+
 def summary(model, input_shapes=None) -> dict:
     """The `--json` object: name, num_ops, op_types, external_inputs,
     external_outputs, num_parameters, weights_bytes, inputs, outputs
-    (`{name, shape, dtype}`, shape null when unknown), plus files, formats,
+    (`{name, shape, dtype}`, shape null when unknown, a size null when only
+    that size is unknown, e.g. [1, null] for a structure-only classifier), plus files, formats,
     structure_only, unknown_ops, random_weights and warnings."""
     from ..schema import known_op_types
 
@@ -99,11 +107,11 @@ def summary(model, input_shapes=None) -> dict:
         info = inferred.get(n)
         if shape is None and info is not None and info.shape is not None:
             shape = info.shape
-        inputs.append({"name": n, "shape": list(shape) if shape is not None else None, "dtype": dtype})
+        inputs.append({"name": n, "shape": _dims(shape), "dtype": dtype})
     outputs = []
     for n in model.external_outputs:
         info = inferred.get(n)
-        shape = None if info is None or info.shape is None else list(info.shape)
+        shape = None if info is None else _dims(info.shape)
         outputs.append({"name": n, "shape": shape, "dtype": None if info is None else info.dtype})
 
     op_types = model.op_types()
@@ -144,7 +152,7 @@ def _fmt_bytes(n: int) -> str:
 
 
 def _fmt_io(entry) -> str:
-    shape = "?" if entry["shape"] is None else "[" + ", ".join(str(d) for d in entry["shape"]) + "]"
+    shape = "?" if entry["shape"] is None else "[" + ", ".join("?" if d is None else str(d) for d in entry["shape"]) + "]"
     return f"{entry['name']}  {entry['dtype'] or '?'} {shape}"
 
 

@@ -128,3 +128,17 @@ def test_corpus_summaries(corpus_dir, name):
     assert d["inputs"][0]["dtype"] == "float32"
     assert d["unknown_ops"] == []
     json.dumps(d)
+
+
+def test_unknown_sizes_are_null_in_json_and_question_marks_in_text(corpus_dir):
+    """A structure-only classifier knows the batch but not the class count."""
+    import json
+    import subprocess
+    import sys
+
+    net = str(corpus_dir / "inception_v1" / "predict_net.pbtxt")
+    r = subprocess.run([sys.executable, "-m", "c2core.cli.main", "info", net, "--json"], capture_output=True, text=True)
+    out = json.loads(r.stdout)["outputs"]
+    assert out == [{"name": "prob", "shape": [1, None], "dtype": "float32"}]
+    r = subprocess.run([sys.executable, "-m", "c2core.cli.main", "info", net], capture_output=True, text=True)
+    assert "prob  float32 [1, ?]" in r.stdout
