@@ -5,17 +5,19 @@ Semantics of caffe2/operators/if_op.h, while_op.h, is_empty_op.h, size_op.h:
 - If: input 0 is a bool tensor; its first element picks `then_net` or
   `else_net` (NetDefs in the op's arguments). The chosen sub-net runs on the
   enclosing net's blobs (Caffe2 runs it in the same workspace); the If op's
-  outputs are the blobs the sub-net leaves behind. With no `else_net` and a
-  false condition nothing runs: outputs that are also inputs keep their
-  values, others stay unset.
+  outputs are the blobs the sub-net leaves behind. An output the taken
+  branch does not write (or every output, with no `else_net` and a false
+  condition) keeps the value it had before the If op.
 - While: runs `cond_net` (if any) once, then while the condition blob (input 0,
   re-read by name after every sub-net run) is true runs `loop_net` and then
-  `cond_net`. There is no iteration limit, as in Caffe2.
+  `cond_net`. There is no iteration limit, as in Caffe2. Outputs the loop
+  never writes keep their previous values, as for If.
 - IsEmpty: a bool scalar, numel == 0. Size: an int64 scalar, numel.
 
 Sub-nets run through `ctx.run_subnet(netdef, blobs)`, which the runtime
 provides: `blobs` are the op's inputs by name, anything else the sub-net
-reads comes from the enclosing net.
+reads comes from the enclosing net; `ctx.read_blob(name)` gives an enclosing
+blob's current value.
 """
 
 from __future__ import annotations
@@ -42,7 +44,9 @@ def _subnet_runner(ctx):
 
 
 def _outputs(ctx, env: dict):
-    vals = tuple(env.get(name) for name in ctx.op.output)
+    """The op's outputs: what the sub-nets left, else the previous value."""
+    read = ctx.read_blob or (lambda name: None)
+    vals = tuple(env[name] if name in env else read(name) for name in ctx.op.output)
     return vals[0] if len(vals) == 1 else vals
 
 

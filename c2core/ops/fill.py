@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from ..fills import DTYPE_OF_PROTO, FILL_OPS, run_fill
+from ._arrays import tensor_from_numpy
 from .registry import register
 
 
@@ -28,7 +29,7 @@ def _prep(ctx):
     (w,) = run_fill(ctx.op, ctx.index)
     if w.array.dtype == object:
         raise ValueError("string tensors cannot be executed")
-    return ("const", torch.from_numpy(np.ascontiguousarray(w.array)).to(ctx.device))
+    return ("const", tensor_from_numpy(w.array).to(ctx.device))
 
 
 @register(*sorted(t for t in FILL_OPS if not t.startswith("Int8")), prepare=_prep, view=True)

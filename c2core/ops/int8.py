@@ -46,6 +46,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ._arrays import contiguous
 from .registry import register
 
 
@@ -89,7 +90,7 @@ def weight_to_value(weight) -> QTensor | None:
     """A `QTensor` for an Int8 fill's `fills.Weight`, None for other weights."""
     if getattr(weight, "scale", None) is None:
         return None
-    arr = np.ascontiguousarray(weight.array)
+    arr = contiguous(weight.array)
     if not arr.flags.writeable:
         arr = arr.copy()
     return QTensor(torch.from_numpy(arr), float(weight.scale), int(weight.zero_point or 0))

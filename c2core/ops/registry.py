@@ -50,6 +50,8 @@ class OpContext:
     args: Any  # c2core.args.Args
     index: int
     run_subnet: Callable | None = None  # (NetDef, dict[str, Tensor]) -> dict[str, Tensor]
+    # name -> the blob's current value in the running workspace (None if unset)
+    read_blob: Callable | None = None
     state: Any = None
     extra: dict = field(default_factory=dict)
     # Per input: the constant tensor when the input is a weight no op

@@ -45,6 +45,28 @@ def nested_nets(op):
             yield n
 
 
+def written_blobs(net, out=None) -> set:
+    """Blobs a net's ops write, sub-nets included (they share the workspace)."""
+    out = set() if out is None else out
+    for op in net.op:
+        out.update(op.output)
+        for sub in nested_nets(op):
+            written_blobs(sub, out)
+    return out
+
+
+def reads_before_writes(net) -> list:
+    """Blobs a net reads before any of its own ops writes them, in op order:
+    what a sub-net needs from the workspace it runs in (loop state such as a
+    counter `Add(i, one) -> i` included)."""
+    produced: set = set()
+    reads: list = []
+    for op in net.op:
+        reads += [n for n in op.input if n not in produced and n not in reads]
+        produced.update(op.output)
+    return reads
+
+
 def all_op_types(net, out=None) -> set:
     """Op types of a net and of every sub-net in its ops' arguments."""
     out = set() if out is None else out
@@ -60,18 +82,23 @@ class Plan:
 
     consts: name -> value (weights, already on the device); fed: names given
     at run time; keep: names whose final values must survive the run (None
-    keeps every blob).
+    keeps every blob); parent: the plan whose op runs this one as a sub-net.
+
+    Sub-nets (If/While bodies) share the workspace with the net that runs
+    them, as in Caffe2: they read any blob the enclosing nets hold (`lookup`)
+    and what they write is visible there afterwards (`store`).
     """
 
-    def __init__(self, net, consts: dict, fed, keep=None, device="cpu", inplace: bool = True):
+    def __init__(self, net, consts: dict, fed, keep=None, device="cpu", inplace: bool = True, parent=None):
         from ..ops.registry import OpContext, lookup
 
         self.net = net
         self.device = device
+        self.parent = parent
         self._subplans: dict = {}
         self._current: list | None = None
         ops = list(net.op)
-        written = {o for op in ops for o in op.output}
+        written = written_blobs(net)
         self.const_names = {n for n in consts if n not in written}
         slots: dict[str, int] = {}
 
@@ -114,6 +141,7 @@ class Plan:
                 args=Args(op.arg),
                 index=i,
                 run_subnet=self.run_subnet,
+                read_blob=self.lookup,
                 consts=tuple(consts[n] if n in self.const_names else None for n in op.input),
                 device=device,
             )
@@ -139,6 +167,9 @@ class Plan:
             if spec.view:
                 for j in ins:
                     owned[j] = False
+            if any(True for _ in nested_nets(op)):
+                # a sub-net may have stored views of any blob anywhere
+                owned = dict.fromkeys(owned, False)
             for j in outs:
                 owned[j] = not spec.view
             available.update(op.output)
@@ -208,31 +239,50 @@ class Plan:
         return C2RuntimeError(msg)
 
     # ------------------------------------------------------------------
+    def lookup(self, name):
+        """A blob's current value as a running op sees it: this net's value,
+        else the enclosing nets' (None when no one has set it)."""
+        j = self.slots.get(name)
+        if j is not None and self._current is not None:
+            v = self._current[j]
+            if v is not None:
+                return v
+        return self.parent.lookup(name) if self.parent is not None else None
+
+    def store(self, name, value) -> None:
+        """Write a blob a sub-net produced into the workspace that holds that
+        name (this net's, else an enclosing net's; nowhere if none does)."""
+        j = self.slots.get(name)
+        if j is not None and self._current is not None:
+            self._current[j] = value
+        elif self.parent is not None:
+            self.parent.store(name, value)
+
     def run_subnet(self, net, blobs: dict) -> dict:
-        """Run a sub-net (If/While bodies) on `blobs`; blobs it reads that are
-        not given come from the enclosing net's current values. Returns every
-        blob the sub-net can see after running, by name."""
-        produced: set = set()
-        reads = []  # names read before the sub-net itself writes them
-        for op in net.op:
-            reads += [n for n in op.input if n not in produced]
-            produced.update(op.output)
-        outer = {}
-        for n in reads:
+        """Run a sub-net (If/While bodies) on `blobs`; blobs it reads before
+        writing them that are not given come from the enclosing workspace.
+        What the sub-net writes is stored back there (Caffe2 runs sub-nets in
+        the parent's workspace). Returns every blob the sub-net holds after
+        running, by name."""
+        given = {}
+        for n in reads_before_writes(net):
             if n in blobs or n in self.const_names:
                 continue
-            j = self.slots.get(n)
-            v = self._current[j] if (self._current is not None and j is not None) else None
+            v = self.lookup(n)
             if v is None:
                 raise C2Error(f"sub-net '{net.name}' reads blob '{n}' that is neither given nor set in the enclosing net")
-            outer[n] = v
-        given = dict(outer)
+            given[n] = v
         given.update(blobs)
         key = (id(net), frozenset(given))
         plan = self._subplans.get(key)
         if plan is None:
             consts = {n: self._initial[self.slots[n]] for n in self.const_names if n not in given}
-            plan = Plan(net, consts, list(given), keep=None, device=self.device, inplace=False)
+            plan = Plan(net, consts, list(given), keep=None, device=self.device, inplace=False, parent=self)
             self._subplans[key] = plan
         slots = plan.execute({plan.fed_slots[n]: v for n, v in given.items()})
-        return {n: slots[j] for n, j in plan.slots.items() if slots[j] is not None and n not in plan.const_names}
+        out = {n: slots[j] for n, j in plan.slots.items() if slots[j] is not None and n not in plan.const_names}
+        for op in net.op:
+            for n in op.output:
+                if n in out:
+                    self.store(n, out[n])
+        return out

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import C2Error, UnsupportedOpsError
+from ..ops._arrays import tensor_from_numpy
 from .plan import Plan, all_op_types
 
 # value_info.json elem_type (TensorProto.DataType) -> numpy dtype
@@ -140,7 +141,7 @@ class Predictor:
             if isinstance(v, np.ndarray):
                 if v.dtype == object:
                     continue
-                t = torch.from_numpy(np.ascontiguousarray(v)).to(self.device)
+                t = tensor_from_numpy(v).to(self.device)
                 if self.channels_last and t.dim() == 4 and t.is_floating_point():
                     t = t.contiguous(memory_format=torch.channels_last)
                 out[k] = t
@@ -208,7 +209,7 @@ class Predictor:
                 if a.dtype == object:
                     raise C2Error(f"input '{name}': object arrays cannot be run")
                 np_dtype = a.dtype
-                t = torch.from_numpy(np.ascontiguousarray(a))
+                t = tensor_from_numpy(a)
             self._check(name, t)
             t = t.to(self.device)
             if self.channels_last and t.dim() == 4 and t.is_floating_point():
