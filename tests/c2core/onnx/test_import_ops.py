@@ -107,11 +107,6 @@ def test_clip_bounds_as_attrs_or_inputs(opset):
     helper.make_node("HardSigmoid", ["x"], ["y"], alpha=0.3, beta=0.4), helper.make_node("HardSwish", ["x"], ["y"]),
 ], ids=lambda n: n.op_type)
 def test_activations(node):
-    if node.op_type in ("HardSigmoid", "HardSwish"):
-        from c2core.ops.registry import supported_op_types
-
-        if "HardSigmoid" not in supported_op_types():
-            pytest.skip("the executor has no HardSigmoid kernel yet (Caffe2 op: max(0, min(1, alpha*x + beta)))")
     m = make_model([node], [("x", [2, 3, 4])], [("y", None)])
     assert_matches_ort(m, {"x": rnd(2, 3, 4) * 4})
 
