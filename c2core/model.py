@@ -155,6 +155,8 @@ class Model:
         Those not created by the init net; plus `external_input[0]` when the
         init net only holds a placeholder for it (a data blob consumed at an
         op's first input slot). value_info.json, when present, decides.
+        A blob the init net lacks but that only feeds parameter slots is a
+        missing weight, not data (see `missing_weights`).
         """
         ext = self.external_inputs
         if self.value_info:
@@ -164,12 +166,45 @@ class Model:
         have = set(self.weight_specs)
         if not have and self.structure_only:
             return self._guess_data_inputs(ext)
-        data = [n for n in ext if n not in have]
+        lacking = self.missing_weights
+        data = [n for n in ext if n not in have and n not in lacking]
         if ext and ext[0] in have and ext[0] not in data and self._is_placeholder(ext[0]):
             data.insert(0, ext[0])
         if not data and ext and not have:
             data = [ext[0]]
         return data
+
+    @property
+    def missing_weights(self) -> dict[str, tuple[int, str]]:
+        """External inputs the init net should create but does not: name ->
+        (index, type) of the first op using it.
+
+        Only when the init net creates something (an empty init net means
+        every input is fed), and only for blobs every op reads in a parameter
+        slot: an input after the first of a Layer or Normalization op (Conv's
+        filter and bias, FC's W and b, SpatialBN's statistics, Int8Conv's W)
+        or PRelu's slope. Elsewhere (`Sub(m, bias)`) a later slot may well be
+        data, so such blobs stay data inputs.
+        """
+        if not self.weight_specs:
+            return {}
+        from .schema import category
+
+        have = set(self.weight_specs)
+        ext = {n for n in self.external_inputs if n not in have}
+        first: dict[str, tuple[int, str]] = {}
+        data_use = set()
+        for i, op in enumerate(self.predict_net.op):
+            for k, b in enumerate(op.input):
+                if b not in ext or b in data_use:
+                    continue
+                if k >= 1 and (category(op.type) in ("Layer", "Normalization") or op.type == "PRelu"):
+                    first.setdefault(b, (i, op.type))
+                else:
+                    data_use.add(b)
+            # written by the net before any parameter-slot read: not a weight
+            data_use.update(o for o in op.output if o in ext and o not in first)
+        return {n: first[n] for n in self.external_inputs if n in first and n not in data_use}
 
     def _guess_data_inputs(self, ext) -> list[str]:
         """A predict net alone: weights are external inputs too. Guess the data

@@ -50,6 +50,20 @@ def _has_nchw_conv(net) -> bool:
     return any(op.type in ("Conv", "Conv2D", "ConvTranspose") and Args(op.arg).str("order", "NCHW").upper() == "NCHW" for op in net.op)
 
 
+def _missing_weights_message(net, names) -> str:
+    """`weight 'b' is missing from the init net (used by op #3 Conv)`; several
+    names are listed (up to 8) each with its first user."""
+    first: dict = {}
+    for i, op in enumerate(net.op):
+        for n in op.input:
+            first.setdefault(n, f"op #{i} {op.type}")
+    if len(names) == 1:
+        return f"weight '{names[0]}' is missing from the init net (used by {first[names[0]]})"
+    listed = ", ".join(f"'{n}' (used by {first[n]})" for n in names[:8])
+    more = f" and {len(names) - 8} more" if len(names) > 8 else ""
+    return f"weights {listed}{more} are missing from the init net"
+
+
 def unsupported_ops(net) -> list[str]:
     """Op types in `net` (sub-nets included) that have no kernel."""
     from ..ops.registry import supported_op_types
@@ -111,10 +125,9 @@ class Predictor:
                 out[name] = w.array
         needed = {n for op in m.predict_net.op for n in op.input}
         produced = {o for op in m.predict_net.op for o in op.output}
-        lacking = sorted(n for n in m.external_inputs if n not in data and n not in out and n in needed and n not in produced)
+        lacking = [n for n in m.external_inputs if n not in data and n not in out and n in needed and n not in produced]
         if lacking:
-            more = f" and {len(lacking) - 8} more" if len(lacking) > 8 else ""
-            raise C2Error(f"the init net does not provide weight(s) {', '.join(lacking[:8])}{more}", m.init_path or m.predict_path)
+            raise C2Error(_missing_weights_message(m.predict_net, lacking), m.init_path or m.predict_path)
         return out
 
     def _declared_inputs(self) -> dict:

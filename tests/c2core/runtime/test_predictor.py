@@ -83,11 +83,37 @@ def test_structure_only_and_missing_weights():
     net, weights = conv_net()
     with pytest.raises(C2Error, match="no weights"):
         Predictor(Model(predict_net=net))
-    del weights["b"]  # a weight the init net lacks looks like a data input to feed
-    p = Predictor(model_from(net, weights))
-    assert p.inputs == ["data", "b"]
-    with pytest.raises(C2Error, match="missing input.*'b'"):
-        p.run({"data": np.zeros((1, 3, 5, 5), np.float32)})
+    del weights["b"]  # only read as Conv's bias: a weight the init net lacks, not data to feed
+    model = model_from(net, weights)
+    assert model.data_inputs == ["data"] and model.missing_weights == {"b": (0, "Conv")}
+    with pytest.raises(C2Error, match=r"^weight 'b' is missing from the init net \(used by op #0 Conv\)$"):
+        Predictor(model)
+    model.value_info = {"data": (1, [1, 3, 5, 5])}  # value_info names the data; same report
+    with pytest.raises(C2Error, match=r"^weight 'b' is missing from the init net \(used by op #0 Conv\)$"):
+        Predictor(model)
+    del weights["w"]
+    weights["spare"] = np.zeros(1, np.float32)  # the init net still creates something
+    with pytest.raises(C2Error, match=r"^weights 'w' \(used by op #0 Conv\), 'b' \(used by op #0 Conv\) are missing"):
+        Predictor(model_from(net, weights))
+
+
+def test_missing_weight_rule_leaves_data_in_later_slots_of_other_ops():
+    """Sub(m, bias): a later slot of a Math op may be data; an empty init net
+    means every external input is fed."""
+    from c2core.builder import init_net_from
+
+    b = NetBuilder("later_slot")
+    b.inputs("data", "w", "bias", "slope")
+    b.op("FC", ["data", "w", "zero_b"], "f")
+    b.op("Sub", ["f", "bias"], "s")
+    b.op("PRelu", ["s", "slope"], "out")
+    b.outputs("out")
+    b.net.external_input.append("zero_b")
+    m = Model(predict_net=b.net, init_net=init_net_from({"w": np.ones((2, 3), np.float32)}))
+    assert m.data_inputs == ["data", "bias"]
+    assert m.missing_weights == {"slope": (2, "PRelu"), "zero_b": (0, "FC")}
+    empty = Model(predict_net=b.net, init_net=caffe2_pb2.NetDef())
+    assert empty.missing_weights == {} and empty.data_inputs == ["data", "w", "bias", "slope", "zero_b"]
 
 
 def test_runtime_error_names_op_blobs_shapes_dtypes():
