@@ -1,7 +1,7 @@
 """ONNX export time of a ResNet-50-sized model (goal <= 2 s), and verification time.
 
 The model is the corpus resnet50 predict net with generated weights of its
-real shapes (25.6M parameters; tests/c2core/onnx/onnx_export_zoo.py), or,
+real shapes (25.6M parameters; tests/zoo_weights.py), or,
 without the corpus, bench/resnet50.py's identical layout. Export time is
 `export_onnx` in memory (checker included) and with an atomic write to disk;
 verification time is ONNX Runtime plus the c2core executor on one random
@@ -14,10 +14,10 @@ them).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import pathlib
 import statistics
+import sys
 import tempfile
 import time
 
@@ -30,11 +30,11 @@ CORPUS = pathlib.Path(os.environ.get("C2_CORPUS", ROOT.parent / "shared" / "corp
 def resnet50_model():
     """(Model, where it came from) with generated weights."""
     if (CORPUS / "resnet50").is_dir():
-        path = ROOT / "tests" / "c2core" / "onnx" / "onnx_export_zoo.py"
-        spec = importlib.util.spec_from_file_location("bench_onnx_export_zoo", path)
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        return mod.zoo_model(CORPUS, "resnet50"), "corpus resnet50 + generated weights"
+        if str(ROOT) not in sys.path:
+            sys.path.insert(0, str(ROOT))  # tests/ is a folder of the checkout, not an installed package
+        from tests.zoo_weights import zoo_model
+
+        return zoo_model(CORPUS, "resnet50"), "corpus resnet50 + generated weights"
     from c2core.fills import Weight
     from c2core.model import Model
 

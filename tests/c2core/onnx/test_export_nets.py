@@ -3,15 +3,12 @@
 Builder-made nets cover the three styles met in practice (SqueezeNet from the
 Caffe2 tutorials, a ResNet with BN and in-place ops, a Caffe-translated net
 with Mul/Add scale layers, LRN and legacy pooling); corpus nets get generated
-weights of their real shapes (onnx_export_zoo.py). Verification: ONNX
+weights of their real shapes (tests/zoo_weights.py). Verification: ONNX
 Runtime vs the executor on a seeded random input, relative error
 max|a-b|/max|ref| <= 1e-4 per output (verify.py's definition).
 """
 
 from __future__ import annotations
-
-import pathlib
-import sys
 
 import numpy as np
 import onnx
@@ -20,9 +17,7 @@ import pytest
 
 from c2core.builder import NetBuilder, model_from
 from c2core.onnx import export_onnx, verify_onnx
-
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from onnx_export_zoo import zoo_model  # noqa: E402
+from tests.zoo_weights import zoo_model
 
 RTOL = 1e-4
 

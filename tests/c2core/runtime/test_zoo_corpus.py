@@ -1,5 +1,5 @@
 """The zoo predict nets of ../shared/corpus run end to end with generated
-weights (see _zoo_weights.py): softmax outputs are probability rows, folding
+weights (small widths: tests/zoo_weights.py): softmax outputs are probability rows, folding
 BN / scale ops changes nothing beyond float rounding (1e-4), and every
 blob's shape agrees with c2core.shapes' static inference where it exists."""
 
@@ -11,7 +11,7 @@ import pytest
 from c2core.builder import model_from
 from c2core.io import open_model
 from c2core.runtime import Predictor
-from tests.c2core.runtime._zoo_weights import generate_weights
+from tests.zoo_weights import small_weights
 
 NETS = ["bvlc_alexnet", "resnet50", "inception_v1", "densenet121", "vgg19"]
 
@@ -26,7 +26,7 @@ def zoo(corpus_dir):
             (inp,) = m.data_inputs
             shape = tuple(m.value_info[inp][1])
             x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
-            w = generate_weights(m.predict_net, {inp: x})
+            w = small_weights(m.predict_net, {inp: x})
             model = model_from(m.predict_net, w)
             model.value_info = dict(m.value_info)
             cache[name] = (model, inp, x)

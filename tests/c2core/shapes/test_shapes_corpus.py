@@ -1,6 +1,6 @@
 """Shape inference on the five zoo nets, from their value_info.json input shapes.
 
-Weights are not in the corpus; `shapes_zoo_weights` states them from the
+Weights are not in the corpus; tests/zoo_weights.py states them from the
 published architectures. Expected activations are worked out by hand with
 Caffe2's floor rule, e.g. AlexNet conv1 at 224: (224 - 11) // 4 + 1 = 54.
 """
@@ -11,7 +11,7 @@ import pytest
 
 from c2core.io import open_model
 from c2core.shapes import infer_shapes, infer_shapes_versioned
-from shapes_zoo_weights import zoo_model
+from tests.zoo_weights import spec_model
 
 NETS = ["bvlc_alexnet", "densenet121", "inception_v1", "resnet50", "vgg19"]
 
@@ -24,7 +24,7 @@ def _open(corpus_dir, net):
 
 @pytest.fixture(scope="module")
 def zoo(corpus_dir):
-    return {n: zoo_model(_open(corpus_dir, n), n) for n in NETS}
+    return {n: spec_model(_open(corpus_dir, n), n) for n in NETS}
 
 
 @pytest.mark.parametrize("net", NETS)
