@@ -50,15 +50,20 @@ def _outputs(ctx, env: dict):
     return vals[0] if len(vals) == 1 else vals
 
 
-def _prepare_if(ctx):
-    then_net = ctx.args.get("then_net")
-    if then_net is None or isinstance(then_net, list):
-        raise ValueError("If needs a `then_net` argument (a NetDef)")
-    else_net = ctx.args.get("else_net")
-    return then_net, (else_net if not isinstance(else_net, list) else None)
+def _net_args(required: str, optional: str):
+    """prepare hook: (required NetDef, optional NetDef or None) from the op's arguments."""
+
+    def prepare(ctx):
+        main = ctx.args.get(required)
+        if main is None or isinstance(main, list):
+            raise ValueError(f"{ctx.type} needs a `{required}` argument (a NetDef)")
+        other = ctx.args.get(optional)
+        return main, (other if not isinstance(other, list) else None)
+
+    return prepare
 
 
-@register("If", prepare=_prepare_if, view=True)  # outputs may be input tensors
+@register("If", prepare=_net_args("then_net", "else_net"), view=True)  # outputs may be input tensors
 def if_op(ctx, cond, *rest):
     then_net, else_net = ctx.state
     env = dict(zip(ctx.op.input, (cond,) + rest))
@@ -68,15 +73,7 @@ def if_op(ctx, cond, *rest):
     return _outputs(ctx, env)
 
 
-def _prepare_while(ctx):
-    loop_net = ctx.args.get("loop_net")
-    if loop_net is None or isinstance(loop_net, list):
-        raise ValueError("While needs a `loop_net` argument (a NetDef)")
-    cond_net = ctx.args.get("cond_net")
-    return loop_net, (cond_net if not isinstance(cond_net, list) else None)
-
-
-@register("While", prepare=_prepare_while, view=True)
+@register("While", prepare=_net_args("loop_net", "cond_net"), view=True)
 def while_op(ctx, cond, *rest):
     loop_net, cond_net = ctx.state
     run = _subnet_runner(ctx)

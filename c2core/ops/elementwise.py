@@ -136,17 +136,18 @@ def sum_(ctx, x, *rest):
     return y
 
 
-@register("Max")
-def max_(ctx, x, *rest):
-    y = x
-    for r in rest:
-        y = torch.maximum(y, r)
-    return y.clone() if y is x else y
+def _fold(op_type: str, fn):
+    """Register a variadic elementwise op folding `fn` over its inputs (Max, Min)."""
+
+    def kernel(ctx, x, *rest):
+        y = x
+        for r in rest:
+            y = fn(y, r)
+        return y.clone() if y is x else y
+
+    kernel.__name__ = f"{op_type.lower()}_"
+    register(op_type)(kernel)
 
 
-@register("Min")
-def min_(ctx, x, *rest):
-    y = x
-    for r in rest:
-        y = torch.minimum(y, r)
-    return y.clone() if y is x else y
+_fold("Max", torch.maximum)
+_fold("Min", torch.minimum)

@@ -45,14 +45,17 @@ def nested_nets(op):
             yield n
 
 
-def written_blobs(net, out=None) -> set:
-    """Blobs a net's ops write, sub-nets included (they share the workspace)."""
-    out = set() if out is None else out
+def walk_ops(net):
+    """Every op of a net and of the sub-nets in its ops' arguments, depth first."""
     for op in net.op:
-        out.update(op.output)
+        yield op
         for sub in nested_nets(op):
-            written_blobs(sub, out)
-    return out
+            yield from walk_ops(sub)
+
+
+def written_blobs(net) -> set:
+    """Blobs a net's ops write, sub-nets included (they share the workspace)."""
+    return {o for op in walk_ops(net) for o in op.output}
 
 
 def reads_before_writes(net) -> list:
@@ -67,14 +70,9 @@ def reads_before_writes(net) -> list:
     return reads
 
 
-def all_op_types(net, out=None) -> set:
+def all_op_types(net) -> set:
     """Op types of a net and of every sub-net in its ops' arguments."""
-    out = set() if out is None else out
-    for op in net.op:
-        out.add(op.type)
-        for sub in nested_nets(op):
-            all_op_types(sub, out)
-    return out
+    return {op.type for op in walk_ops(net)}
 
 
 class Plan:
