@@ -94,6 +94,7 @@ class Plan:
         self.device = device
         self.parent = parent
         self._subplans: dict = {}
+        self._subnet_io: dict = {}  # id(sub-net) -> (reads before writes, written names)
         self._current: list | None = None
         ops = list(net.op)
         written = written_blobs(net)
@@ -262,8 +263,12 @@ class Plan:
         What the sub-net writes is stored back there (Caffe2 runs sub-nets in
         the parent's workspace). Returns every blob the sub-net holds after
         running, by name."""
+        io = self._subnet_io.get(id(net))
+        if io is None:
+            io = self._subnet_io[id(net)] = (reads_before_writes(net), [n for op in net.op for n in op.output])
+        reads, writes = io
         given = {}
-        for n in reads_before_writes(net):
+        for n in reads:
             if n in blobs or n in self.const_names:
                 continue
             v = self.lookup(n)
@@ -279,8 +284,7 @@ class Plan:
             self._subplans[key] = plan
         slots = plan.execute({plan.fed_slots[n]: v for n, v in given.items()})
         out = {n: slots[j] for n, j in plan.slots.items() if slots[j] is not None and n not in plan.const_names}
-        for op in net.op:
-            for n in op.output:
-                if n in out:
-                    self.store(n, out[n])
+        for n in writes:
+            if n in out:
+                self.store(n, out[n])
         return out
