@@ -146,6 +146,11 @@ class ConvertDialog(QDialog):
         self.run_btn.setDefault(True)
         self.cancel_btn = QPushButton("Cancel")
         self.close_btn = QPushButton("Close")
+        self.netron_btn = QPushButton("View in Netron")
+        self.netron_btn.setToolTip("Serve the converted model with Netron and open the browser")
+        self.netron_btn.hide()
+        self.netron_btn.clicked.connect(self.view_in_netron)
+        row.insertWidget(0, self.netron_btn)
         row.addWidget(self.run_btn)
         row.addWidget(self.cancel_btn)
         row.addWidget(self.close_btn)
@@ -248,9 +253,16 @@ class ConvertDialog(QDialog):
         self.bar.setValue(100)
         self.message.setText(("✓ " if report.ok else "✗ ") + report.title + f" ({self.job.elapsed:.1f} s)")
         self.result.setPlainText(report.text())
+        self.netron_btn.setVisible(self.kind in ("onnx", "openvino") and bool(report.outputs))
         self.job_finished.emit(report)
         if self.kind == "import_onnx" and report.open_path and self.open_after.isChecked():
             self.open_result.emit(report.open_path)
+
+    def view_in_netron(self):
+        """Open the converted file (ONNX or IR) in Netron through the main window."""
+        if self.report is not None and self.report.outputs and hasattr(self.parent(), "open_in_netron"):
+            return self.parent().open_in_netron(self.report.outputs[0])
+        return None
 
     def _failed(self, msg: str) -> None:
         self.bar.setRange(0, 100)

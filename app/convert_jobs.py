@@ -45,8 +45,18 @@ def make_save_caffe2(model, folder: str, text: bool):
         model.weights  # noqa: B018  (materialise before writing)
         cancel.check()
         progress(0.5, f"Writing {'text' if text else 'binary'} Caffe2 files…")
-        pp, ip = save_model(model, folder, text=text)
-        return Report("Saved as Caffe2", [p for p in (pp, ip) if p])
+        parent = os.path.dirname(os.path.abspath(folder))
+        os.makedirs(parent, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".c2studio-", dir=parent) as tmp:
+            written = [p for p in save_model(model, tmp, text=text) if p]
+            cancel.check()  # a cancelled save leaves nothing behind
+            os.makedirs(folder, exist_ok=True)
+            final = []
+            for p in written:
+                dst = os.path.join(folder, os.path.basename(p))
+                os.replace(p, dst)
+                final.append(dst)
+        return Report("Saved as Caffe2", final)
     return fn
 
 
@@ -56,8 +66,13 @@ def make_export_graph(model, path: str, fmt: str, rankdir: str = "TB", minimal: 
 
         cancel.check()
         progress(None, f"Drawing with Graphviz ({fmt})…")
-        draw(model, path, fmt=fmt, rankdir=rankdir, minimal=minimal)
-        cancel.check()
+        folder = os.path.dirname(os.path.abspath(path))
+        os.makedirs(folder, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".c2studio-", dir=folder) as tmp:
+            staged = os.path.join(tmp, os.path.basename(path))
+            draw(model, staged, fmt=fmt, rankdir=rankdir, minimal=minimal)
+            cancel.check()  # Graphviz itself cannot be interrupted: a cancelled export writes nothing
+            os.replace(staged, path)
         return Report(f"Graph exported as {fmt.upper()}", [path])
     return fn
 
@@ -92,13 +107,23 @@ def make_openvino(model, xml_path: str, precision: str = "fp32", opset: int = 17
         from c2core.backends.openvino import convert_to_ir
         from c2core.tasks import sub_progress
 
-        with tempfile.TemporaryDirectory(prefix="c2studio-") as tmp:
+        from .subprocess_call import call_in_subprocess
+
+        folder = os.path.dirname(os.path.abspath(xml_path))
+        os.makedirs(folder, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".c2studio-", dir=folder) as tmp:
             onnx_path = os.path.join(tmp, "model.onnx")
             _export(model, onnx_path, opset, False, sub_progress(progress, 0.0, 0.6), cancel)
             cancel.check()
             progress(0.65, f"Converting to OpenVINO IR ({precision} weights)…")
-            info = convert_to_ir(onnx_path, xml_path, precision=precision)
-        rep = Report(f"OpenVINO IR written ({precision.upper()} weights)", [info.xml, info.bin])
+            # OpenVINO holds the GIL while converting: a child process keeps the GUI live
+            staged = os.path.join(tmp, os.path.basename(xml_path))
+            info = call_in_subprocess(convert_to_ir, onnx_path, staged, precision=precision, cancel=cancel)
+            cancel.check()  # a cancelled conversion leaves nothing behind
+            bin_path = os.path.splitext(xml_path)[0] + ".bin"
+            os.replace(info.bin, bin_path)
+            os.replace(info.xml, xml_path)
+        rep = Report(f"OpenVINO IR written ({precision.upper()} weights)", [xml_path, bin_path])
         rep.lines.append(f"  inputs: {info.input_shapes}")
         return rep
     return fn

@@ -115,6 +115,7 @@ class Job(QObject):
             return
         self._last_emit = now
         self.progress.emit(-1.0 if fraction is None else float(fraction), str(message or ""))
+        time.sleep(0.001)  # hand the GIL to the GUI thread so it can show this (and a Cancel) promptly
 
     def _execute(self) -> None:
         t0 = time.perf_counter()

@@ -65,3 +65,13 @@ def long_chain_with_shape(n_ops: int = 3000):
     m = chain_net(n_ops, "long_chain")
     m.value_info = {"x": (1, [1, 8, 16, 16])}
     return m
+
+
+def long_chain_with_weight(n_ops: int = 3000, weight_values: int = 4_000_000):
+    """long_chain_with_shape plus a multi-megabyte weight: every conversion has work left to cancel."""
+    b = long_chain_with_shape(n_ops).predict_net
+    # several arrays, not one: each fill is one long C call, and the GUI needs the GIL between them
+    parts = 8
+    m = model_from(b, {f"big_w{k}": np.linspace(-1, 1, weight_values // parts, dtype=np.float32) for k in range(parts)})
+    m.value_info = {"x": (1, [1, 8, 16, 16])}
+    return m

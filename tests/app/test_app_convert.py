@@ -78,7 +78,8 @@ def test_onnx_export_cancel_midway_writes_nothing(qtbot, window, tmp_path):
 
     m = long_chain_with_shape(3000)
     window.set_document(Document(m, Graph(m), ""))
-    qtbot.waitUntil(lambda: window.canvas.is_drawn, timeout=60000)
+    # let the GUI finish its own work (dot layout of 3,000 boxes) so it is free to click Cancel
+    qtbot.waitUntil(lambda: window.canvas.is_final and window.model_panel.support is not None, timeout=120000)
     dlg = window.convert("onnx")
     qtbot.addWidget(dlg)
     out = tmp_path / "chain.onnx"
@@ -98,19 +99,37 @@ def test_onnx_export_cancel_midway_writes_nothing(qtbot, window, tmp_path):
     assert job.state == "cancelled"
     assert dlg.message.text() == "Cancelled" and not out.exists()
     assert dlg.run_btn.isEnabled() and not dlg.cancel_btn.isEnabled()
-    qtbot.waitUntil(lambda: window.canvas.is_final, timeout=120000)
 
 
 @pytest.mark.parametrize("kind", ["caffe2", "graph", "openvino"])
-def test_cancel_before_work_starts(qtbot, window, tiny_model_dir, tmp_path, kind):
-    open_and_wait(qtbot, window, tiny_model_dir)
-    dlg = window.convert(kind)
+def test_cancel_midway_writes_nothing(qtbot, window, tmp_path, kind):
+    """Cancel on the first progress report; the job ends cancelled and leaves no output."""
+    from c2core.graph import Graph
+
+    from app.document import Document
+    from app_models import long_chain_with_weight
+
+    # dot on 3,000 blobs would take seconds; a Caffe2 save needs big weights to last long enough to cancel
+    m = long_chain_with_weight(300 if kind == "graph" else 3000, 12_000_000 if kind == "caffe2" else 1_000_000)
+    window.set_document(Document(m, Graph(m), ""))
+    qtbot.waitUntil(lambda: window.canvas.is_final and window.model_panel.support is not None, timeout=120000)
+    dlg = window.convert(kind, **({"fmt": "svg"} if kind == "graph" else {}))
     qtbot.addWidget(dlg)
-    dlg.output.setText(str(tmp_path / ("out.xml" if kind == "openvino" else "out")))
-    with qtbot.waitSignal(dlg.done, timeout=60000):
-        job = dlg.start()
-        dlg.cancel()
-    assert job.state == "cancelled" and "Cancelled" in dlg.result.toPlainText()
+    out = tmp_path / {"caffe2": "saved", "graph": "g.svg", "openvino": "m.xml"}[kind]
+    dlg.output.setText(str(out))
+    seen = []
+
+    def on_progress(f, msg):
+        seen.append(msg)
+        if len(seen) == 1:
+            dlg.cancel_btn.click()
+
+    dlg.progressed.connect(on_progress)
+    with qtbot.waitSignal(dlg.done, timeout=120000) as sig:
+        dlg.start()
+    assert seen and sig.args == ["cancelled"], dlg.result.toPlainText()
+    assert "Cancelled" in dlg.result.toPlainText()
+    assert not out.exists()
 
 
 @pytest.mark.parametrize("precision,rtol", [("fp32", 1e-4), ("fp16", 2e-2)])

@@ -36,6 +36,25 @@ def test_open_in_netron_serves_and_stops_on_close(qtbot, tiny_model_dir, monkeyp
     assert not server.running
 
 
+def test_converted_onnx_opens_in_netron(qtbot, window, tiny_model_dir, tmp_path):
+    from app import netron_control
+
+    from app_testing import open_and_wait as _open
+
+    _open(qtbot, window, tiny_model_dir)
+    dlg = window.convert("onnx")
+    qtbot.addWidget(dlg)
+    dlg.output.setText(str(tmp_path / "m.onnx"))
+    dlg.verify.setChecked(False)
+    with qtbot.waitSignal(dlg.done, timeout=60000):
+        dlg.start()
+    assert dlg.netron_btn.isVisible()
+    url = dlg.view_in_netron()
+    assert url and netron_control.running()[0].served_file == str(tmp_path / "m.onnx")
+    window.close()
+    assert netron_control.running() == []
+
+
 def test_netron_error_is_shown_not_raised(qtbot, window):
     from c2core.graph import Graph
 
