@@ -87,6 +87,14 @@ def test_zoom_keys_wheel_and_fit(qtbot, window, tiny_model_dir):
                      Qt.NoButton, Qt.NoModifier, Qt.NoScrollPhase, False)
     QApplication.sendEvent(v.viewport(), ev)
     assert v.scale_factor == pytest.approx(s0 * 1.0015 ** 240, rel=1e-3)
+    # a touchpad pinch (native zoom gesture) scales by 1 + value
+    from PySide6.QtGui import QNativeGestureEvent, QPointingDevice
+
+    s1 = v.scale_factor
+    pinch = QNativeGestureEvent(Qt.ZoomNativeGesture, QPointingDevice.primaryPointingDevice(), 2, QPointF(50, 50),
+                                QPointF(50, 50), QPointF(50, 50), 0.5, QPointF(0, 0))
+    QApplication.sendEvent(v.viewport(), pinch)
+    assert v.scale_factor == pytest.approx(s1 * 1.5)
     window.act_fit.trigger()
     vis = v.visible_scene_rect()
     assert vis.contains(v.scene().itemsBoundingRect())

@@ -107,3 +107,19 @@ def test_cli_screenshot_of_broken_path_exits_0(tmp_path):
 
     img = QImage(str(out))
     assert img.width() >= 1400 and img.height() >= 900
+
+
+def test_cli_screenshot_without_path_shows_welcome(tmp_path):
+    out = tmp_path / "welcome.png"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", C2STUDIO_SETTINGS=str(tmp_path / "s.ini"))
+    env.pop("C2STUDIO_DEFAULT_MODEL", None)
+    r = subprocess.run([sys.executable, "-m", "app.main", "--screenshot", str(out)],
+                       env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert out.stat().st_size > 10000
+
+
+def test_log_panel_records_jobs(qtbot, window, tiny_model_dir):
+    open_and_wait(qtbot, window, tiny_model_dir)
+    qtbot.waitUntil(lambda: "open model: finished" in window.log_panel.toPlainText(), timeout=5000)
+    assert "graph: dot layout of 6 nodes drawn" in window.log_panel.toPlainText()
