@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import os
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from c2core.schema import category
@@ -33,6 +33,8 @@ def human_bytes(n: int) -> str:
 
 
 class ModelPanel(QWidget):
+    support_ready = Signal()
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.doc = None
@@ -66,6 +68,7 @@ class ModelPanel(QWidget):
     def _support_ready(self, avail, support):
         self.availability, self.support = avail, support
         self._render()
+        self.support_ready.emit()
 
     def text(self) -> str:
         from PySide6.QtGui import QTextDocument

@@ -16,7 +16,7 @@ from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QProgressBar,
                                QStackedWidget, QToolBar, QVBoxLayout, QWidget)
 
-from . import jobs, settings
+from . import backend_status, jobs, settings
 from .classify_panel import ClassifyPanel
 from .document import IMAGE_SUFFIXES, MODEL_SUFFIXES, Document, load_document, split_pair
 from .graph.canvas import GraphCanvas
@@ -163,6 +163,7 @@ class MainWindow(QMainWindow):
         m.addAction(self.act_quit)
         self._fill_recent_menu()
         c = mb.addMenu("&Convert")
+        c.setToolTipsVisible(True)
         c.addActions([self.act_onnx, self.act_openvino, self.act_tensorrt])
         c.addSeparator()
         c.addAction(self.act_import_onnx)
@@ -219,6 +220,7 @@ class MainWindow(QMainWindow):
         self.inspector.select_op.connect(self.canvas.select_op)
         self.inspector.select_blob.connect(self.canvas.select_blob)
         self.classify_panel.activations_ready.connect(self._activations_ready)
+        self.model_panel.support_ready.connect(self._update_enabled)
 
     # ----- settings ----------------------------------------------------------------
     def _restore_settings(self):
@@ -241,10 +243,23 @@ class MainWindow(QMainWindow):
             a.triggered.connect(lambda checked=False, p=p: self.open_path(p))
         self.recent_menu.setEnabled(bool(paths))
 
+    BACKEND_ACTIONS = {"openvino": ("act_openvino", "Convert to Open&VINO IR…"),
+                       "tensorrt": ("act_tensorrt", "Build &TensorRT Plan…")}
+
     def _update_enabled(self):
         has = self.document is not None
         for a in self.model_actions:
             a.setEnabled(has)
+        avail = backend_status.cached() or {}
+        for name, (attr, text) in self.BACKEND_ACTIONS.items():
+            a, av = getattr(self, attr), avail.get(name)
+            if av is not None and not av.ok:
+                a.setEnabled(False)
+                a.setText(f"{text.replace('&', '')} (unavailable)")
+                a.setToolTip(f"{name} is unavailable: {av.reason}")
+                a.setStatusTip(a.toolTip())
+            else:
+                a.setText(text)
 
     # ----- opening -----------------------------------------------------------------------
     def choose_file(self):

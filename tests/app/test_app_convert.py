@@ -161,6 +161,10 @@ def test_tensorrt_shown_disabled_with_reason(qtbot, window, tiny_model_dir):
 
     open_and_wait(qtbot, window, tiny_model_dir)
     av = backend_status.availability()["tensorrt"]
+    qtbot.waitUntil(lambda: window.model_panel.support is not None, timeout=60000)
+    if not av.ok:  # the menu entry itself is disabled and says why
+        assert not window.act_tensorrt.isEnabled() and av.reason in window.act_tensorrt.toolTip()
+        assert "unavailable" in window.act_tensorrt.text()
     dlg = window.convert("tensorrt")
     qtbot.addWidget(dlg)
     if av.ok:
