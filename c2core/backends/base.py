@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import C2Error
+from ..ops._arrays import contiguous  # NumPy only: keeps 0-d inputs 0-d
 
 PRECISIONS = ("fp32", "fp16", "int8")
 
@@ -90,7 +91,7 @@ class Backend:
         missing = [n for n in self.input_names if n not in inputs]
         if missing:
             raise C2Error(f"backend '{self.label}': missing input(s) {', '.join(missing)} (expects {', '.join(self.input_names)})")
-        out = self._run({n: np.ascontiguousarray(inputs[n]) for n in self.input_names})
+        out = self._run({n: contiguous(inputs[n]) for n in self.input_names})
         return {k: _as_float32(v) for k, v in out.items()}
 
     def close(self) -> None:

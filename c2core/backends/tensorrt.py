@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ..errors import C2Error
+from ..ops._arrays import contiguous
 from ..tasks import check_cancel, no_progress
 from .base import Availability, Backend, BackendUnavailable
 
@@ -324,7 +325,7 @@ def make_calibrator(trt, batches, cache_path: str | None):
                 return None
             import torch
 
-            self._device = torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float32)).cuda()
+            self._device = torch.from_numpy(contiguous(np.asarray(arr, dtype=np.float32))).cuda()
             self.batches_served += 1
             return [int(self._device.data_ptr())]
 
@@ -402,7 +403,7 @@ class TensorRTBackend(Backend):
 
         keep = []
         for n in self.input_names:
-            t = torch.from_numpy(np.ascontiguousarray(inputs[n])).to(getattr(torch, self._dtypes[n])).cuda()
+            t = torch.from_numpy(contiguous(inputs[n])).to(getattr(torch, self._dtypes[n])).cuda()
             keep.append(t)
             self._context.set_input_shape(n, tuple(t.shape))
             self._context.set_tensor_address(n, int(t.data_ptr()))

@@ -12,6 +12,7 @@ import numpy as np
 
 from ...builder import NetBuilder
 from ...errors import C2Error
+from ...ops._arrays import contiguous  # keeps 0-d constants 0-d
 
 
 class ImportContext:
@@ -74,13 +75,13 @@ class ImportContext:
                     a = a.astype(want)
             elif a.dtype == np.float64:
                 a = a.astype(np.float32)
-            self.weights[name] = np.ascontiguousarray(a)
+            self.weights[name] = contiguous(a)
         return name
 
     def add_weight(self, base: str, array: np.ndarray) -> str:
         """A new weight derived at import time (a transposed Gemm matrix, a zero bias)."""
         name = self.fresh(base)
-        self.weights[name] = np.ascontiguousarray(array)
+        self.weights[name] = contiguous(array)
         return name
 
     def fresh(self, base: str) -> str:

@@ -210,6 +210,14 @@ def test_gather_scalar_index_and_old_opset_slice():
     assert_matches_ort(m, {"x": rnd(3, 4, 5)})
 
 
+
+def test_scalar_constant_stays_0d():
+    """A 0-d initializer is a 0-d weight: scalar * scalar is a scalar, not shape [1]."""
+    m = make_model([helper.make_node("Mul", ["x", "s"], ["y"])], [("x", [])], [("y", None)],
+                   {"s": np.array(3.0, np.float32)})
+    c2 = assert_matches_ort(m, {"x": np.array(2.0, np.float32)})  # also compares shapes
+    assert c2.weight_arrays()["s"].shape == ()
+
 # ----- reductions and resizing --------------------------------------------------------------------------------
 @pytest.mark.parametrize("axes,keep", [([2, 3], 1), ([2, 3], 0), ([1], 1), ([-1], 0)])
 def test_reduce_mean(axes, keep):
