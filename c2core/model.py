@@ -16,6 +16,7 @@ import numpy as np
 
 from .fills import FILL_OPS, GIVEN_FILLS, Weight, check_stored_count, checked_shape, fill_args, fill_shape
 from .args import Args
+from .errors import C2Error
 
 
 @dataclass
@@ -206,6 +207,14 @@ class Model:
             data_use.update(o for o in op.output if o in ext and o not in first)
         return {n: first[n] for n in self.external_inputs if n in first and n not in data_use}
 
+    def missing_weights_error(self):
+        """A C2Error naming `missing_weights` (None when none are missing): the
+        one message both the executor and the exporters give."""
+        lacking = list(self.missing_weights)
+        if not lacking:
+            return None
+        return C2Error(missing_weights_message(self.predict_net, lacking), self.init_path or self.predict_path)
+
     def _guess_data_inputs(self, ext) -> list[str]:
         """A predict net alone: weights are external inputs too. Guess the data
         inputs as the external inputs whose every use is an op's first input
@@ -248,3 +257,17 @@ class Model:
         for op in self.predict_net.op:
             counts[op.type] = counts.get(op.type, 0) + 1
         return counts
+
+
+def missing_weights_message(net, names) -> str:
+    """`weight 'b' is missing from the init net (used by op #3 Conv)`; several
+    names are listed (up to 8) each with its first user in `net`."""
+    first: dict = {}
+    for i, op in enumerate(net.op):
+        for n in op.input:
+            first.setdefault(n, f"op #{i} {op.type}")
+    if len(names) == 1:
+        return f"weight '{names[0]}' is missing from the init net (used by {first[names[0]]})"
+    listed = ", ".join(f"'{n}' (used by {first[n]})" for n in names[:8])
+    more = f" and {len(names) - 8} more" if len(names) > 8 else ""
+    return f"weights {listed}{more} are missing from the init net"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import C2Error, UnsupportedOpsError
+from ..model import missing_weights_message
 from ..ops._arrays import tensor_from_numpy
 from .plan import Plan, all_op_types
 
@@ -48,20 +49,6 @@ def _has_nchw_conv(net) -> bool:
     if any((spec := lookup(t)) is None or spec.module in _DEFAULT_LAYOUT_FAMILIES for t in all_op_types(net)):
         return False
     return any(op.type in ("Conv", "Conv2D", "ConvTranspose") and Args(op.arg).str("order", "NCHW").upper() == "NCHW" for op in net.op)
-
-
-def _missing_weights_message(net, names) -> str:
-    """`weight 'b' is missing from the init net (used by op #3 Conv)`; several
-    names are listed (up to 8) each with its first user."""
-    first: dict = {}
-    for i, op in enumerate(net.op):
-        for n in op.input:
-            first.setdefault(n, f"op #{i} {op.type}")
-    if len(names) == 1:
-        return f"weight '{names[0]}' is missing from the init net (used by {first[names[0]]})"
-    listed = ", ".join(f"'{n}' (used by {first[n]})" for n in names[:8])
-    more = f" and {len(names) - 8} more" if len(names) > 8 else ""
-    return f"weights {listed}{more} are missing from the init net"
 
 
 def unsupported_ops(net) -> list[str]:
@@ -127,7 +114,7 @@ class Predictor:
         produced = {o for op in m.predict_net.op for o in op.output}
         lacking = [n for n in m.external_inputs if n not in data and n not in out and n in needed and n not in produced]
         if lacking:
-            raise C2Error(_missing_weights_message(m.predict_net, lacking), m.init_path or m.predict_path)
+            raise C2Error(missing_weights_message(m.predict_net, lacking), m.init_path or m.predict_path)
         return out
 
     def _declared_inputs(self) -> dict:

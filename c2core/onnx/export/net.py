@@ -91,6 +91,9 @@ def export_onnx(model, path=None, *, opset: int = DEFAULT_OPSET, input_shapes=No
     if bad:
         raise UnsupportedOpsError(bad, "the ONNX exporter (no exact mapping)", model.predict_path)
 
+    lacking = model.missing_weights_error()
+    if lacking is not None:
+        raise lacking
     shapes = resolve_input_shapes(model, input_shapes)
     data_inputs = list(shapes)
     weights_all = model.weights

@@ -86,6 +86,25 @@ def test_missing_input_shape_is_a_clear_error_and_argument_wins_over_value_info(
     assert [d.dim_value for d in p.graph.input[0].type.tensor_type.shape.dim] == [2, 3, 8, 8]
 
 
+
+def test_missing_weight_is_named_with_its_first_user_like_the_predictor(tmp_path):
+    """Not 'blob b is read before any op provides it': the init net lacks it."""
+    full = small_model()
+    full.predict_net.external_input.extend(["w", "b", "fw", "fb"])  # as real nets declare them
+    weights = full.weight_arrays()
+    del weights["b"]
+    m = model_from(full.predict_net, weights)
+    m.value_info = full.value_info
+    out = tmp_path / "m.onnx"
+    with pytest.raises(C2Error, match=r"^weight 'b' is missing from the init net \(used by op #0 Conv\)$"):
+        export_onnx(m, str(out))
+    del weights["fb"]
+    m = model_from(full.predict_net, weights)
+    m.value_info = full.value_info
+    with pytest.raises(C2Error, match=r"^weights 'b' \(used by op #0 Conv\), 'fb' \(used by op #3 FC\) are missing"):
+        export_onnx(m, str(out))
+    assert not out.exists()
+
 def test_bad_int8_mode_is_refused():
     with pytest.raises(C2Error, match="int8"):
         export_onnx(small_model(), int8="int4")
