@@ -3,8 +3,6 @@ references from roi_align_op.cc / Caffe2's If semantics and the executor."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import onnxruntime as ort
 import pytest
@@ -13,56 +11,12 @@ from c2core.builder import NetBuilder, model_from
 from c2core.errors import C2Error
 from c2core.onnx import export_onnx, verify_onnx
 from c2core.proto import caffe2_pb2
+from tests.references.roi_align import roi_align as caffe2_roi_align
 
 
 def run(proto, feeds):
     s = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
     return s.run(None, feeds)
-
-
-def bilinear(f, y, x):
-    """roi_align_op.cc bilinear_interpolate for one [C, H, W] map."""
-    _, h, w = f.shape
-    if y < -1.0 or y > h or x < -1.0 or x > w:
-        return np.zeros(f.shape[0])
-    y, x = max(y, 0.0), max(x, 0.0)
-    y0, x0 = int(y), int(x)
-    if y0 >= h - 1:
-        y0 = y1 = h - 1
-        y = float(y0)
-    else:
-        y1 = y0 + 1
-    if x0 >= w - 1:
-        x0 = x1 = w - 1
-        x = float(x0)
-    else:
-        x1 = x0 + 1
-    ly, lx = y - y0, x - x0
-    hy, hx = 1 - ly, 1 - lx
-    return hy * hx * f[:, y0, x0] + hy * lx * f[:, y0, x1] + ly * hx * f[:, y1, x0] + ly * lx * f[:, y1, x1]
-
-
-def caffe2_roi_align(x, rois, scale, ph, pw, ratio, aligned):
-    out = np.zeros((len(rois), x.shape[1], ph, pw))
-    off = 0.5 if aligned else 0.0
-    for n, r in enumerate(rois):
-        f = x[int(r[0])].astype(np.float64)
-        sw, sh, ew, eh = r[1] * scale - off, r[2] * scale - off, r[3] * scale - off, r[4] * scale - off
-        rw, rh = ew - sw, eh - sh
-        if not aligned:
-            rw, rh = max(rw, 1.0), max(rh, 1.0)
-        bh, bw = rh / ph, rw / pw
-        gh = ratio if ratio > 0 else math.ceil(rh / ph)
-        gw = ratio if ratio > 0 else math.ceil(rw / pw)
-        for i in range(ph):
-            for j in range(pw):
-                acc = np.zeros(x.shape[1])
-                for iy in range(gh):
-                    yy = sh + i * bh + (iy + 0.5) * bh / gh
-                    for ix in range(gw):
-                        acc += bilinear(f, yy, sw + j * bw + (ix + 0.5) * bw / gw)
-                out[n, :, i, j] = acc / max(gh * gw, 1)
-    return out
 
 
 def roi_model(aligned, ratio=-1):

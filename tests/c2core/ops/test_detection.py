@@ -17,6 +17,7 @@ import pytest
 import torch
 
 from _b2_helpers import call_op
+from tests.references.roi_align import roi_align as ref_roi_align
 
 RNG = np.random.default_rng(7)
 CLIP = math.log(1000.0 / 16.0)
@@ -27,49 +28,6 @@ def t(a, dtype=np.float32):
 
 
 # ---------------------------------------------------------------- RoIAlign
-
-
-def ref_roi_align(x, rois, scale, ph, pw, ratio, aligned):
-    """x: [N, C, H, W]; the loops of caffe2 roi_align_op.cc, one sample at a time."""
-    n, c, h, w = x.shape
-    f = np.float32
-    out = np.zeros((rois.shape[0], c, ph, pw))
-    for r, roi in enumerate(rois):
-        b = int(roi[0]) if roi.size == 5 else 0
-        x1, y1, x2, y2 = (f(v) * f(scale) - f(0.5 if aligned else 0.0) for v in roi[-4:])
-        rw, rh = f(x2 - x1), f(y2 - y1)
-        if not aligned:
-            rw, rh = max(rw, f(1)), max(rh, f(1))
-        bh, bw = f(rh / f(ph)), f(rw / f(pw))
-        gh = ratio if ratio > 0 else int(math.ceil(f(rh / f(ph))))
-        gw = ratio if ratio > 0 else int(math.ceil(f(rw / f(pw))))
-        count = max(gh * gw, 1)
-        for py in range(ph):
-            for px in range(pw):
-                acc = np.zeros(c)
-                for iy in range(gh):
-                    yy = f(f(y1 + f(py) * bh) + f(f(f(iy + 0.5) * bh) / f(gh)))
-                    for ix in range(gw):
-                        xx = f(f(x1 + f(px) * bw) + f(f(f(ix + 0.5) * bw) / f(gw)))
-                        if yy < -1.0 or yy > h or xx < -1.0 or xx > w:
-                            continue
-                        yv, xv = max(float(yy), 0.0), max(float(xx), 0.0)
-                        yl, xl = int(yv), int(xv)
-                        if yl >= h - 1:
-                            yl = yh = h - 1
-                            yv = float(yl)
-                        else:
-                            yh = yl + 1
-                        if xl >= w - 1:
-                            xl = xh = w - 1
-                            xv = float(xl)
-                        else:
-                            xh = xl + 1
-                        ly, lx = yv - yl, xv - xl
-                        hy, hx = 1 - ly, 1 - lx
-                        acc += hy * hx * x[b, :, yl, xl] + hy * lx * x[b, :, yl, xh] + ly * hx * x[b, :, yh, xl] + ly * lx * x[b, :, yh, xh]
-                out[r, :, py, px] = acc / count
-    return out
 
 
 def random_rois(k, n_img, size, with_batch=True):
@@ -89,7 +47,7 @@ def test_roi_align_matches_loops(ratio, aligned, order):
     args = dict(spatial_scale=0.25, pooled_h=3, pooled_w=2, sampling_ratio=ratio, aligned=aligned, order=order)
     xin = t(x.transpose(0, 2, 3, 1)) if order == "NHWC" else t(x)
     y = call_op("RoIAlign", [xin, t(rois)], **args).numpy()
-    ref = ref_roi_align(x.astype(np.float64), rois, 0.25, 3, 2, ratio, aligned)
+    ref = ref_roi_align(x, rois, 0.25, 3, 2, ratio, aligned)
     if order == "NHWC":
         ref = ref.transpose(0, 2, 3, 1)
     assert y.shape == ref.shape and y.dtype == np.float32
@@ -101,7 +59,7 @@ def test_roi_align_four_column_rois_and_empty():
     x = RNG.normal(size=(1, 2, 6, 6)).astype(np.float32)
     rois = random_rois(5, 1, 6, with_batch=False)
     y = call_op("RoIAlign", [t(x), t(rois)], pooled_h=2, pooled_w=2, sampling_ratio=1).numpy()
-    np.testing.assert_allclose(y, ref_roi_align(x.astype(np.float64), rois, 1.0, 2, 2, 1, False), atol=1e-5)
+    np.testing.assert_allclose(y, ref_roi_align(x, rois, 1.0, 2, 2, 1, False), atol=1e-5)
     e = call_op("RoIAlign", [t(x), torch.zeros(0, 5)], pooled_h=7, pooled_w=7)
     assert tuple(e.shape) == (0, 2, 7, 7)
 
