@@ -44,16 +44,29 @@ def _binary_pair(tmp_path):
     return write_pair(tmp_path)
 
 
+def _one_file(tmp_path, name, content, reason):
+    """A lone predict-net file with `content` (bytes or text)."""
+    p = tmp_path / name
+    p.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return p, p, reason
+
+
+def _bad_fill_shape(tmp_path, op_index, shape, reason):
+    """A pair whose init net's fill op #op_index declares `shape` instead of its real one."""
+    w = tiny_weights()
+    p, i = write_pair(tmp_path, weights=w)
+    init = init_net_from(w)
+    init.op[op_index].arg[0].CopyFrom(make_arg("shape", shape))
+    save_net(init, str(i))
+    return p, i, reason
+
+
 def make_empty(tmp_path):
-    p = tmp_path / "predict_net.pb"
-    p.write_bytes(b"")
-    return p, p, "empty"
+    return _one_file(tmp_path, "predict_net.pb", b"", "empty")
 
 
 def make_whitespace_text(tmp_path):
-    p = tmp_path / "predict_net.pbtxt"
-    p.write_text("  \n\n ")
-    return p, p, "only whitespace"
+    return _one_file(tmp_path, "predict_net.pbtxt", "  \n\n ", "only whitespace")
 
 
 def make_truncated(tmp_path):
@@ -64,21 +77,17 @@ def make_truncated(tmp_path):
 
 
 def make_garbage_binary(tmp_path):
-    p = tmp_path / "predict_net.pb"
-    p.write_bytes(np.random.default_rng(0).integers(0, 256, 4000, dtype=np.uint8).tobytes())
-    return p, p, "not a Caffe2 NetDef"
+    data = np.random.default_rng(0).integers(0, 256, 4000, dtype=np.uint8).tobytes()
+    return _one_file(tmp_path, "predict_net.pb", data, "not a Caffe2 NetDef")
 
 
 def make_garbage_text(tmp_path):
-    p = tmp_path / "predict_net.pbtxt"
-    p.write_text('name: "x"\nop {\n  type: "Relu"\n  input: \n}\n')
-    return p, p, "not a valid text NetDef"
+    return _one_file(tmp_path, "predict_net.pbtxt", 'name: "x"\nop {\n  type: "Relu"\n  input: \n}\n',
+                     "not a valid text NetDef")
 
 
 def make_prose_text(tmp_path):
-    p = tmp_path / "predict_net.pbtxt"
-    p.write_text("This is a README, not a network.\n")
-    return p, p, "NetDef"
+    return _one_file(tmp_path, "predict_net.pbtxt", "This is a README, not a network.\n", "NetDef")
 
 
 def make_swapped(tmp_path):
@@ -101,46 +110,27 @@ def make_both_init(tmp_path):
 
 
 def make_count_mismatch(tmp_path):
-    w = tiny_weights()
-    p, i = write_pair(tmp_path, weights=w)
-    init = init_net_from(w)
-    init.op[1].arg[0].CopyFrom(make_arg("shape", [5]))  # conv_b stores 4 values
-    save_net(init, str(i))
-    return p, i, "needs 5 values but 4 are stored"
+    return _bad_fill_shape(tmp_path, 1, [5], "needs 5 values but 4 are stored")  # conv_b stores 4 values
 
 
 def make_absurd_shape(tmp_path):
-    w = tiny_weights()
-    p, i = write_pair(tmp_path, weights=w)
-    init = init_net_from(w)
-    init.op[0].arg[0].CopyFrom(make_arg("shape", [1 << 20, 1 << 20, 1 << 10]))
-    save_net(init, str(i))
-    return p, i, "too large"
+    return _bad_fill_shape(tmp_path, 0, [1 << 20, 1 << 20, 1 << 10], "too large")
 
 
 def make_negative_dim(tmp_path):
-    w = tiny_weights()
-    p, i = write_pair(tmp_path, weights=w)
-    init = init_net_from(w)
-    init.op[0].arg[0].CopyFrom(make_arg("shape", [4, -3]))
-    save_net(init, str(i))
-    return p, i, "negative dimension"
+    return _bad_fill_shape(tmp_path, 0, [4, -3], "negative dimension")
 
 
 def make_non_utf8_name(tmp_path):
     net = tiny_predict()
     net.op[3].output[0] = "PROB"
     data = net.SerializeToString().replace(b"PROB", b"PR\xffB")
-    p = tmp_path / "predict_net.pb"
-    p.write_bytes(data)
-    return p, p, "not valid UTF-8"
+    return _one_file(tmp_path, "predict_net.pb", data, "not valid UTF-8")
 
 
 def make_truncated_minidb(tmp_path):
-    p = tmp_path / "model.minidb"
     rec = b"!!META_NET_DEF"
-    p.write_bytes(struct.pack("<ii", len(rec), 1000) + rec + b"\x00" * 10)
-    return p, p, "minidb"
+    return _one_file(tmp_path, "model.minidb", struct.pack("<ii", len(rec), 1000) + rec + b"\x00" * 10, "minidb")
 
 
 def make_missing(tmp_path):
