@@ -92,3 +92,31 @@ def test_float64_weights_keep_the_generic_path():
     y = spec.kernel(ctx, torch.from_numpy(x), None, None)
     want = np.clip(conv_ref(x, w, b, pads=(0, 0, 1, 1), group=2), 0, 1)
     np.testing.assert_allclose(y.numpy(), want, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("act,args,fn", [
+    (None, {}, lambda v: v),
+    ("Relu", {}, lambda v: np.maximum(v, 0)),
+    ("Clip", {"min": -0.5, "max": 0.5}, lambda v: np.clip(v, -0.5, 0.5)),
+    ("Sigmoid", {}, lambda v: 1 / (1 + np.exp(-v))),
+])
+def test_1x1_conv_on_pooled_map_uses_matrix_product(act, args, fn):
+    """Squeeze-excite shape: global pool, then 1x1 convs on [N, C, 1, 1]."""
+    from c2core.builder import NetBuilder, model_from
+    from c2core.runtime import Predictor
+
+    bld = NetBuilder("se")
+    bld.inputs("data", "w", "b")
+    bld.op("AveragePool", "data", "p", global_pooling=1, kernel=1)
+    bld.op("Conv", ["p", "w", "b"], "c", kernel=1)
+    if act:
+        bld.op(act, "c", "c", **args)
+    bld.outputs("c")
+    w = {"w": f32(5, 12, 1, 1), "b": f32(5)}
+    x = f32(3, 12, 4, 4)
+    p = Predictor(model_from(bld.net, w))
+    conv = [st[1].state for st in p._plan_for(frozenset(), False).steps if st[1].op.type == "Conv"][0]
+    assert conv.packed is not None and conv.packed.mat is not None
+    pooled = x.mean(axis=(2, 3), keepdims=True)
+    want = fn(conv_ref(pooled, w["w"], w["b"]))
+    np.testing.assert_allclose(p.run([x])["c"], want, rtol=1e-5, atol=1e-5)
