@@ -21,6 +21,7 @@ import argparse
 import importlib
 
 from ..errors import C2Error
+from .inputs import parse_input_files, parse_input_shapes
 
 # target -> module with add_target_arguments(parser) and convert_target(model, args) -> int
 TARGETS = {
@@ -42,7 +43,7 @@ def add_arguments(p) -> None:
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="file to write (atomically)")
     p.add_argument("--opset", type=int, default=17, help="ONNX opset, 13..21 (default 17)")
     p.add_argument("--input-shape", action="append", default=[], metavar="[NAME=]D0,D1,...",
-                   help="shape of a data input (repeatable; NAME may be omitted for a single-input net)")
+                   help="shape of a data input (repeatable; without NAME= the first data input's)")
     p.add_argument("--dynamic-batch", action="store_true", help="make dimension 0 of inputs and outputs symbolic ('batch')")
     p.add_argument("--int8", choices=("qdq", "float"), default="qdq",
                    help="Int8 ops as QuantizeLinear/DequantizeLinear around float ops (qdq, default) or fully dequantised float")
@@ -59,42 +60,6 @@ def add_arguments(p) -> None:
                    help="end with one JSON line: target, files written, per-output verification errors (for scripts and `c2core batch`)")
     for name in sorted(TARGETS):
         _target(name).add_target_arguments(p)
-
-
-def parse_shapes(items, data_inputs) -> dict:
-    out = {}
-    for item in items:
-        name, sep, dims = item.rpartition("=")
-        if not sep:
-            if len(data_inputs) != 1:
-                raise C2Error(f"--input-shape {item}: the net has {len(data_inputs)} data inputs, say which (NAME=...)")
-            name = data_inputs[0]
-        try:
-            shape = tuple(int(d) for d in dims.split(","))
-        except ValueError:
-            raise C2Error(f"--input-shape {item}: dimensions must be integers, e.g. data=1,3,224,224") from None
-        if not shape or any(d <= 0 for d in shape):
-            raise C2Error(f"--input-shape {item}: dimensions must be positive")
-        out[name] = shape
-    return out
-
-
-def parse_inputs(items, data_inputs) -> dict:
-    import os
-
-    out = {}
-    for item in items:
-        name, sep, path = item.partition("=")
-        if not sep or (os.path.exists(item) and not os.path.exists(path)):
-            name, path = "", item
-        if not name:
-            if len(data_inputs) != 1:
-                raise C2Error(f"--input {item}: the net has {len(data_inputs)} data inputs, say which (NAME=FILE)")
-            name = data_inputs[0]
-        if not os.path.isfile(path):
-            raise C2Error("no such file", path)
-        out[name] = path
-    return out
 
 
 def run(args) -> int:
@@ -137,8 +102,8 @@ def add_target_arguments(p) -> None:
 def convert_target(model, args) -> int:
     from ..onnx.verify import VerificationFailed, export_verified
 
-    shapes = parse_shapes(args.input_shape, model.data_inputs)
-    inputs = parse_inputs(args.input, model.data_inputs)
+    shapes = parse_input_shapes(args.input_shape, model.data_inputs)
+    inputs = parse_input_files(args.input, model.data_inputs)
     try:
         proto, report = export_verified(
             model, args.output, verify=args.verify, keep_failed=args.keep_failed, inputs=inputs, rtol=args.rtol,

@@ -36,9 +36,9 @@ def parse_batch_range(text):
 
 def convert_target(model, args) -> int:
     from c2core.backends.deploy import to_tensorrt
-    from c2core.cli.convert import parse_shapes
+    from c2core.cli.inputs import parse_input_shapes
 
-    shapes = parse_shapes(args.input_shape, model.data_inputs)
+    shapes = parse_input_shapes(args.input_shape, model.data_inputs)
     res = run_task(lambda progress, cancel: to_tensorrt(
         model, args.output, precision=args.precision, dynamic_batch=args.dynamic_batch,
         batch_range=parse_batch_range(args.batch_range), input_shapes=shapes or None, opset=args.opset,

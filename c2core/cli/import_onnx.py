@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 
+from .inputs import parse_input_shapes
+
 
 def add_arguments(p) -> None:
     p.add_argument("model", metavar="MODEL.onnx", help="the ONNX model to import")
@@ -17,25 +19,10 @@ def add_arguments(p) -> None:
                    help="fix an input's shape (e.g. a symbolic batch) so shape computations fold; repeatable")
 
 
-def _shapes(specs) -> dict:
-    from c2core.errors import C2Error
-
-    out = {}
-    for spec in specs:
-        name, sep, dims = spec.rpartition("=")
-        try:
-            out[name] = [int(d) for d in dims.split(",")]
-        except ValueError:
-            name = ""
-        if not sep or not name or any(d <= 0 for d in out.get(name, [0])):
-            raise C2Error(f"--input-shape expects NAME=D0,D1,... with positive sizes, got '{spec}'")
-    return out
-
-
 def run(args) -> int:
     from c2core.onnx.importer import import_onnx
 
-    m = import_onnx(args.model, out_dir=args.output, text=args.text, input_shapes=_shapes(args.input_shape))
+    m = import_onnx(args.model, out_dir=args.output, text=args.text, input_shapes=parse_input_shapes(args.input_shape))
     ops = m.op_types()
     shapes = ", ".join(f"{k} {list(v[1])}" for k, v in m.value_info.items())
     print(f"imported {os.path.basename(args.model)}: {sum(ops.values())} ops "

@@ -1,6 +1,6 @@
 """Summarise a Caffe2 model: files, ops, inputs and outputs with shapes, parameters, warnings.
 
-`c2core info PATH [--input-shape NAME=D1,D2,...]... [--json]`. PATH is a
+`c2core info PATH [--input-shape [NAME=]D1,D2,...]... [--json]`. PATH is a
 predict net, an init net, a folder or a minidb. The human summary is for
 reading; `--json` prints one object for scripts (keys listed in `summary`).
 Imports neither torch nor onnx: opening a model must stay fast.
@@ -13,30 +13,14 @@ import os
 import sys
 
 from ..errors import C2Error
+from .inputs import parse_input_shapes
 
 
 def add_arguments(p) -> None:
     p.add_argument("path", help="predict net, init net, model folder or minidb file")
-    p.add_argument("--input-shape", action="append", default=[], metavar="NAME=D1,D2,...",
-                   help="shape of a data input (repeatable); overrides value_info.json")
+    p.add_argument("--input-shape", action="append", default=[], metavar="[NAME=]D1,D2,...",
+                   help="shape of a data input (repeatable; without NAME= the first data input's); overrides value_info.json")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the summary")
-
-
-def parse_input_shapes(items) -> dict[str, tuple[int, ...]]:
-    """`NAME=1,3,224,224` strings -> {name: shape}; C2Error on a bad one."""
-    out = {}
-    for item in items or ():
-        name, sep, dims = item.rpartition("=")
-        if not sep or not name:
-            raise C2Error(f"expected NAME=D1,D2,... but got '{item}'", "--input-shape")
-        try:
-            shape = tuple(int(d) for d in dims.replace("x", ",").split(",") if d.strip() != "")
-        except ValueError:
-            raise C2Error(f"dimensions of '{name}' must be integers, got '{dims}'", "--input-shape") from None
-        if not shape or any(d < 0 for d in shape):
-            raise C2Error(f"'{name}' needs one or more non-negative dimensions, got '{dims}'", "--input-shape")
-        out[name] = shape
-    return out
 
 
 def _dtype_name(elem_type) -> str | None:
@@ -182,8 +166,8 @@ def format_summary(s: dict) -> str:
 def run(args) -> int:
     from ..io import open_model
 
-    shapes = parse_input_shapes(args.input_shape)
     model = open_model(args.path)
+    shapes = parse_input_shapes(args.input_shape, model.data_inputs, allow_zero=True)
     s = summary(model, shapes)
     if args.json:
         sys.stdout.write(json.dumps(s) + "\n")

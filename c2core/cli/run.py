@@ -9,9 +9,8 @@ Bad input (no weights, wrong shape or dtype, unsupported ops, unreadable
 
 from __future__ import annotations
 
-import os
-
 from ..errors import C2Error
+from .inputs import parse_input_files
 
 
 def add_arguments(p) -> None:
@@ -37,23 +36,6 @@ def _load_npy(path: str):
         raise C2Error(f"not a readable .npy file ({e})", path) from None
 
 
-def parse_inputs(items, data_inputs) -> dict:
-    """`NAME=FILE` / `FILE` strings -> {name: array}."""
-    out = {}
-    for item in items:
-        name, sep, path = item.partition("=")
-        if not sep or (os.path.exists(item) and not os.path.exists(path)):
-            name, path = "", item
-        if not name:
-            if not data_inputs:
-                raise C2Error("the net has no data input to feed", path)
-            name = data_inputs[0]
-        if name in out:
-            raise C2Error(f"input '{name}' given twice", "--input")
-        out[name] = _load_npy(path)
-    return out
-
-
 def run(args) -> int:
     import numpy as np
 
@@ -63,7 +45,7 @@ def run(args) -> int:
 
     model = open_model(args.path, args.init)
     pred = Predictor(model, device=args.device, threads=args.threads, fold=not args.no_fold)
-    inputs = parse_inputs(args.input, pred.inputs)
+    inputs = {name: _load_npy(path) for name, path in parse_input_files(args.input, pred.inputs).items()}
     try:
         outs = pred.run(inputs, fetch=args.fetch)
     except C2Error as e:
