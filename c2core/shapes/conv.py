@@ -48,15 +48,9 @@ def conv_transpose_shape(ctx, order: str | None = None) -> tuple:
         kdims = w[1:-1] if order == "NHWC" else w[2:]
     else:
         m, kdims = -1, None
-    a = ctx.args
-    if kdims is not None and not any(k in a for k in ("kernel", "kernels", "kernel_h", "kernel_w")):
-        kernel = list(kdims)
-    else:
-        kernel = a.spatial("kernel", "kernels", nd, 0)
-    stride = a.spatial("stride", "strides", nd, 1)
-    adj = a.spatial("adj", "adjs", nd, 0)
-    pads = a.pads(nd)
-    legacy = ctx.i("legacy_pad", 0)
+    win = window(ctx, nd, kernel_from=kdims)  # dilation is parsed but ConvTranspose has none
+    kernel, stride, pads, legacy = win.kernel, win.stride, win.pads, win.legacy_pad
+    adj = ctx.args.spatial("adj", "adjs", nd, 0)
     if legacy == 3:
         raise ValueError("ConvTranspose does not support CAFFE_LEGACY_POOLING")
     out = []
