@@ -30,26 +30,24 @@ def _t(ctx, t: str) -> str:
     return ctx.node1("Transpose", [t], perm=perm)
 
 
+def _emit_matmul(ctx, op, args, a, b):
+    """ONNX MatMul of `a` and `b` after Caffe2's trans_a / trans_b, bound to the op's output."""
+    if args.int("trans_a", 0):
+        a = _t(ctx, a)
+    if args.int("trans_b", 0):
+        b = _t(ctx, b)
+    out = ctx.output(op.output[0])
+    ctx.node1("MatMul", [a, b], out)
+    ctx.bind(op.output[0], out)
+
+
 @exporter("MatMul")
 def matmul(ctx, op, args):
     a = _flat(ctx, ctx.input(op.input[0]), args.int("axis_a", 1))
     b = _flat(ctx, ctx.input(op.input[1]), args.int("axis_b", 1))
-    if args.int("trans_a", 0):
-        a = _t(ctx, a)
-    if args.int("trans_b", 0):
-        b = _t(ctx, b)
-    out = ctx.output(op.output[0])
-    ctx.node1("MatMul", [a, b], out)
-    ctx.bind(op.output[0], out)
+    _emit_matmul(ctx, op, args, a, b)
 
 
 @exporter("BatchMatMul")
 def batch_matmul(ctx, op, args):
-    a, b = ctx.input(op.input[0]), ctx.input(op.input[1])
-    if args.int("trans_a", 0):
-        a = _t(ctx, a)
-    if args.int("trans_b", 0):
-        b = _t(ctx, b)
-    out = ctx.output(op.output[0])
-    ctx.node1("MatMul", [a, b], out)
-    ctx.bind(op.output[0], out)
+    _emit_matmul(ctx, op, args, ctx.input(op.input[0]), ctx.input(op.input[1]))
