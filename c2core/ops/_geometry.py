@@ -3,16 +3,8 @@
 Caffe2's `ConvPoolOpBase` reads `kernel(s)`/`kernel_h`/`kernel_w`,
 `stride(s)`, `dilation(s)`, `pad`/`pads`/`pad_t..pad_r`, `order`,
 `global_pooling` and `legacy_pad`, then computes output sizes and pads per
-spatial axis (`ComputeSizeAndPad`):
-
-- NOTSET (0): out = 1 + (in + pad_head + pad_tail - dilated_kernel) / stride.
-- VALID (1): pads are zero; out = (in - dilated_kernel) / stride + 1.
-- SAME (2): pad_needed = (ceil(in/stride) - 1) * stride + kernel - in, split
-  with the smaller half at the head (CAFFE2_PAD_HEAD_MORE is false).
-- CAFFE_LEGACY_POOLING (3): Caffe's ceil-mode size,
-  out = ceil((in + 2*pad_head - kernel) / stride) + 1, minus one when the
-  last window would start inside the tail padding (pad_head > 0 only);
-  pad_tail grows so the last window fits.
+spatial axis with `ComputeSizeAndPad` (c2core/window_size.py, shared with
+shape inference and the ONNX exporter).
 
 With a legacy_pad mode the pads depend on the input size, so `Geometry.at`
 caches them per input shape.
@@ -20,35 +12,9 @@ caches them per input shape.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
-NOTSET, VALID, SAME, CAFFE_LEGACY = 0, 1, 2, 3
-
-
-def size_and_pad(in_size: int, kernel: int, stride: int, dilation: int, head: int, tail: int, legacy: int):
-    """(out_size, pad_head, pad_tail) for one spatial axis, as Caffe2 computes them."""
-    dk = dilation * (kernel - 1) + 1
-    if legacy == NOTSET:
-        if in_size + head + tail < dk:
-            raise ValueError(f"window {dk} is larger than the padded input {in_size + head + tail}")
-        return 1 + (in_size + head + tail - dk) // stride, head, tail
-    if legacy == VALID:
-        if in_size < dk:
-            raise ValueError(f"window {dk} is larger than the input {in_size} (legacy_pad=VALID)")
-        return (in_size - dk) // stride + 1, 0, 0
-    if legacy == SAME:
-        target = (in_size + stride - 1) // stride
-        needed = max((target - 1) * stride + kernel - in_size, 0)
-        h = needed // 2
-        return (in_size + needed - dk) // stride + 1, h, needed - h
-    if legacy == CAFFE_LEGACY:
-        out = int(math.ceil((in_size + head * 2 - kernel) / stride)) + 1
-        if head > 0 and (out - 1) * stride >= in_size + head:
-            out -= 1
-        standard = (in_size + head * 2 - kernel) // stride + 1
-        return out, head, head + stride * (out - standard)
-    raise ValueError(f"unknown legacy_pad {legacy}")
+from ..window_size import CAFFE_LEGACY_POOLING as CAFFE_LEGACY, NOTSET, SAME, VALID, size_and_pad  # noqa: F401 (kernels import them from here)
 
 
 @dataclass

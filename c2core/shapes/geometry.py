@@ -8,10 +8,9 @@ ceil mode, dropping a last window that would start inside the padding).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-NOTSET, VALID, SAME, CAFFE_LEGACY_POOLING = 0, 1, 2, 3
+from ..window_size import size_and_pad
 
 
 @dataclass
@@ -63,24 +62,7 @@ def out_size(in_size: int, kernel: int, stride: int, dilation: int, pad_head: in
     """Output length of one spatial axis (Caffe2 `ComputeSizeAndPad`); -1 stays -1."""
     if in_size < 0:
         return -1
-    if stride <= 0 or kernel <= 0:
-        raise ValueError(f"kernel {kernel} / stride {stride} must be positive")
-    dk = dilation * (kernel - 1) + 1
-    if legacy_pad == NOTSET:
-        out = (in_size + pad_head + pad_tail - dk) // stride + 1
-    elif legacy_pad == VALID:
-        out = (in_size - dk) // stride + 1
-    elif legacy_pad == SAME:
-        out = (in_size + stride - 1) // stride
-    elif legacy_pad == CAFFE_LEGACY_POOLING:
-        out = int(math.ceil((in_size + 2 * pad_head - kernel) / stride)) + 1
-        if pad_head > 0 and (out - 1) * stride >= in_size + pad_head:
-            out -= 1
-    else:
-        raise ValueError(f"unknown legacy_pad {legacy_pad}")
-    if out <= 0:
-        raise ValueError(f"window larger than input ({in_size})")
-    return out
+    return size_and_pad(in_size, kernel, stride, dilation, pad_head, pad_tail, legacy_pad)[0]
 
 
 def spatial_out(spatial, w: Window) -> list[int]:

@@ -1,12 +1,7 @@
 """Caffe2's conv/pool geometry (`ConvPoolOpBase::ComputeSizeAndPad`) as explicit ONNX pads.
 
-Caffe2 decides output size and padding from `legacy_pad`:
-- NOTSET (0): explicit pads, out = floor((in + head + tail - dkernel) / stride) + 1.
-- VALID (1): no padding.
-- SAME (2): out = ceil(in / stride); the odd pad goes to the tail (ONNX SAME_UPPER).
-- CAFFE_LEGACY_POOLING (3): only the head pad is read; out = ceil((in + 2*head -
-  kernel) / stride) + 1, minus one when head > 0 and the last window would start
-  in the padding (at or beyond in + head).
+Caffe2 decides output size and padding from `legacy_pad` (c2core/window_size.py;
+SAME puts the odd pad at the tail, ONNX SAME_UPPER). For CAFFE_LEGACY_POOLING,
 ONNX's ceil_mode does not trim that last window, so instead of ceil_mode we
 emit floor mode with the *smallest* tail pad that yields Caffe2's output size:
 the windows are then identical, every window is full (so the average divisor
@@ -15,32 +10,8 @@ matches too) and the tail stays below the kernel, as ONNX Runtime demands.
 
 from __future__ import annotations
 
-import math
-
 from ...errors import C2Error
-
-NOTSET, VALID, SAME, CAFFE_LEGACY_POOLING = 0, 1, 2, 3
-
-
-def caffe2_out_size(in_size, kernel, stride, dilation, head, tail, legacy_pad) -> tuple[int, int, int]:
-    """(out_size, pad_head, pad_tail) exactly as Caffe2 computes them."""
-    dk = dilation * (kernel - 1) + 1
-    if legacy_pad == NOTSET:
-        return (in_size + head + tail - dk) // stride + 1, head, tail
-    if legacy_pad == VALID:
-        return (in_size - dk) // stride + 1, 0, 0
-    if legacy_pad == SAME:
-        target = (in_size + stride - 1) // stride
-        need = max((target - 1) * stride + kernel - in_size, 0)
-        head = need // 2
-        return (in_size + need - dk) // stride + 1, head, need - head
-    if legacy_pad == CAFFE_LEGACY_POOLING:
-        out = int(math.ceil((in_size + 2 * head - kernel) / stride + 1))
-        if head > 0 and (out - 1) * stride >= in_size + head:
-            out -= 1
-        std = int((in_size + 2 * head - kernel) / stride + 1)
-        return out, head, head + stride * (out - std)
-    raise C2Error(f"legacy_pad={legacy_pad} is not a Caffe2 padding mode")
+from ...window_size import CAFFE_LEGACY_POOLING, NOTSET, SAME, VALID, size_and_pad  # noqa: F401 (conv/pool exporters import them here)
 
 
 def onnx_pads(in_sizes, kernels, strides, dilations, pads, legacy_pad) -> list[int]:
@@ -56,9 +27,10 @@ def onnx_pads(in_sizes, kernels, strides, dilations, pads, legacy_pad) -> list[i
                 ends.append(t)
                 continue
             raise C2Error(f"legacy_pad={legacy_pad} needs a static spatial size (axis {i} is {in_size})")
-        out, head, tail = caffe2_out_size(in_size, kernels[i], strides[i], dilations[i], pads[i], pads[i + nd], legacy_pad)
-        if out < 1:
-            raise C2Error(f"output size {out} on spatial axis {i} (input {in_size}, kernel {kernels[i]})")
+        try:
+            out, head, tail = size_and_pad(in_size, kernels[i], strides[i], dilations[i], pads[i], pads[i + nd], legacy_pad)
+        except ValueError as e:
+            raise C2Error(f"spatial axis {i}: {e}") from None
         if legacy_pad == CAFFE_LEGACY_POOLING:
             dk = dilations[i] * (kernels[i] - 1) + 1
             tail = max(0, (out - 1) * strides[i] + dk - (in_size + head))
