@@ -22,9 +22,7 @@ _SAME = {
 
 
 def _unary(ctx, op, onnx_type, **attrs):
-    out = ctx.output(op.output[0])
-    ctx.node1(onnx_type, [ctx.input(op.input[0])], out, **attrs)
-    ctx.bind(op.output[0], out)
+    ctx.write(op.output[0], onnx_type, [ctx.input(op.input[0])], **attrs)
 
 
 @exporter(*_SAME)
@@ -58,25 +56,19 @@ def clip(ctx, op, args):
     x = ctx.input(op.input[0])
     lo = args.float("min", float(np.finfo(np.float32).min))
     hi = args.float("max", float(np.finfo(np.float32).max))
-    out = ctx.output(op.output[0])
-    ctx.node1("Clip", [x, ctx.const(np.float32(lo), "clip_min"), ctx.const(np.float32(hi), "clip_max")], out)
-    ctx.bind(op.output[0], out)
+    ctx.write(op.output[0], "Clip", [x, ctx.const(np.float32(lo), "clip_min"), ctx.const(np.float32(hi), "clip_max")])
 
 
 @exporter("Sqr")
 def sqr(ctx, op, args):
     x = ctx.input(op.input[0])
-    out = ctx.output(op.output[0])
-    ctx.node1("Mul", [x, x], out)
-    ctx.bind(op.output[0], out)
+    ctx.write(op.output[0], "Mul", [x, x])
 
 
 @exporter("Swish")
 def swish(ctx, op, args):
     x = ctx.input(op.input[0])
-    out = ctx.output(op.output[0])
-    ctx.node1("Mul", [x, ctx.node1("Sigmoid", [x])], out)
-    ctx.bind(op.output[0], out)
+    ctx.write(op.output[0], "Mul", [x, ctx.node1("Sigmoid", [x])])
 
 
 @exporter("PRelu")
@@ -87,13 +79,9 @@ def prelu(ctx, op, args):
     n = ctx.shape(slope)
     if n is not None and len(n) == 1 and n[0] != 1 and order(args) == "NCHW" and r > 2:
         slope = ctx.unsqueeze(slope, list(range(1, r - 1)))
-    out = ctx.output(op.output[0])
-    ctx.node1("PRelu", [x, slope], out)
-    ctx.bind(op.output[0], out)
+    ctx.write(op.output[0], "PRelu", [x, slope])
 
 
 @exporter("Rsqrt")
 def rsqrt(ctx, op, args):
-    out = ctx.output(op.output[0])
-    ctx.node1("Reciprocal", [ctx.node1("Sqrt", [ctx.input(op.input[0])])], out)
-    ctx.bind(op.output[0], out)
+    ctx.write(op.output[0], "Reciprocal", [ctx.node1("Sqrt", [ctx.input(op.input[0])])])

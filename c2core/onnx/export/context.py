@@ -96,6 +96,16 @@ class ExportContext:
         """Record that ONNX value `name` now holds Caffe2 blob `blob`."""
         self.current[blob] = name
 
+    def write(self, blob: str, op_type: str, inputs, **attrs) -> str:
+        """One ONNX node whose output becomes Caffe2 blob `blob`'s new value; returns its name.
+
+        The common case of an exporter: `output(blob)`, `node1(...)` into it, `bind`.
+        """
+        out = self.output(blob)
+        self.node1(op_type, inputs, out, **attrs)
+        self.bind(blob, out)
+        return out
+
     def used_later(self, blob: str) -> bool:
         """Whether a later op or the net's outputs read `blob` as written by the current op."""
         if blob in self.outputs and self.last_write.get(blob) == self.op_index:

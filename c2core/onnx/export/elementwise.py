@@ -53,18 +53,14 @@ def binary(ctx, op, args):
         b = ctx.const(np.float32(args.float("exponent", 1.0)), "exponent")
     else:
         b = legacy_aligned(ctx, a, ctx.input(op.input[1]), args)
-    out = ctx.output(op.output[0])
-    ctx.node1(_BINARY[op.type], [a, b], out)
-    ctx.bind(op.output[0], out)
+    ctx.write(op.output[0], _BINARY[op.type], [a, b])
 
 
 @exporter("NE")
 def not_equal(ctx, op, args):
     a = ctx.input(op.input[0])
     b = legacy_aligned(ctx, a, ctx.input(op.input[1]), args)
-    out = ctx.output(op.output[0])
-    ctx.node1("Not", [ctx.node1("Equal", [a, b])], out)
-    ctx.bind(op.output[0], out)
+    ctx.write(op.output[0], "Not", [ctx.node1("Equal", [a, b])])
 
 
 @exporter("Sum", "Max", "Min", "Mean")
@@ -81,6 +77,4 @@ def nary(ctx, op, args):
 @exporter("Scale")
 def scale(ctx, op, args):
     x = ctx.input(op.input[0])
-    out = ctx.output(op.output[0])
-    ctx.node1("Mul", [x, ctx.const(np.float32(args.float("scale", 1.0)), "scale")], out)
-    ctx.bind(op.output[0], out)
+    ctx.write(op.output[0], "Mul", [x, ctx.const(np.float32(args.float("scale", 1.0)), "scale")])

@@ -52,8 +52,6 @@ def _constant_fill_like(ctx, op, args):
     if isinstance(value, list):
         value = value[0] if value else 0
     v = np.asarray([value], dtype=dt)
-    out = ctx.output(op.output[0])
-    ctx.node1("ConstantOfShape", [shape], out, value=helper.make_tensor(
+    ctx.write(op.output[0], "ConstantOfShape", [shape], value=helper.make_tensor(
         "value", helper.np_dtype_to_tensor_dtype(v.dtype), [1], v.tolist()))
-    ctx.bind(op.output[0], out)
 

@@ -93,9 +93,7 @@ def int8_quantize(ctx, op, args):
 @exporter("Int8Dequantize")
 def int8_dequantize(ctx, op, args):
     x = dequantized(ctx, op.input[0])
-    out = ctx.output(op.output[0])
-    ctx.node1("Identity", [x], out)
-    ctx.bind(op.output[0], out)
+    ctx.write(op.output[0], "Identity", [x])
 
 
 @exporter(*FLOAT_OF)

@@ -36,9 +36,7 @@ def _emit_matmul(ctx, op, args, a, b):
         a = _t(ctx, a)
     if args.int("trans_b", 0):
         b = _t(ctx, b)
-    out = ctx.output(op.output[0])
-    ctx.node1("MatMul", [a, b], out)
-    ctx.bind(op.output[0], out)
+    ctx.write(op.output[0], "MatMul", [a, b])
 
 
 @exporter("MatMul")

@@ -56,9 +56,7 @@ def affine_channel(ctx, op, args):
     if not nhwc:
         scale = ctx.unsqueeze(scale, list(range(1, r - 1)))
         bias = ctx.unsqueeze(bias, list(range(1, r - 1)))
-    out = ctx.output(op.output[0])
-    ctx.node1("Add", [ctx.node1("Mul", [x, scale]), bias], out)
-    ctx.bind(op.output[0], out)
+    ctx.write(op.output[0], "Add", [ctx.node1("Mul", [x, scale]), bias])
 
 
 
@@ -95,9 +93,7 @@ def layer_norm(ctx, op, args):
     y = ctx.node1("Div", [d, std])
     if args.int("elementwise_affine", 0):
         y = ctx.node1("Add", [ctx.node1("Mul", [y, ctx.input(op.input[1])]), ctx.input(op.input[2])])
-    out = ctx.output(op.output[0])
-    ctx.node1("Identity", [y], out)
-    ctx.bind(op.output[0], out)
+    ctx.write(op.output[0], "Identity", [y])
     for k, t in ((1, mean), (2, std)):
         if len(op.output) > k and ctx.used_later(op.output[k]):
             shape = ctx.node1("Concat", [ctx.shape_of(x, 0, axis), ctx.ints([1])], axis=0)

@@ -47,7 +47,5 @@ def reduce_front_back(ctx, op, args):
 
 @exporter("ArgMax", "ArgMin")
 def arg_max_min(ctx, op, args):
-    out = ctx.output(op.output[0])
-    ctx.node1(op.type, [ctx.input(op.input[0])], out, axis=args.int("axis", -1),
+    ctx.write(op.output[0], op.type, [ctx.input(op.input[0])], axis=args.int("axis", -1),
               keepdims=args.int("keepdims", 1), select_last_index=0)
-    ctx.bind(op.output[0], out)

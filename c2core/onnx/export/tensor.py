@@ -61,9 +61,7 @@ def reshape(ctx, op, args):
         if ctx.dynamic_batch and dims and xs and xs[0] == "batch" and dims[0] == ctx.batch:
             dims[0] = 0
         shape = ctx.ints(dims)
-    out = ctx.output(op.output[0])
-    ctx.node1("Reshape", [x, shape], out)
-    ctx.bind(op.output[0], out)
+    ctx.write(op.output[0], "Reshape", [x, shape])
     if len(op.output) > 1 and ctx.used_later(op.output[1]):
         old = ctx.output(op.output[1])
         ctx.node1("Shape", [x], old)
@@ -72,16 +70,12 @@ def reshape(ctx, op, args):
 
 @exporter("Flatten")
 def flatten(ctx, op, args):
-    out = ctx.output(op.output[0])
-    ctx.node1("Flatten", [ctx.input(op.input[0])], out, axis=args.int("axis", 1))
-    ctx.bind(op.output[0], out)
+    ctx.write(op.output[0], "Flatten", [ctx.input(op.input[0])], axis=args.int("axis", 1))
 
 
 @exporter("FlattenToVec")
 def flatten_to_vec(ctx, op, args):
-    out = ctx.output(op.output[0])
-    ctx.node1("Reshape", [ctx.input(op.input[0]), ctx.ints([-1])], out)
-    ctx.bind(op.output[0], out)
+    ctx.write(op.output[0], "Reshape", [ctx.input(op.input[0]), ctx.ints([-1])])
 
 
 @exporter("Transpose", "NCHW2NHWC", "NHWC2NCHW")
@@ -94,17 +88,13 @@ def transpose(ctx, op, args):
         perm = [0, r - 1] + list(range(1, r - 1))
     else:
         perm = args.ints("axes") or list(reversed(range(r)))
-    out = ctx.output(op.output[0])
-    ctx.node1("Transpose", [x], out, perm=perm)
-    ctx.bind(op.output[0], out)
+    ctx.write(op.output[0], "Transpose", [x], perm=perm)
 
 
 @exporter("Copy", "Alias", "StopGradient", "EnsureCPUOutput", "CopyFromCPUInput", "CopyCPUToGPU", "CopyGPUToCPU",
           "EnsureDense")
 def identity(ctx, op, args):
-    out = ctx.output(op.output[0])
-    ctx.node1("Identity", [ctx.input(op.input[0])], out)
-    ctx.bind(op.output[0], out)
+    ctx.write(op.output[0], "Identity", [ctx.input(op.input[0])])
 
 
 @exporter("Dropout")
@@ -113,9 +103,7 @@ def dropout(ctx, op, args):
         # Caffe2 predict nets run Dropout with is_test=1; a training-mode one is random.
         raise C2Error("Dropout with is_test=0 is random at run time; export needs is_test=1")
     x = ctx.input(op.input[0])
-    out = ctx.output(op.output[0])
-    ctx.node1("Identity", [x], out)
-    ctx.bind(op.output[0], out)
+    ctx.write(op.output[0], "Identity", [x])
     if len(op.output) > 1 and ctx.used_later(op.output[1]):
         from onnx import TensorProto, helper
 
@@ -127,16 +115,12 @@ def dropout(ctx, op, args):
 
 @exporter("Squeeze")
 def squeeze(ctx, op, args):
-    out = ctx.output(op.output[0])
-    ctx.node1("Squeeze", [ctx.input(op.input[0]), ctx.ints(args.ints("dims", []), "axes")], out)
-    ctx.bind(op.output[0], out)
+    ctx.write(op.output[0], "Squeeze", [ctx.input(op.input[0]), ctx.ints(args.ints("dims", []), "axes")])
 
 
 @exporter("ExpandDims")
 def expand_dims(ctx, op, args):
-    out = ctx.output(op.output[0])
-    ctx.node1("Unsqueeze", [ctx.input(op.input[0]), ctx.ints(sorted(args.ints("dims", [])), "axes")], out)
-    ctx.bind(op.output[0], out)
+    ctx.write(op.output[0], "Unsqueeze", [ctx.input(op.input[0]), ctx.ints(sorted(args.ints("dims", [])), "axes")])
 
 
 @exporter("ChannelShuffle")
@@ -238,9 +222,7 @@ def cast(ctx, op, args):
     dt = DTYPE_OF_PROTO.get(int(to))
     if dt is None or dt is np.object_:
         raise C2Error(f"Cast to Caffe2 data type {to} has no ONNX equivalent")
-    out = ctx.output(op.output[0])
-    ctx.node1("Cast", [ctx.input(op.input[0])], out, to=helper.np_dtype_to_tensor_dtype(np.dtype(dt)))
-    ctx.bind(op.output[0], out)
+    ctx.write(op.output[0], "Cast", [ctx.input(op.input[0])], to=helper.np_dtype_to_tensor_dtype(np.dtype(dt)))
 
 
 @exporter("Shape")
@@ -306,9 +288,7 @@ def gather(ctx, op, args):
 @exporter("Size")
 def size(ctx, op, args):
     """Number of elements, an int64 scalar."""
-    out = ctx.output(op.output[0])
-    ctx.node1("Size", [ctx.input(op.input[0])], out)
-    ctx.bind(op.output[0], out)
+    ctx.write(op.output[0], "Size", [ctx.input(op.input[0])])
 
 
 @exporter("BatchPermutation")
@@ -317,9 +297,7 @@ def batch_permutation(ctx, op, args):
     idx = ctx.input(op.input[1])
     if ctx.elem_type(idx) not in (6, 7):
         raise C2Error("BatchPermutation indices must be int32 or int64")
-    out = ctx.output(op.output[0])
-    ctx.node1("Gather", [ctx.input(op.input[0]), idx], out, axis=0)
-    ctx.bind(op.output[0], out)
+    ctx.write(op.output[0], "Gather", [ctx.input(op.input[0]), idx], axis=0)
 
 
 @exporter("UpsampleNearest")
@@ -340,9 +318,7 @@ def upsample_nearest(ctx, op, args):
 def spatial_narrow_as(ctx, op, args):
     """Detectron: A cropped to B's height and width (A[:, :, :B.H, :B.W])."""
     a, b = ctx.input(op.input[0]), ctx.input(op.input[1])
-    out = ctx.output(op.output[0])
-    ctx.node1("Slice", [a, ctx.ints([0, 0], "starts"), ctx.shape_of(b, 2, 4), ctx.ints([2, 3], "axes")], out)
-    ctx.bind(op.output[0], out)
+    ctx.write(op.output[0], "Slice", [a, ctx.ints([0, 0], "starts"), ctx.shape_of(b, 2, 4), ctx.ints([2, 3], "axes")])
 
 
 @exporter("Tile")
@@ -360,6 +336,4 @@ def tile(ctx, op, args):
             axis = int(np.asarray(vals[1]).ravel()[0])
     reps = [1] * r
     reps[axis % r] = tiles
-    out = ctx.output(op.output[0])
-    ctx.node1("Tile", [x, ctx.ints(reps, "repeats")], out)
-    ctx.bind(op.output[0], out)
+    ctx.write(op.output[0], "Tile", [x, ctx.ints(reps, "repeats")])
