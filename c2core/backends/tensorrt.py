@@ -20,7 +20,6 @@ with a message naming both sides, before TensorRT would fail obscurely.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -29,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ..errors import C2Error
+from ..io.digest import file_sha256
 from ..ops._arrays import contiguous
 from ..tasks import check_cancel, no_progress
 from .base import Availability, Backend, BackendUnavailable
@@ -157,14 +157,6 @@ def check_compatible(info: PlanInfo, trt_version: str, gpu: str, cc: str, plan_p
 
 
 # ----- building ------------------------------------------------------------------------
-def _sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def onnx_io(onnx_path: str) -> tuple[dict, dict]:
     """({input: {"dtype", "shape"}}, {output: ...}) from the ONNX graph (-1 = dynamic)."""
     import onnx
@@ -296,7 +288,7 @@ def build_plan(onnx_path: str, plan_path: str, precision: str = "fp32", workspac
         with open(timing_cache, "wb") as fh:
             fh.write(bytes(config.get_timing_cache().serialize()))
     info = PlanInfo(tensorrt=version, gpu=name, compute_capability=cc, precision=precision, inputs=inputs,
-                    outputs=outputs, onnx=os.path.basename(onnx_path), onnx_sha256=_sha256(onnx_path),
+                    outputs=outputs, onnx=os.path.basename(onnx_path), onnx_sha256=file_sha256(onnx_path),
                     workspace_mb=int(workspace_mb), built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                     build_seconds=round(time.perf_counter() - t0, 2))
     info.save(plan_path)

@@ -50,8 +50,9 @@ def sidecar(key: dict) -> dict:
 
 
 def build(out_dir: str, force: bool = False, progress=None):
+    from ..io.digest import file_sha256
     from .efficientnet_lite0 import pretrained, weights_path
-    from .torch_to_caffe2 import BuildResult, cached_sidecar, export_onnx_bytes, file_sha256, write_caffe2_model
+    from .torch_to_caffe2 import BuildResult, cached_sidecar, export_onnx_bytes, write_caffe2_model
     from . import labels_file
 
     t0 = time.perf_counter()

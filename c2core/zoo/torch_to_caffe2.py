@@ -7,7 +7,6 @@ the dynamo exporter is used instead.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import warnings
@@ -39,14 +38,6 @@ def export_onnx_bytes(module, example, input_name: str, output_name: str, opset:
                 buf = io.BytesIO()
                 torch.onnx.export(module, (example,), buf, dynamo=True, **kwargs)
     return buf.getvalue()
-
-
-def file_sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def cached_sidecar(folder: str, key: dict) -> dict | None:
