@@ -142,14 +142,20 @@ def channel_shuffle(ctx, op, args):
     channel_first(ctx, op, args, build)
 
 
-@exporter("ResizeNearest")
-def resize_nearest(ctx, op, args):
+def _hw_scales(ctx, op, args) -> tuple[float, float]:
+    """(height_scale, width_scale): the arguments, or the constant second input that overrides them."""
     hs, ws = args.float("height_scale", 1.0), args.float("width_scale", 1.0)
     if len(op.input) > 1:
         v = ctx.value(ctx.input(op.input[1]))
         if v is None:
-            raise C2Error("ResizeNearest with run-time scales input cannot be exported exactly (scales must be constant)")
+            raise C2Error(f"{op.type} with run-time scales input cannot be exported exactly (scales must be constant)")
         hs, ws = float(v.ravel()[0]), float(v.ravel()[1])
+    return hs, ws
+
+
+@exporter("ResizeNearest")
+def resize_nearest(ctx, op, args):
+    hs, ws = _hw_scales(ctx, op, args)
 
     def build(x, out):
         if ctx.rank(x) != 4:
@@ -241,12 +247,7 @@ def shape(ctx, op, args):
 def upsample_bilinear(ctx, op, args):
     """upsample_op.cc: out = floor(in * scale), source = out_index * (in - 1) / (out - 1):
     ONNX Resize linear with coordinate_transformation_mode=align_corners."""
-    hs, ws = args.float("height_scale", 1.0), args.float("width_scale", 1.0)
-    if len(op.input) > 1:
-        v = ctx.value(ctx.input(op.input[1]))
-        if v is None:
-            raise C2Error("UpsampleBilinear with run-time scales input cannot be exported exactly (scales must be constant)")
-        hs, ws = float(v.ravel()[0]), float(v.ravel()[1])
+    hs, ws = _hw_scales(ctx, op, args)
     x = ctx.input(op.input[0])
     if ctx.rank(x) != 4:
         raise C2Error("UpsampleBilinear expects a 4-D NCHW input")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .registry import converts
+from .registry import converts, refusal_of
 
 _BINARY = {"Add": "Add", "Sub": "Sub", "Mul": "Mul", "Div": "Div"}
 
@@ -100,12 +100,7 @@ def _clip_bounds(ctx, node, a):
     return tuple(out)
 
 
-def _check_clip(ctx, node, a):
-    b = _clip_bounds(ctx, node, a)
-    return b if isinstance(b, str) else None
-
-
-@converts("Clip", check=_check_clip)
+@converts("Clip", check=refusal_of(_clip_bounds))
 def clip(ctx, node, a):
     lo, hi = _clip_bounds(ctx, node, a)
     args = {}

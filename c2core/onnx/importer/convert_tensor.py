@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .registry import converts
+from .registry import converts, refusal_of
 
 # ONNX TensorProto.DataType -> Caffe2 TensorProto.DataType
 _CAFFE2_DTYPE = {1: 1, 6: 2, 2: 6, 3: 7, 4: 8, 5: 9, 7: 10, 10: 12, 11: 13, 9: 5, 8: 4}
@@ -187,12 +187,7 @@ def _slice_spec(ctx, node, a):
     return c2s, c2e
 
 
-def _check_slice(ctx, node, a):
-    spec = _slice_spec(ctx, node, a)
-    return spec if isinstance(spec, str) else None
-
-
-@converts("Slice", check=_check_slice)
+@converts("Slice", check=refusal_of(_slice_spec))
 def slice_(ctx, node, a):
     starts, ends = _slice_spec(ctx, node, a)
     ctx.emit("Slice", [ctx.blob(node.input[0])], node.output[0], starts=starts, ends=ends)
@@ -354,12 +349,7 @@ def _resize_spec(ctx, node, a):
     return f"{node.op_type} mode {mode}"
 
 
-def _check_resize(ctx, node, a):
-    spec = _resize_spec(ctx, node, a)
-    return spec if isinstance(spec, str) else None
-
-
-@converts("Resize", "Upsample", check=_check_resize)
+@converts("Resize", "Upsample", check=refusal_of(_resize_spec))
 def resize(ctx, node, a):
     op, hs, ws = _resize_spec(ctx, node, a)
     ctx.emit(op, [ctx.blob(node.input[0])], node.output[0], height_scale=float(hs), width_scale=float(ws))
@@ -388,12 +378,7 @@ def _split_sizes(ctx, node, a):
     return [dim // n] * n
 
 
-def _check_split(ctx, node, a):
-    v = _split_sizes(ctx, node, a)
-    return v if isinstance(v, str) else None
-
-
-@converts("Split", check=_check_split)
+@converts("Split", check=refusal_of(_split_sizes))
 def split(ctx, node, a):
     r = ctx.rank(node.input[0], node)
     sizes = _split_sizes(ctx, node, a)

@@ -31,6 +31,18 @@ def converts(*op_types: str, check: Callable | None = None):
     return deco
 
 
+def refusal_of(spec: Callable) -> Callable:
+    """A `check` from `spec(ctx, node, attrs)`, which returns the node's parsed
+    form or a str saying why it cannot be converted: the converter calls the
+    same `spec` again to get the parsed form."""
+
+    def check(ctx, node, attrs):
+        r = spec(ctx, node, attrs)
+        return r if isinstance(r, str) else None
+
+    return check
+
+
 def converter_for(op_type: str) -> Converter | None:
     _load()
     return CONVERTERS.get(op_type)
