@@ -18,22 +18,15 @@ def reduce_axes(ctx):
     return [BlobInfo(out, ctx.dtype(0))]
 
 
-@rule("ReduceFrontSum", "ReduceFrontMean", "ReduceFrontMax")
-def reduce_front(ctx):
+@rule("ReduceFrontSum", "ReduceFrontMean", "ReduceFrontMax", "ReduceBackSum", "ReduceBackMean", "ReduceBackMax")
+def reduce_front_back(ctx):
+    """The first (Front) or last (Back) `num_reduce_dim` axes are reduced away."""
     x = ctx.shape(0)
     k = ctx.i("num_reduce_dim", 1)
     if not 0 <= k <= len(x):
         raise ValueError("num_reduce_dim out of range")
-    return [BlobInfo(tuple(x[k:]), ctx.dtype(0))]
-
-
-@rule("ReduceBackSum", "ReduceBackMean", "ReduceBackMax")
-def reduce_back(ctx):
-    x = ctx.shape(0)
-    k = ctx.i("num_reduce_dim", 1)
-    if not 0 <= k <= len(x):
-        raise ValueError("num_reduce_dim out of range")
-    return [BlobInfo(tuple(x[: len(x) - k]), ctx.dtype(0))]
+    kept = x[k:] if "Front" in ctx.op.type else x[: len(x) - k]
+    return [BlobInfo(tuple(kept), ctx.dtype(0))]
 
 
 @rule("ReduceTailSum", "RowwiseMax")
