@@ -1,8 +1,6 @@
 """Benchmark: statistics formulas, in-process and isolated runs, JSON contract, cancel."""
 
-import importlib.util
 import json
-import pathlib
 
 import numpy as np
 import pytest
@@ -11,11 +9,8 @@ from c2core.backends import ModelSource
 from c2core.benchmark import JSON_KEYS, bench_in_process, benchmark, summarize
 from c2core.errors import Cancelled
 from c2core.tasks import CancelToken
+from tests.c2core.backends import onnx_nets as nets
 
-_p = pathlib.Path(__file__).parent / "backends" / "onnx_nets.py"
-_spec = importlib.util.spec_from_file_location("c2_test_onnx_nets", _p)
-nets = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(nets)
 
 
 def test_summarize_formulas():

@@ -64,13 +64,8 @@ def test_executor_reference_against_onnx_backends():
 
 
 def test_too_tight_tolerance_is_a_mismatch(tmp_path):
-    import importlib.util
-    import pathlib
+    from tests.c2core.backends import onnx_nets as nets
 
-    p = pathlib.Path(__file__).parent / "backends" / "onnx_nets.py"
-    spec = importlib.util.spec_from_file_location("c2_test_onnx_nets", p)
-    nets = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(nets)
     path, _ = nets.conv_net(tmp_path / "m.onnx", batch=2)
     with ModelSource.open(path) as src:
         rep = compare_backends(src, ["openvino:fp16"], reference="onnxruntime", tolerances={"fp16": 1e-9})

@@ -1,20 +1,8 @@
 """Fixtures for backend tests: small ONNX models with NumPy references (onnx_nets.py)."""
 
-import importlib.util
-import pathlib
-
 import pytest
 
-
-def load_onnx_nets():
-    path = pathlib.Path(__file__).with_name("onnx_nets.py")
-    spec = importlib.util.spec_from_file_location("c2_test_onnx_nets", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-_nets = load_onnx_nets()
+from tests.c2core.backends import onnx_nets as _nets
 
 
 @pytest.fixture

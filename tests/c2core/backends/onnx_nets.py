@@ -2,8 +2,8 @@
 
 Used by the backend, classify, compare and benchmark tests: they let ONNX
 Runtime, OpenVINO and the FP16 conversion be checked against formulas written
-here, not against each other. Loaded by path from several conftest files
-(`load_onnx_nets()`), since test folders are not packages.
+here, not against each other. Imported as `tests.c2core.backends.onnx_nets`
+(tests/conftest.py puts the project root on sys.path).
 """
 
 from __future__ import annotations

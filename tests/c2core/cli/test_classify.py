@@ -1,18 +1,13 @@
 """`c2core classify`: JSON shape, text output, exit 2 for non-images."""
 
-import importlib.util
 import json
-import pathlib
 
 import numpy as np
 from PIL import Image
 
 from c2core.cli.main import main
+from tests.c2core.backends import onnx_nets as nets
 
-_path = pathlib.Path(__file__).resolve().parent.parent / "backends" / "onnx_nets.py"
-_spec = importlib.util.spec_from_file_location("c2_test_onnx_nets", _path)
-nets = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(nets)
 
 
 def _setup(tmp_path):
