@@ -6,25 +6,13 @@ import numpy as np
 import pytest
 
 from c2core.backends import ModelSource
-from c2core.builder import NetBuilder, model_from
 from c2core.compare import DEFAULT_RTOL, compare_backends, diff
+from tests.references.tiny_classifier import tiny_classifier
 
 
 def tiny_model(batch=2):
     """Conv3x3(pad 1) -> Relu -> global AveragePool -> FC -> Softmax, as a Caffe2 net."""
-    rng = np.random.default_rng(0)
-    nb = NetBuilder("tiny").inputs("data", "conv_w", "conv_b", "fc_w", "fc_b").outputs("prob")
-    nb.op("Conv", ["data", "conv_w", "conv_b"], "conv", kernel=3, pad=1)
-    nb.op("Relu", "conv", "relu")
-    nb.op("AveragePool", "relu", "pool", global_pooling=1)
-    nb.op("FC", ["pool", "fc_w", "fc_b"], "fc")
-    nb.op("Softmax", "fc", "prob")
-    w = dict(conv_w=(rng.standard_normal((4, 3, 3, 3)) * 0.5).astype(np.float32),
-             conv_b=rng.standard_normal(4).astype(np.float32),
-             fc_w=rng.standard_normal((5, 4)).astype(np.float32), fc_b=rng.standard_normal(5).astype(np.float32))
-    m = model_from(nb.net, w)
-    m.value_info = {"data": (1, [batch, 3, 8, 8])}
-    return m
+    return tiny_classifier(batch=batch)[0]
 
 
 def test_diff_definitions():

@@ -6,34 +6,17 @@ import os
 import numpy as np
 import pytest
 
-from c2core.builder import NetBuilder, model_from
 from c2core.cli.main import main
 from c2core.io.save import save_model
+from tests.references.tiny_classifier import tiny_classifier, tiny_classifier_logits
 
 
 def _tiny(folder, batch=1):
-    """Conv(3x3) -> Relu -> global AveragePool -> FC, a Caffe2 pair with value_info.json."""
-    rng = np.random.default_rng(0)
-    nb = NetBuilder("tiny").inputs("data", "conv_w", "conv_b", "fc_w", "fc_b").outputs("fc")
-    nb.op("Conv", ["data", "conv_w", "conv_b"], "conv", kernel=3, pad=1)
-    nb.op("Relu", "conv", "relu")
-    nb.op("AveragePool", "relu", "pool", global_pooling=1)
-    nb.op("FC", ["pool", "fc_w", "fc_b"], "fc")
-    w = dict(conv_w=(rng.standard_normal((8, 3, 3, 3)) * 0.5).astype(np.float32),
-             conv_b=rng.standard_normal(8).astype(np.float32),
-             fc_w=rng.standard_normal((5, 8)).astype(np.float32), fc_b=rng.standard_normal(5).astype(np.float32))
-    save_model(model_from(nb.net, w), str(folder))
+    """The tiny classifier without Softmax (8 channels), saved as a pair with value_info.json."""
+    m, w = tiny_classifier(batch=batch, channels=8, softmax=False)
+    save_model(m, str(folder))
     (folder / "value_info.json").write_text(json.dumps({"data": [1, [batch, 3, 8, 8]]}))
     return w
-
-
-def _reference(x, w):
-    """NumPy: conv3x3 pad 1 + bias, relu, mean over H,W, FC."""
-    N, C, H, W = x.shape
-    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (1, 1), (1, 1)))
-    y = sum(np.einsum("nchw,oc->nohw", xp[:, :, i:i + H, j:j + W], w["conv_w"][:, :, i, j])
-            for i in range(3) for j in range(3)) + w["conv_b"][None, :, None, None]
-    return np.maximum(y, 0).mean(axis=(2, 3)) @ w["fc_w"].T + w["fc_b"]
 
 
 @pytest.fixture
@@ -60,7 +43,7 @@ def test_openvino_fp32_and_fp16_ir(tmp_path, capsys, c2_ok):
 
     x = np.random.default_rng(1).standard_normal((1, 3, 8, 8)).astype(np.float32)
     got = ov.Core().compile_model(str(out32), "CPU", {"INFERENCE_PRECISION_HINT": "f32"})(x)[0]
-    np.testing.assert_allclose(got, _reference(x, w), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(got, tiny_classifier_logits(x, w), rtol=1e-4, atol=1e-5)
 
 
 def test_openvino_dynamic_batch(tmp_path, c2_ok):
@@ -73,7 +56,7 @@ def test_openvino_dynamic_batch(tmp_path, c2_ok):
     core = ov.Core()
     x = np.random.default_rng(2).standard_normal((3, 3, 8, 8)).astype(np.float32)
     got = core.compile_model(core.read_model(str(out)), "CPU", {"INFERENCE_PRECISION_HINT": "f32"})(x)[0]
-    np.testing.assert_allclose(got, _reference(x, w), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(got, tiny_classifier_logits(x, w), rtol=1e-4, atol=1e-5)
 
 
 def test_parity_gate_writes_nothing_when_outside_tolerance(tmp_path, capsys, c2_ok):
