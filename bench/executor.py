@@ -2,7 +2,7 @@
 
 `python -m bench executor [--runs N] [--warmup W] [--threads T]
 [--models squeezenet,efficientnet] [--refs torch,onnxruntime] [--layouts]
-[--json OUT]`
+[--style alternating|isolated|both] [--json OUT]`
 
 Each model is written once as a plain eager `torch.nn.Module` (SqueezeNet 1.0
 class: Fire modules, Caffe ceil-mode pools; EfficientNet-B0 class: MBConv
@@ -10,11 +10,19 @@ with depthwise convs (group = C), Swish, squeeze-excite blocks with a global
 pool and a broadcast Mul, BatchNorm everywhere), then translated node by
 node (torch.fx) into a Caffe2 predict net with the same weights. The
 executor (`c2core.runtime.Predictor`) and each reference run the same input,
-batch 1, 224x224, same thread count, interleaved run by run so machine
-noise hits both alike; we report p50/p90 over N runs after warm-up and the
-ratio executor p50 / reference p50 (goal ≤ 1.5). References are pluggable
-(`REFERENCES`): eager torch always; ONNX Runtime on the c2core ONNX export
-when that exporter is present.
+batch 1, 224x224, same thread count; we report p50/p90 over N runs after
+warm-up and the ratio executor p50 / reference p50 (goal <= 1.5).
+References are pluggable (`REFERENCES`): eager torch always; ONNX Runtime
+(graph optimizations ALL, the default) on the c2core ONNX export.
+
+Two measurement styles:
+- alternating (default): all prepared in one process, runs interleaved one
+  by one so machine noise hits every runtime alike; ONNX Runtime's idle
+  workers sleep instead of spinning (they would take the CPU from the run
+  that follows).
+- isolated: each runtime alone in a fresh process (ONNX Runtime with its
+  default spinning), the way a deployment runs it.
+Both set torch's OpenMP workers to wait passively (c2core.runtime.threads).
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import operator
+import os
 import statistics
 import sys
 import time
@@ -238,7 +247,7 @@ def to_caffe2(module, input_name="data"):
 # ----------------------------------------------------------------------
 # References: name -> factory(module, model, threads) -> callable(x: np.ndarray)
 
-def _torch_ref(module, model, threads):
+def _torch_ref(module, model, threads, spinning=False):
     import torch
 
     def run(x):
@@ -248,7 +257,7 @@ def _torch_ref(module, model, threads):
     return run
 
 
-def _ort_ref(module, model, threads):
+def _ort_ref(module, model, threads, spinning=False):
     import onnxruntime as ort
 
     from c2core.onnx import export_onnx
@@ -257,6 +266,10 @@ def _ort_ref(module, model, threads):
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    so.log_severity_level = 3
+    if not spinning:
+        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
     sess = ort.InferenceSession(proto.SerializeToString(), so, providers=["CPUExecutionProvider"])
     name = sess.get_inputs()[0].name
 
@@ -277,7 +290,9 @@ def _pct(xs, q):
     return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
 
 
-def bench_model(kind, refs, runs, warmup, threads, seed=0, channels_last=False):
+def bench_model(kind, refs, runs, warmup, threads, seed=0, channels_last=False, only=None):
+    """Time the executor and `refs` on model `kind`, interleaved run by run.
+    only: time just this one implementation (isolated style)."""
     import torch
 
     from c2core.runtime import Predictor
@@ -291,25 +306,31 @@ def bench_model(kind, refs, runs, warmup, threads, seed=0, channels_last=False):
     prep_s = time.perf_counter() - t0
     x = np.random.default_rng(seed).standard_normal((1, 3, 224, 224)).astype(np.float32)
     impls = {"executor": lambda a: pred.run({"data": a})[out]}
-    if channels_last:  # the executor's default layout is channels-last on CPU: time NCHW too
+    if channels_last and only is None:  # the executor's default layout is channels-last on CPU: time NCHW too
         pred_nchw = Predictor(model, channels_last=False)
         impls["executor_nchw"] = lambda a: pred_nchw.run({"data": a})[out]
     notes = {}
     for r in refs:
+        if only is not None and r != only:
+            continue
         try:
-            impls[r] = REFERENCES[r](module, model, threads)
+            impls[r] = REFERENCES[r](module, model, threads, spinning=only is not None)
         except Exception as e:  # a reference that cannot be built is reported, not fatal
             notes[r] = f"unavailable: {type(e).__name__}: {str(e).splitlines()[0][:160]}"
     results = {}
     base = impls["executor"](x)
+    if only is not None and only != "executor":
+        del impls["executor"]
     scale = float(np.abs(base).max()) or 1.0
     for k, fn in impls.items():
         diff = float(np.abs(fn(x) - base).max()) / scale
         results[k] = {"max_abs_diff_vs_executor": diff, "times_ms": []}
         for _ in range(warmup):
             fn(x)
-    for _ in range(runs):
-        for k, fn in impls.items():
+    order = list(impls.items())
+    for i in range(runs):
+        shift = i % len(order)  # rotate who goes first: no runtime always follows the same one
+        for k, fn in order[shift:] + order[:shift]:
             t = time.perf_counter()
             fn(x)
             results[k]["times_ms"].append((time.perf_counter() - t) * 1e3)
@@ -317,14 +338,60 @@ def bench_model(kind, refs, runs, warmup, threads, seed=0, channels_last=False):
     for k, r in results.items():
         ts = r["times_ms"]
         summary["impls"][k] = {"p50_ms": round(statistics.median(ts), 2), "p90_ms": round(_pct(ts, 0.9), 2), "max_rel_diff": r["max_abs_diff_vs_executor"]}
-    ex = summary["impls"]["executor"]["p50_ms"]
-    for k, v in summary["impls"].items():
-        if not k.startswith("executor"):
-            v["executor_over_ref_p50"] = round(ex / v["p50_ms"], 3)
+    if "executor" in summary["impls"]:
+        ex = summary["impls"]["executor"]["p50_ms"]
+        for k, v in summary["impls"].items():
+            if not k.startswith("executor"):
+                v["executor_over_ref_p50"] = round(ex / v["p50_ms"], 3)
     return summary
 
 
+def bench_model_isolated(kind, refs, runs, warmup, threads) -> dict:
+    """Each implementation alone in a fresh process (`--only`); same summary shape."""
+    import os
+    import subprocess
+    import tempfile
+
+    merged = None
+    for impl in ["executor"] + list(refs):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "one.json")
+            cmd = [sys.executable, "-m", "bench", "executor", "--models", kind, "--refs", ",".join(refs), "--only", impl,
+                   "--runs", str(runs), "--warmup", str(warmup), "--threads", str(threads), "--json", path, "--quiet"]
+            proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            if proc.returncode != 0 or not os.path.exists(path):
+                note = (proc.stderr.strip().splitlines() or ["no output"])[-1][:160]
+                merged = merged or {"model": kind, "notes": {}, "impls": {}}
+                merged["notes"][impl] = f"isolated run failed: {note}"
+                continue
+            with open(path) as f:
+                one = json.load(f)["models"][0]
+        if merged is None:
+            merged = one
+        else:
+            merged["impls"].update(one["impls"])
+            merged["notes"].update(one["notes"])
+    if "executor" in merged["impls"]:
+        ex = merged["impls"]["executor"]["p50_ms"]
+        for k, v in merged["impls"].items():
+            if not k.startswith("executor"):
+                v["executor_over_ref_p50"] = round(ex / v["p50_ms"], 3)
+    return merged
+
+
+def _print(s, style):
+    print(f"{s['model']} ({style}): {s.get('ops', '?')} Caffe2 ops, {s.get('folded', '?')} folded, prepare {s.get('prepare_s', '?')} s")
+    for k, v in s["impls"].items():
+        ratio = f"  executor/ref p50 = {v['executor_over_ref_p50']:.2f}x" if "executor_over_ref_p50" in v else ""
+        print(f"  {k:12s} p50 {v['p50_ms']:8.2f} ms  p90 {v['p90_ms']:8.2f} ms  max|diff|/max|y| {v['max_rel_diff']:.1e}{ratio}")
+    for k, v in s["notes"].items():
+        print(f"  {k}: {v}")
+
+
 def main(argv=None) -> int:
+    from c2core.runtime.threads import prefer_passive_openmp
+
+    passive = prefer_passive_openmp()  # before torch is imported
     import torch
 
     p = argparse.ArgumentParser(prog="python -m bench executor", description=__doc__.splitlines()[0])
@@ -334,20 +401,30 @@ def main(argv=None) -> int:
     p.add_argument("--models", default="squeezenet,efficientnet")
     p.add_argument("--refs", default="torch,onnxruntime")
     p.add_argument("--layouts", dest="channels_last", action="store_true", help="also time the executor with plain NCHW memory (its CPU default is channels-last)")
+    p.add_argument("--style", choices=("alternating", "isolated", "both"), default="alternating",
+                   help="interleave runs in one process, or run each runtime alone in its own process")
+    p.add_argument("--only", default=None, help=argparse.SUPPRESS)  # isolated style: the one runtime this process times
+    p.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--json", default=None, help="also write the results here")
     a = p.parse_args(argv)
     threads = a.threads or torch.get_num_threads()
     torch.set_num_threads(threads)
-    out = {"threads": threads, "torch": torch.__version__, "runs": a.runs, "warmup": a.warmup, "models": []}
+    refs = [r for r in a.refs.split(",") if r]
+    out = {"threads": threads, "torch": torch.__version__, "runs": a.runs, "warmup": a.warmup,
+           "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default"), "passive_set_here": passive, "models": []}
+    styles = ("alternating", "isolated") if a.style == "both" else (a.style,)
     for kind in a.models.split(","):
-        s = bench_model(kind.strip(), [r for r in a.refs.split(",") if r], a.runs, a.warmup, threads, channels_last=a.channels_last)
-        out["models"].append(s)
-        print(f"{kind}: {s['ops']} Caffe2 ops, {s['folded']} folded, prepare {s['prepare_s']} s")
-        for k, v in s["impls"].items():
-            ratio = f"  executor/ref p50 = {v['executor_over_ref_p50']:.2f}x" if "executor_over_ref_p50" in v else ""
-            print(f"  {k:12s} p50 {v['p50_ms']:8.2f} ms  p90 {v['p90_ms']:8.2f} ms  max|diff|/max|y| {v['max_rel_diff']:.1e}{ratio}")
-        for k, v in s["notes"].items():
-            print(f"  {k}: {v}")
+        for style in styles:
+            if a.only is not None:
+                s = bench_model(kind.strip(), refs, a.runs, a.warmup, threads, only=a.only)
+            elif style == "alternating":
+                s = bench_model(kind.strip(), refs, a.runs, a.warmup, threads, channels_last=a.channels_last)
+            else:
+                s = bench_model_isolated(kind.strip(), refs, a.runs, a.warmup, threads)
+            s["style"] = "isolated" if a.only is not None else style
+            out["models"].append(s)
+            if not a.quiet:
+                _print(s, s["style"])
     if a.json:
         with open(a.json, "w") as f:
             json.dump(out, f, indent=1)

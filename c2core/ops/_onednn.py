@@ -26,7 +26,10 @@ faster, depthwise stride-2 layers 1.4-1.8x faster than padding + conv2d;
 the whole net 4% faster with the widened kernel than with a padded copy.
 Tried and dropped: oneDNN's swish post-op (slower than `silu_` after the
 conv on large maps), `mkldnn_prepacked.conv2d_run` (more per-call cost),
-1x1 convs as one `addmm` on channels-last maps (whole net 10% slower).
+1x1 convs as one `addmm` on channels-last maps (whole net 10% slower),
+oneDNN's fused conv + residual add (`binary` post-op: no faster than the
+separate in-place add), running small convs single-threaded when torch has
+two threads (no gain with passive OpenMP workers), glibc mallopt tuning.
 """
 
 from __future__ import annotations
