@@ -20,12 +20,14 @@ from PySide6.QtWidgets import (QGraphicsScene, QHBoxLayout, QLabel, QLineEdit, Q
 
 from .. import jobs
 from .drawing import DrawOptions, build_drawing
-from .items import EdgeItem, NodeItem, node_size
+from .items import EdgeItem, NodeItem, text_measure
 from .layout import dot_available, dot_layout, layered_layout
 from .view import GraphView, Minimap
 
 log = logging.getLogger("c2studio.graph")
 PROVISIONAL_AFTER_MS = 250
+SMALL_NET = 300  # nodes: below this dot is quick, no provisional layout is computed
+ITEM_BATCH = 400  # scene items created per event-loop turn
 
 
 class FindBar(QWidget):
@@ -98,6 +100,9 @@ class GraphCanvas(QWidget):
         self._t0 = 0.0
         self._job = None
         self._sizes: dict = {}
+        self._provisional = None
+        self._creating = None
+        self._target = None
         self.timings: dict = {}
         self._provisional_timer = QTimer(self, singleShot=True)
         self._provisional_timer.timeout.connect(self._show_provisional)
@@ -130,6 +135,8 @@ class GraphCanvas(QWidget):
 
     def clear(self) -> None:
         self._cancel_job()
+        self._gen += 1
+        self._creating = None
         self._provisional_timer.stop()
         self.graph = self.drawing = self.layout_result = None
         self.scene.clear()
@@ -144,22 +151,43 @@ class GraphCanvas(QWidget):
             self.rebuild(fit=kw.keys() & {"rankdir", "collapse"} != set())
 
     def rebuild(self, fit: bool = True) -> None:
+        """Prepare the drawing on a worker, then lay it out (dot) and draw it."""
         self._cancel_job()
+        self._provisional_timer.stop()
         self._gen += 1
         gen = self._gen
         self._t0 = time.perf_counter()
         self._fit_next = fit
         self.layout_result = None
-        opts = DrawOptions(**vars(self.options))
-        self.drawing = build_drawing(self.graph, self.shapes, opts)
-        self._sizes = {n.id: node_size(n) for n in self.drawing.nodes}
+        self._provisional = None
+        self._creating = None
+        self.drawing = None
+        self.scene.clear()
+        self.node_items, self.edge_items, self.matches = {}, [], []
+        self._set_status("Preparing the graph…")
+        graph, shapes, opts, measure = self.graph, self.shapes, DrawOptions(**vars(self.options)), text_measure()
+
+        def prepare(progress, cancel):
+            drawing = build_drawing(graph, shapes, opts)
+            sizes = {n.id: measure.size(n) for n in drawing.nodes}
+            cancel.check()
+            quick = layered_layout(drawing, sizes) if len(drawing.nodes) > SMALL_NET else None
+            return drawing, sizes, quick
+
+        self._job = jobs.Job(prepare, "graph drawing", self)
+        self._job.finished.connect(lambda r, g=gen: self._prepared(r, g))
+        self._job.failed.connect(lambda msg, g=gen: g == self._gen and self._set_status(f"Cannot draw the graph: {msg}"))
+        self._job.start()
+
+    def _prepared(self, result, gen) -> None:
+        if gen != self._gen:
+            return
+        self.drawing, self._sizes, self._provisional = result
         self.timings = {"nodes": len(self.drawing.nodes), "edges": len(self.drawing.edges),
                         "build_s": time.perf_counter() - self._t0}
-        self.scene.clear()
-        self.node_items, self.edge_items = {}, []
         self._set_status(f"Laying out {len(self.drawing.nodes)} nodes with Graphviz…")
         if not dot_available():
-            self._apply_layout(layered_layout(self.drawing, self._sizes), gen)
+            self._apply_layout(self._provisional or layered_layout(self.drawing, self._sizes), gen)
             self._set_status("Graphviz 'dot' not found: showing the quick layout")
             return
         drawing, sizes = self.drawing, self._sizes
@@ -175,17 +203,17 @@ class GraphCanvas(QWidget):
         self._job = None
 
     def _show_provisional(self):
-        if self.drawing is None or self.layout_result is not None:
+        if self.drawing is None or self.layout_result is not None or self._creating is not None:
             return
-        self._apply_layout(layered_layout(self.drawing, self._sizes), self._gen)
+        self._apply_layout(self._provisional or layered_layout(self.drawing, self._sizes), self._gen)
         self._set_status(f"Quick layout shown; Graphviz is still working on {len(self.drawing.nodes)} nodes…")
 
     def _layout_failed(self, msg, gen):
         if gen != self._gen:
             return
         self._provisional_timer.stop()
-        if self.layout_result is None:
-            self._apply_layout(layered_layout(self.drawing, self._sizes), gen)
+        if self.layout_result is None and self._creating is None:
+            self._apply_layout(self._provisional or layered_layout(self.drawing, self._sizes), gen)
         self._set_status(msg)
 
     def _set_status(self, text: str):
@@ -196,29 +224,72 @@ class GraphCanvas(QWidget):
 
     # ----- drawing -------------------------------------------------------------
     def _apply_layout(self, lay, gen) -> None:
+        """Show `lay`: create the items (in batches, so the GUI keeps running) or move them."""
         if gen != self._gen or self.drawing is None:
             return
         if self.layout_result is not None and self.layout_result.engine == "dot":
             return
-        first = not self.node_items
-        if first:
-            for n in self.drawing.nodes:
-                item = NodeItem(n, self._sizes[n.id])
-                self.node_items[n.id] = item
-                self.scene.addItem(item)
+        if lay.engine == "dot":
+            self._provisional_timer.stop()
+        self._target = lay
+        if self._creating is not None:
+            return  # the running batches pick the newest layout up when they finish
+        if not self.node_items:
+            self._creating = self._create_items(lay)
+            self._create_step()
+        else:
+            self._position_all(lay)
+            self._finish(lay)
+
+    def _create_items(self, lay):
+        """Generator: make node then edge items, yielding after every batch."""
+        made = 0
+        for n in self.drawing.nodes:
+            item = NodeItem(n, self._sizes[n.id])
+            item.setPos(*self._target.pos[n.id])
+            self.node_items[n.id] = item
+            self.scene.addItem(item)
+            made += 1
+            if made % ITEM_BATCH == 0:
+                yield
+        for k, e in enumerate(self.drawing.edges):
+            t = self._target
+            pts = t.edges[k] or [t.pos[e.src], t.pos[e.dst]]
+            item = EdgeItem(e, pts, t.spline and t.edges[k] is not None)
+            self.edge_items.append(item)
+            self.scene.addItem(item)
+            made += 1
+            if made % ITEM_BATCH == 0:
+                yield
+
+    def _create_step(self) -> None:
+        gen_obj = self._creating
+        if gen_obj is None:
+            return
+        try:
+            next(gen_obj)
+        except StopIteration:
+            self._creating = None
+            lay = self._target
+            # a layout that arrived mid-way: items made earlier still sit where the old one put them
+            if any(it.pos().x() != lay.pos[nid][0] or it.pos().y() != lay.pos[nid][1] for nid, it in self.node_items.items()) \
+                    or lay.engine == "dot" and self.edge_items and not self.edge_items[0].spline:
+                self._position_all(lay)
+            self._finish(lay)
+            return
+        QTimer.singleShot(0, self._create_step)
+
+    def _position_all(self, lay) -> None:
         for nid, (x, y) in lay.pos.items():
             self.node_items[nid].setPos(x, y)
         for k, e in enumerate(self.drawing.edges):
             pts = lay.edges[k] or [lay.pos[e.src], lay.pos[e.dst]]
-            spline = lay.spline and lay.edges[k] is not None
-            if first:
-                item = EdgeItem(e, pts, spline)
-                self.edge_items.append(item)
-                self.scene.addItem(item)
-            else:
-                self.edge_items[k].set_route(pts, spline)
+            self.edge_items[k].set_route(pts, lay.spline and lay.edges[k] is not None)
+
+    def _finish(self, lay) -> None:
         from PySide6.QtCore import QRectF
 
+        first = self.layout_result is None
         bounds = QRectF(0, 0, lay.width, lay.height)
         self.scene.setSceneRect(bounds.adjusted(-40, -40, 40, 40))
         self.layout_result = lay
@@ -232,12 +303,16 @@ class GraphCanvas(QWidget):
             self.view.fit()
         self.minimap.setVisible(len(self.drawing.nodes) > 12)
         if len(self.drawing.nodes) > 12:
-            boxes = [(it.sceneBoundingRect(), it._fill.color()) for it in self.node_items.values()]
-            self.minimap.refresh(boxes, bounds)
+            # on the next event-loop turn: the GUI breathes between moving items and drawing the overview
+            QTimer.singleShot(0, lambda g=self._gen, b=bounds: g == self._gen and self._refresh_minimap(b))
         self._place_overlays()
         self._on_selection()
         log.info("graph: %s layout of %d nodes drawn %.3f s after opening", lay.engine, len(self.drawing.nodes), elapsed)
         self.drawn.emit(lay.engine, elapsed)
+
+    def _refresh_minimap(self, bounds) -> None:
+        boxes = [(it.sceneBoundingRect(), it._fill.color()) for it in self.node_items.values()]
+        self.minimap.refresh(boxes, bounds)
 
     @property
     def is_drawn(self) -> bool:

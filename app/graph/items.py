@@ -29,16 +29,49 @@ OUTPUT_EDGE_COLOR = QColor("#2f9e44")
 EDGE_COLOR = QColor("#7a8590")
 
 
+class TextMeasure:
+    """Glyph advances of the box fonts, read once on the GUI thread.
+
+    Node sizes are then plain dictionary sums, so the layout worker can size
+    thousands of boxes without touching Qt's font machinery off the GUI thread.
+    """
+
+    EXTRA = "×⟨⟩…·—"
+
+    def __init__(self):
+        chars = [chr(c) for c in range(32, 127)] + list(self.EXTRA)
+        self.title = {c: _TFM.horizontalAdvance(c) for c in chars}
+        self.line = {c: _LFM.horizontalAdvance(c) for c in chars}
+        self.title_avg = _TFM.averageCharWidth() * 1.1
+        self.line_avg = _LFM.averageCharWidth() * 1.1
+        self.title_h = _TFM.height()
+
+    def size(self, node) -> tuple[float, float]:
+        t, la = self.title, self.line
+        w = sum(t.get(c, self.title_avg) for c in node.title)
+        for line in node.lines:
+            w = max(w, sum(la.get(c, self.line_avg) for c in line))
+        w = max(w + 2 * PAD_X + 2, 60.0)
+        h = 2 * PAD_Y + self.title_h + LINE_H * len(node.lines)
+        if node.kind != "op":
+            w += 8
+        return min(w, 420.0), h
+
+
+_MEASURE: TextMeasure | None = None
+
+
+def text_measure() -> TextMeasure:
+    """The shared measure (create it on the GUI thread first)."""
+    global _MEASURE
+    if _MEASURE is None:
+        _MEASURE = TextMeasure()
+    return _MEASURE
+
+
 def node_size(node) -> tuple[float, float]:
-    """Width and height of a node's box, from its text (GUI thread: font metrics)."""
-    w = _TFM.horizontalAdvance(node.title)
-    for line in node.lines:
-        w = max(w, _LFM.horizontalAdvance(line))
-    w = max(w + 2 * PAD_X, 60.0)
-    h = 2 * PAD_Y + _TFM.height() + LINE_H * len(node.lines)
-    if node.kind != "op":
-        w += 8
-    return min(w, 420.0), h
+    """Width and height of a node's box, from its text."""
+    return text_measure().size(node)
 
 
 class NodeItem(QGraphicsItem):
@@ -119,6 +152,7 @@ class EdgeItem(QGraphicsItem):
 
     def set_route(self, points, spline: bool) -> None:
         self.prepareGeometryChange()
+        self.spline = spline
         path = QPainterPath(QPointF(*points[0]))
         if spline and len(points) >= 4 and (len(points) - 1) % 3 == 0:
             for k in range(1, len(points), 3):

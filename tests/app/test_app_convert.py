@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 import numpy as np
@@ -76,12 +77,14 @@ def test_onnx_export_cancel_midway_writes_nothing(qtbot, window, tmp_path):
 
     from app.document import Document
 
-    m = long_chain_with_shape(3000)
-    window.set_document(Document(m, Graph(m), ""))
-    # let the GUI finish its own work (dot layout of 3,000 boxes) so it is free to click Cancel
-    qtbot.waitUntil(lambda: window.canvas.is_final and window.model_panel.support is not None, timeout=120000)
-    dlg = window.convert("onnx")
+    from app.convert_dialog import ConvertDialog
+
+    # a long net, not drawn (the dialog gets the document directly): the export has seconds of work left
+    m = long_chain_with_shape(12000)
+    dlg = ConvertDialog(window, "onnx", Document(m, Graph(m), ""))
     qtbot.addWidget(dlg)
+    dlg.show()
+    gc.collect()
     out = tmp_path / "chain.onnx"
     dlg.output.setText(str(out))
     dlg.verify.setChecked(False)
@@ -109,12 +112,15 @@ def test_cancel_midway_writes_nothing(qtbot, window, tmp_path, kind):
     from app.document import Document
     from app_models import long_chain_with_weight
 
-    # dot on 3,000 blobs would take seconds; a Caffe2 save needs big weights to last long enough to cancel
-    m = long_chain_with_weight(300 if kind == "graph" else 3000, 12_000_000 if kind == "caffe2" else 1_000_000)
-    window.set_document(Document(m, Graph(m), ""))
-    qtbot.waitUntil(lambda: window.canvas.is_final and window.model_panel.support is not None, timeout=120000)
-    dlg = window.convert(kind, **({"fmt": "svg"} if kind == "graph" else {}))
+    from app.convert_dialog import ConvertDialog
+
+    # dot on 3,000 blobs would take seconds; a Caffe2 save needs big weights to last long enough to cancel.
+    # The dialog gets the document directly (not drawn), so the GUI thread is idle and free to click Cancel.
+    m = long_chain_with_weight(300 if kind == "graph" else 8000, 12_000_000 if kind == "caffe2" else 1_000_000)
+    dlg = ConvertDialog(window, kind, Document(m, Graph(m), ""), **({"fmt": "svg"} if kind == "graph" else {}))
     qtbot.addWidget(dlg)
+    dlg.show()
+    gc.collect()
     out = tmp_path / {"caffe2": "saved", "graph": "g.svg", "openvino": "m.xml"}[kind]
     dlg.output.setText(str(out))
     seen = []

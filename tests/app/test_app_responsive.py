@@ -31,6 +31,13 @@ class Heartbeat:
         self.ticks += 1
 
     def __enter__(self):
+        # start from a clean slate: garbage and deferred deletes left by earlier tests are not this job's doing
+        import gc
+
+        from PySide6.QtCore import QCoreApplication, QEvent
+
+        QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+        gc.collect()
         self.last = time.perf_counter()
         self.timer.start()
         return self
