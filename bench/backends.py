@@ -12,6 +12,9 @@
    alike. Both use the same thread count, and ONNX Runtime's idle threads do
    not spin-wait (they would steal the CPU from the executor's next run).
    The ratio of the isolated p50s from the table is printed too.
+ONNX Runtime runs with graph optimizations ALL (its default). torch's
+OpenMP workers wait passively (c2core.runtime.threads), set before torch is
+imported so the table's subprocesses inherit it.
 The model is built once with `c2core.zoo` into ~/.cache/caffe2-studio (or --model).
 """
 
@@ -76,6 +79,9 @@ def main(argv=None) -> int:
     ap.add_argument("--json", metavar="OUT", help="also write the results as JSON")
     args = ap.parse_args(argv)
 
+    from c2core.runtime.threads import prefer_passive_openmp
+
+    prefer_passive_openmp()  # before anything imports torch; inherited by the subprocesses
     from c2core.backends import availability_table
     from c2core.benchmark import benchmark, format_table
 

@@ -15,6 +15,10 @@ Rules (each exact in real arithmetic; float results move by rounding only):
    in place right after the convolution (`fuse_activations`): one buffer
    fewer per layer; EfficientNet-B0 21 -> 17.5 ms on one CPU thread.
 
+6. Dropout (test time: Y = X) loses its `mask` output when no op reads the
+   mask and nobody asked for it: the kernel then skips building an all-true
+   mask as large as X on every run.
+
 A fold happens only when the first op's output (this version of the blob)
 has exactly that one reader, is not the last value of a net output or of a
 blob the caller wants to fetch (in-place pairs keep the name, so they fold), every operand is a constant weight, channel orders agree,
@@ -260,6 +264,8 @@ def fold_net(net, weights: dict, protected=(), fuse: bool = True):
     net2, w2, log = f.run()
     if fuse and not f.nested:
         f.fuse_activations()
+    if not f.nested:
+        f.drop_dropout_masks()
     return f.net, f.weights, f.log
 
 
@@ -314,3 +320,17 @@ def _fuse_activations(self):
 
 
 _Folder.fuse_activations = _fuse_activations
+
+
+def _drop_dropout_masks(self):
+    """Rule 6: remove Dropout mask outputs that nothing reads."""
+    read = {n for op in self.net.op for n in op.input}
+    for op in self.net.op:
+        if op.type == "Dropout" and len(op.output) == 2:
+            mask = op.output[1]
+            if mask not in read and mask not in self.protected and mask != op.output[0]:
+                del op.output[1]
+                self.log.append(f"dropped the unused mask '{mask}' of Dropout '{op.output[0]}'")
+
+
+_Folder.drop_dropout_masks = _drop_dropout_masks

@@ -111,3 +111,43 @@ def test_attached_activation_with_legacy_padding(act):
     assert [op.type for op in p._plan_for(frozenset(), False).net.op] == ["Conv"]
     # SAME, stride 2 on 5: out 3, pad needed 2 -> (1, 1)
     np.testing.assert_allclose(p.run([x])["y"], fn(conv_ref(x, w["w"], None, (2, 2), (1, 1, 1, 1))), rtol=1e-4, atol=1e-4)
+
+
+_K = {"k": np.zeros((2, 3), np.float32)}
+
+
+def _dropout_net(mask_reader=False, mask_output=False):
+    b = NetBuilder("d")
+    b.inputs("data", "k")
+    b.op("Add", ["data", "k"], "a")
+    b.op("Relu", "a", "r")
+    b.op("Dropout", "r", ["y", "mask"], ratio=0.5, is_test=1)
+    outs = ["y"]
+    if mask_reader:
+        b.op("Cast", "mask", "m32", to=1)
+        outs.append("m32")
+    if mask_output:
+        outs.append("mask")
+    b.outputs(*outs)
+    return b.net
+
+
+@pytest.mark.parametrize("reader,output,dropped", [(False, False, True), (True, False, False), (False, True, False)])
+def test_unused_dropout_mask_is_dropped(reader, output, dropped):
+    net = _dropout_net(reader, output)
+    new_net, _, log = fold_net(net, _K)
+    drop = [op for op in new_net.op if op.type == "Dropout"][0]
+    assert list(drop.output) == (["y"] if dropped else ["y", "mask"])
+    assert bool(log) == dropped
+    x = rng.standard_normal((2, 3)).astype(np.float32)
+    res = Predictor(model_from(net, _K)).run([x])
+    np.testing.assert_array_equal(res["y"], np.maximum(x, 0))
+    if output:
+        assert res["mask"].dtype == np.bool_ and res["mask"].all()
+
+
+def test_fetched_dropout_mask_is_kept():
+    p = Predictor(model_from(_dropout_net(), _K))
+    x = rng.standard_normal((2, 3)).astype(np.float32)
+    res = p.run([x], fetch=["mask"])
+    assert res["mask"].shape == (2, 3) and res["mask"].all()
