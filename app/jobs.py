@@ -67,7 +67,9 @@ class Job(QObject):
 
     def __init__(self, fn: Callable[..., Any], name: str = "job", parent: QObject | None = None,
                  min_interval: float = 0.05):
-        super().__init__(parent)
+        # No Qt parent on purpose: a dialog closed mid-job must not delete the object its
+        # worker still emits from; `_LIVE` keeps it alive until `done` is delivered.
+        super().__init__(None)
         self.fn = fn
         self.name = name
         self.token = make_token()

@@ -313,6 +313,7 @@ class GraphCanvas(QWidget):
     def _refresh_minimap(self, bounds) -> None:
         boxes = [(it.sceneBoundingRect(), it._fill.color()) for it in self.node_items.values()]
         self.minimap.refresh(boxes, bounds)
+        self._place_overlays()  # the overview's size follows the net's aspect
 
     @property
     def is_drawn(self) -> bool:
