@@ -206,14 +206,14 @@ def _worker(job: dict) -> int:
     from .backends import ModelSource
     from .tasks import stderr_progress
 
-    with ModelSource.open(job["model"], batch=job.get("batch"), onnx=job.get("onnx")) as src:
-        try:
+    try:  # a C2Error (opening included) is this backend's failure, reported as JSON, not a traceback
+        with ModelSource.open(job["model"], batch=job.get("batch"), onnx=job.get("onnx")) as src:
             res = bench_in_process(src, job["spec"], job["runs"], job["warmup"], job.get("threads"),
                                    progress=stderr_progress() if job.get("verbose") else None, sample_memory=False)
-        except C2Error as e:
-            from .backends import parse_spec
+    except C2Error as e:
+        from .backends import parse_spec
 
-            res = BenchResult(job["spec"], parse_spec(job["spec"])[1], job.get("batch") or 0, status="failed", error=str(e))
+        res = BenchResult(job["spec"], parse_spec(job["spec"])[1], job.get("batch") or 0, status="failed", error=str(e))
     hwm = _vm_hwm_bytes()
     if hwm is not None:
         res.peak_mb = round(hwm / (1 << 20), 1)

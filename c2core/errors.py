@@ -7,6 +7,8 @@ exit code 2. Anything else is a bug and exits 1.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 
 class C2Error(Exception):
     """A problem with the user's input, reported without a traceback."""
@@ -15,6 +17,13 @@ class C2Error(Exception):
         self.reason = reason
         self.path = path
         super().__init__(f"{path}: {reason}" if path else reason)
+
+    def with_path(self, path: str | None) -> "C2Error":
+        """This error, naming `path` when it names no file yet (the CLI prints `error: <file>: <reason>`)."""
+        if self.path is None and path:
+            self.path = path
+            self.args = (f"{path}: {self.reason}",)
+        return self
 
 
 class C2FormatError(C2Error):
@@ -35,3 +44,13 @@ class C2RuntimeError(C2Error):
 
 class Cancelled(Exception):
     """A long task was cancelled through its cancel token."""
+
+
+@contextmanager
+def about(path: str | None):
+    """C2Errors raised inside that name no file are about `path`: the model, an
+    input file, or the command-line option that was wrong (`--backend`)."""
+    try:
+        yield
+    except C2Error as e:
+        raise e.with_path(path) from None

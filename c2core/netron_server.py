@@ -58,6 +58,10 @@ class NetronServer:
         if os.path.isfile(self.path) and low.endswith((".onnx", ".xml", ".ort", ".tflite", ".pt", ".pth")):
             if low.endswith(".xml") and not os.path.exists(os.path.splitext(self.path)[0] + ".bin"):
                 raise C2Error("OpenVINO IR without its .bin beside it", self.path)
+            if low.endswith(".onnx"):
+                from .onnx.load import load_onnx
+
+                load_onnx(self.path, load_external_data=False)  # refuse a file that is not ONNX here, not in the page
             return self.path
         from .io import open_model
 

@@ -48,9 +48,13 @@ def _tolerance(precision: str, rtol: float | None) -> dict:
 
 
 def _stage(out_path: str) -> str:
-    folder = os.path.dirname(os.path.abspath(out_path))
-    os.makedirs(folder, exist_ok=True)
-    return tempfile.mkdtemp(prefix=".c2core-stage-", dir=folder)
+    from ..io.save import output_target
+
+    _, folder = output_target(out_path)
+    try:
+        return tempfile.mkdtemp(prefix=".c2core-stage-", dir=folder)
+    except OSError as e:
+        raise C2Error(f"cannot write here: {e.strerror or e}", out_path) from None
 
 
 def _move(staged: list[tuple[str, str]]) -> None:

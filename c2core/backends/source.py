@@ -69,7 +69,10 @@ class ModelSource:
         if not os.path.exists(path):
             raise C2Error("no such file or folder", path)
         if kind_of(path) != "caffe2":
-            return cls(path=path, batch=batch, input_shapes=input_shapes, workdir=workdir, **kw)
+            src = cls(path=path, batch=batch, input_shapes=input_shapes, workdir=workdir, **kw)
+            if src.kind == "onnx":
+                src._shapes_from_onnx()  # a file that is not ONNX is refused here, before any backend starts
+            return src
         from ..io import open_model
 
         return cls(model=open_model(path), path=path, batch=batch, input_shapes=input_shapes, workdir=workdir, **kw)
@@ -131,9 +134,9 @@ class ModelSource:
 
     def _shapes_from_onnx(self) -> dict:
         if self._onnx_shapes is None:
-            import onnx
+            from ..onnx.load import load_onnx
 
-            m = onnx.load(self.path, load_external_data=False)
+            m = load_onnx(self.path, load_external_data=False)
             inits = {i.name for i in m.graph.initializer}
             out = {}
             for vi in m.graph.input:

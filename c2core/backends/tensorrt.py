@@ -159,10 +159,11 @@ def check_compatible(info: PlanInfo, trt_version: str, gpu: str, cc: str, plan_p
 # ----- building ------------------------------------------------------------------------
 def onnx_io(onnx_path: str) -> tuple[dict, dict]:
     """({input: {"dtype", "shape"}}, {output: ...}) from the ONNX graph (-1 = dynamic)."""
-    import onnx
     from onnx import helper
 
-    m = onnx.load(onnx_path, load_external_data=False)
+    from ..onnx.load import load_onnx
+
+    m = load_onnx(onnx_path, load_external_data=False)
     inits = {i.name for i in m.graph.initializer}
 
     def desc(vi):

@@ -94,6 +94,10 @@ def load_manifest(path: str) -> tuple[list[Job], str]:
             data = yaml.safe_load(f.read().decode("utf-8"))
     except FileNotFoundError:
         raise C2Error("no such manifest", path) from None
+    except IsADirectoryError:
+        raise C2Error("is a folder, not a manifest file", path) from None
+    except OSError as e:
+        raise C2Error(f"cannot read the manifest: {e.strerror or e}", path) from None
     except (yaml.YAMLError, UnicodeDecodeError) as e:
         raise C2Error(f"not valid YAML: {str(e).splitlines()[0]}", path) from None
     if not isinstance(data, dict) or not isinstance(data.get("jobs", data.get("models")), list):

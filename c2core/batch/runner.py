@@ -20,7 +20,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 
-from ..io.save import write_bytes
+from ..io.save import make_folder, write_bytes
 from .manifest import Job
 
 STATE_DIR = ".c2batch"
@@ -147,7 +147,7 @@ def run_batch(jobs: list[Job], out_dir: str, workers: int = 2, resume: bool = Tr
     progress(done, total, message) is called as jobs finish; cancel() -> bool
     is polled (running workers are terminated; their outputs stay unwritten).
     """
-    os.makedirs(out_dir, exist_ok=True)
+    make_folder(out_dir)
     results: dict[str, JobResult] = {}
     pending: list[tuple[Job, int]] = []
     for job in jobs:

@@ -28,13 +28,15 @@ def add_arguments(p) -> None:
 def run(args) -> int:
     from c2core.backends import availability_table, parse_specs
     from c2core.benchmark import benchmark, format_table
-    from c2core.errors import C2Error
+    from c2core.errors import C2Error, about
     from c2core.tasks import stderr_progress
 
-    if args.batch < 1 or args.runs < 1 or args.warmup < 0:
-        raise C2Error("--batch and --runs must be at least 1, --warmup at least 0")
+    for option, value, least in (("--batch", args.batch, 1), ("--runs", args.runs, 1), ("--warmup", args.warmup, 0)):
+        if value < least:
+            raise C2Error(f"must be at least {least}, not {value}", option)
     if args.backends:
-        specs = parse_specs(args.backends)
+        with about("--backends"):
+            specs = parse_specs(args.backends)
     else:
         table = availability_table()
         specs = [n for n in ("c2", "onnxruntime", "openvino") if table[n].ok]
@@ -42,8 +44,9 @@ def run(args) -> int:
             specs.append("openvino:fp16")
         if table["tensorrt"].ok:
             specs += ["tensorrt", "tensorrt:fp16"]
-    results = benchmark(args.model, specs, batch=args.batch, runs=args.runs, warmup=args.warmup,
-                        threads=args.threads, isolate=not args.in_process, progress=stderr_progress())
+    with about(args.model):
+        results = benchmark(args.model, specs, batch=args.batch, runs=args.runs, warmup=args.warmup,
+                            threads=args.threads, isolate=not args.in_process, progress=stderr_progress())
     for r in results:
         if r.status != "ok":
             print(f"warning: {r.backend}: {r.status}: {r.error}", file=sys.stderr)

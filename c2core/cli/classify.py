@@ -27,13 +27,14 @@ def add_arguments(p) -> None:
 def run(args) -> int:
     from c2core.backends import parse_specs
     from c2core.classify import Classifier, load_image
-    from c2core.errors import C2Error
+    from c2core.errors import C2Error, about
 
     if args.top < 1:
-        raise C2Error("--top must be at least 1")
-    backend = parse_specs(args.backend)[0]
+        raise C2Error("must be at least 1", "--top")
+    with about("--backend"):
+        backend = parse_specs(args.backend)[0]
     images = [load_image(p) for p in args.images]  # a non-image exits 2 before any model work
-    with Classifier(args.model, backend=backend, preset=args.preset, labels=args.labels) as clf:
+    with about(args.model), Classifier(args.model, backend=backend, preset=args.preset, labels=args.labels) as clf:
         for w in clf.warnings:
             print(f"warning: {w}", file=sys.stderr)
         results = clf.classify_images(images, list(args.images), top=args.top)

@@ -35,12 +35,15 @@ def load_input_file(path: str, source) -> dict:
 
     names = source.input_names()
     if len(names) != 1:
-        raise C2Error(f"--input needs a single-input model (this one has {len(names)})")
+        raise C2Error(f"needs a single-input model (this one has {len(names)})", "--input")
     if path.lower().endswith(".npy"):
-        try:
-            arr = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as e:
-            raise C2Error(f"cannot read .npy: {e}", path) from None
+        from c2core.io.npy import load_npy
+
+        arr = load_npy(path)
+        want = source.input_shapes().get(names[0])
+        if want is not None and (arr.ndim != len(want) or tuple(arr.shape[1:]) != tuple(want[1:])):
+            raise C2Error(f"has shape {list(arr.shape)}, input '{names[0]}' of the model is {list(want)} "
+                          "(any batch size)", path)
         return {names[0]: arr.astype(np.float32) if arr.dtype.kind == "f" else arr}
     from c2core.classify import load_image, resolve_preprocess
 
@@ -54,16 +57,22 @@ def load_input_file(path: str, source) -> dict:
 def run(args) -> int:
     from c2core.backends import ModelSource, parse_specs
     from c2core.compare import compare_backends
-    from c2core.errors import C2Error
+    from c2core.errors import C2Error, about
     from c2core.tasks import stderr_progress
 
-    specs = parse_specs(args.backends)
+    if args.batch is not None and args.batch < 1:
+        raise C2Error(f"must be at least 1, not {args.batch}", "--batch")
+    with about("--backends"):
+        specs = parse_specs(args.backends)
     if not specs:
-        raise C2Error("--backends lists no backend")
+        raise C2Error("lists no backend", "--backends")
+    with about("--reference"):
+        reference = parse_specs(args.reference)[0]
     tol = {p: getattr(args, f"rtol_{p}") for p in ("fp32", "fp16", "int8") if getattr(args, f"rtol_{p}") is not None}
-    with ModelSource.open(args.model, batch=args.batch) as src:
-        inputs = load_input_file(args.input, src) if args.input else None
-        report = compare_backends(src, specs, reference=parse_specs(args.reference)[0], inputs=inputs, seed=args.seed,
+    with about(args.model), ModelSource.open(args.model, batch=args.batch) as src:
+        with about(args.input):
+            inputs = load_input_file(args.input, src) if args.input else None
+        report = compare_backends(src, specs, reference=reference, inputs=inputs, seed=args.seed,
                                   tolerances=tol, progress=stderr_progress())
     if args.json:
         json.dump(report.to_dict(), sys.stdout, indent=2)

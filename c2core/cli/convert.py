@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-from ..errors import C2Error
+from ..errors import C2Error, about
 from .inputs import parse_input_files, parse_input_shapes
 
 # target -> module with add_target_arguments(parser) and convert_target(model, args) -> int
@@ -68,7 +68,8 @@ def run(args) -> int:
     model = open_model(args.path, init_path=args.init, value_info=args.value_info)
     if model.structure_only:
         raise C2Error("the model has no weights (structure-only net): give its init net with --init", args.path)
-    rc = _target(args.to).convert_target(model, args)
+    with about(args.path):  # what names no file of its own is about the model
+        rc = _target(args.to).convert_target(model, args)
     if getattr(args, "json", False):
         import json
 

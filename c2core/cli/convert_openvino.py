@@ -39,7 +39,7 @@ def convert_target(model, args) -> int:
     from c2core.errors import C2Error
 
     if args.precision not in ("fp32", "fp16"):
-        raise C2Error(f"OpenVINO IR weights are fp32 or fp16, not {args.precision}")
+        raise C2Error(f"OpenVINO IR weights are fp32 or fp16, not {args.precision}", "--precision")
     shapes = parse_input_shapes(args.input_shape, model.data_inputs)
     res = run_task(lambda progress, cancel: to_openvino(
         model, args.output, precision=args.precision, dynamic_batch=args.dynamic_batch, input_shapes=shapes or None,

@@ -30,14 +30,19 @@ def parse_batch_range(text):
     try:
         lo, opt, hi = (int(x) for x in text.split(","))
     except ValueError:
-        raise C2Error(f"--batch-range {text}: expected MIN,OPT,MAX, e.g. 1,8,32") from None
+        raise C2Error(f"expected MIN,OPT,MAX (e.g. 1,8,32), got '{text}'", "--batch-range") from None
     return lo, opt, hi
 
 
 def convert_target(model, args) -> int:
     from c2core.backends.deploy import to_tensorrt
+    from c2core.backends.tensorrt import trt_availability
     from c2core.cli.inputs import parse_input_shapes
+    from c2core.errors import C2Error
 
+    av = trt_availability()
+    if not av.ok:
+        raise C2Error(f"TensorRT is not available here: {av.reason}", "--to")
     shapes = parse_input_shapes(args.input_shape, model.data_inputs)
     res = run_task(lambda progress, cancel: to_tensorrt(
         model, args.output, precision=args.precision, dynamic_batch=args.dynamic_batch,

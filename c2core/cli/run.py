@@ -9,7 +9,7 @@ Bad input (no weights, wrong shape or dtype, unsupported ops, unreadable
 
 from __future__ import annotations
 
-from ..errors import C2Error
+from ..errors import about
 from .inputs import parse_input_files
 
 
@@ -25,33 +25,20 @@ def add_arguments(p) -> None:
     p.add_argument("--no-fold", action="store_true", help="do not fold BN/scale ops into convolutions")
 
 
-def _load_npy(path: str):
-    import numpy as np
-
-    try:
-        return np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise C2Error("no such file", path) from None
-    except (ValueError, OSError) as e:
-        raise C2Error(f"not a readable .npy file ({e})", path) from None
-
-
 def run(args) -> int:
     import numpy as np
 
     from ..io import open_model
+    from ..io.npy import load_npy
     from ..io.save import atomic_path
     from ..runtime import Predictor
 
     model = open_model(args.path, args.init)
-    pred = Predictor(model, device=args.device, threads=args.threads, fold=not args.no_fold)
-    inputs = {name: _load_npy(path) for name, path in parse_input_files(args.input, pred.inputs).items()}
-    try:
+    with about(args.path):
+        pred = Predictor(model, device=args.device, threads=args.threads, fold=not args.no_fold)
+    inputs = {name: load_npy(path) for name, path in parse_input_files(args.input, pred.inputs).items()}
+    with about(args.path):
         outs = pred.run(inputs, fetch=args.fetch)
-    except C2Error as e:
-        if e.path is None:
-            e = type(e)(e.reason, args.path)
-        raise e from None
     with atomic_path(args.output) as tmp:
         with open(tmp, "wb") as f:
             np.savez(f, **outs)

@@ -25,6 +25,8 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
+    from c2core.errors import C2Error, about
+    from c2core.io.save import make_folder
     from c2core.zoo import RECIPES, build
 
     if args.zoo_command == "list":
@@ -34,9 +36,13 @@ def run(args) -> int:
     if args.zoo_command != "build":
         print("usage: c2core zoo {build NAME -o DIR | list}", file=sys.stderr)
         return 2
+    if args.name not in RECIPES:
+        raise C2Error(f"unknown zoo model (known: {', '.join(sorted(RECIPES))})", args.name)
     out = os.path.expanduser(args.output or os.path.join(DEFAULT_ROOT, args.name))
+    make_folder(out)  # a folder that cannot be made fails now, not after minutes of building
     say = None if args.quiet else (lambda msg: print(f"  {msg}", file=sys.stderr))
-    r = build(args.name, out, force=args.force, progress=say)
+    with about(out):
+        r = build(args.name, out, force=args.force, progress=say)
     if args.quiet:
         print(r.folder)
     else:

@@ -10,6 +10,8 @@ import contextlib
 import os
 import tempfile
 
+from ..errors import C2Error
+
 
 def _umask() -> int:
     mask = os.umask(0)
@@ -17,13 +19,33 @@ def _umask() -> int:
     return mask
 
 
+def make_folder(folder: str) -> str:
+    """`os.makedirs(folder, exist_ok=True)`, with a C2Error naming the folder
+    when it cannot be made (a file in the way, no permission, a read-only disk)."""
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as e:
+        raise C2Error(f"cannot create this folder: {e.strerror or e}", folder) from None
+    return folder
+
+
+def output_target(path: str) -> tuple[str, str]:
+    """(path, its folder) for a file about to be written, the folder made; C2Error when
+    `path` is a folder or its folder cannot be made."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise C2Error("is a folder: give the name of a file to write", path)
+    return path, make_folder(os.path.dirname(os.path.abspath(path)) or ".")
+
+
 @contextlib.contextmanager
 def atomic_path(path: str, suffix: str = ""):
     """Yields a temp path beside `path`; renamed onto `path` only on success."""
-    path = os.fspath(path)
-    d = os.path.dirname(os.path.abspath(path)) or "."
-    os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=suffix + ".part", dir=d)
+    path, d = output_target(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=suffix + ".part", dir=d)
+    except OSError as e:
+        raise C2Error(f"cannot write here: {e.strerror or e}", path) from None
     os.close(fd)
     try:
         yield tmp
@@ -60,7 +82,7 @@ def save_model(model, folder: str, text: bool = False, init_name: str = "init_ne
     from ..builder import init_net_from
 
     ext = ".pbtxt" if text else ".pb"
-    os.makedirs(folder, exist_ok=True)
+    make_folder(folder)
     pp = os.path.join(folder, predict_name + ext)
     save_net(model.predict_net, pp, text)
     ip = None

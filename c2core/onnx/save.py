@@ -17,6 +17,9 @@ import os
 import shutil
 import tempfile
 
+from ..errors import C2Error
+from ..io.save import output_target
+
 EXTERNAL_DATA_THRESHOLD = 2 * 1024**3 - 64 * 1024**2
 # TensorProto.DataType -> bytes per element (raw_data sizes without copying the bytes out)
 _ITEMSIZE = {1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 16: 2}
@@ -46,10 +49,11 @@ def staged_onnx(proto, path: str, external_data_threshold: int = EXTERNAL_DATA_T
     """
     import onnx
 
-    path = os.fspath(path)
-    target_dir = os.path.dirname(os.path.abspath(path)) or "."
-    os.makedirs(target_dir, exist_ok=True)
-    tmpdir = tempfile.mkdtemp(prefix="." + os.path.basename(path) + ".", suffix=".part", dir=target_dir)
+    path, target_dir = output_target(path)
+    try:
+        tmpdir = tempfile.mkdtemp(prefix="." + os.path.basename(path) + ".", suffix=".part", dir=target_dir)
+    except OSError as e:
+        raise C2Error(f"cannot write here: {e.strerror or e}", path) from None
     try:
         staged = os.path.join(tmpdir, os.path.basename(path))
         external = initializer_bytes(proto) >= external_data_threshold

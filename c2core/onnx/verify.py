@@ -120,10 +120,9 @@ def load_input(value, shape, dtype) -> tuple[np.ndarray, str]:
     path = os.fspath(value)
     low = path.lower()
     if low.endswith(".npy"):
-        try:
-            arr = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as e:
-            raise C2Error(f"cannot read as .npy: {e}", path) from None
+        from ..io.npy import load_npy
+
+        arr = load_npy(path)
         return arr, f"file {os.path.basename(path)}"
     if low.endswith(IMAGE_EXTS):
         if shape is None or len(shape) != 4 or not all(isinstance(d, int) for d in shape[1:]):
@@ -188,12 +187,14 @@ def verify_onnx(model, onnx_model, inputs=None, rtol: float = 1e-4, *, seed: int
         dtype = _np_dtype(i.type)
         shape = [d if isinstance(d, int) else (batch or 1) for d in i.shape]
         if i.name in given:
-            arr, desc = load_input(given.pop(i.name), shape, dtype)
+            value = given.pop(i.name)
+            arr, desc = load_input(value, shape, dtype)
             arr = np.asarray(arr)
             if arr.dtype != dtype:
                 arr = arr.astype(dtype)
             if len(arr.shape) != len(shape) or any(isinstance(d, int) and d != a for d, a in zip(i.shape, arr.shape)):
-                raise C2Error(f"input '{i.name}' has shape {list(arr.shape)}, the ONNX model expects {list(i.shape)}")
+                raise C2Error(f"input '{i.name}' has shape {list(arr.shape)}, the ONNX model expects {list(i.shape)}",
+                              None if isinstance(value, np.ndarray) else os.fspath(value))
         else:
             arr, desc = random_input(shape, dtype, rng), f"random {'normal' if dtype.kind == 'f' else 'integers'} {shape}, seed {seed}"
         feeds[i.name] = arr

@@ -65,11 +65,11 @@ def write_caffe2_model(onnx_bytes: bytes, folder: str, sidecar: dict, labels_src
     """
     import onnx
 
-    from ..io.save import write_bytes
+    from ..io.save import make_folder, write_bytes
     from ..onnx.importer import import_onnx, write_pair
     from .sidecar import SIDECAR, write_sidecar
 
-    os.makedirs(folder, exist_ok=True)
+    make_folder(folder)
     for stale in (sidecar["predict_net"], SIDECAR):
         p = os.path.join(folder, stale)
         if os.path.exists(p):

@@ -59,7 +59,8 @@ def resolve_input_shapes(model, input_shapes=None) -> dict[str, tuple]:
     data = model.data_inputs
     unknown = sorted(set(given) - set(data))
     if unknown:
-        raise C2Error(f"--input-shape names {', '.join(unknown)}, not data inputs of the model (those are: {', '.join(data)})")
+        raise C2Error(f"names {', '.join(unknown)}, not data inputs of the model (those are: {', '.join(data)})",
+                      "--input-shape")
     declared = model.input_shapes()
     out, missing = {}, []
     for n in data:
@@ -69,7 +70,8 @@ def resolve_input_shapes(model, input_shapes=None) -> dict[str, tuple]:
         else:
             out[n] = tuple(s)
     if missing:
-        raise C2Error(f"shape of input(s) {', '.join(missing)} unknown: give --input-shape NAME=1,3,224,224 (or a value_info.json)")
+        raise C2Error(f"shape of input(s) {', '.join(missing)} unknown: give --input-shape NAME=1,3,224,224 "
+                      "(or a value_info.json)", model.predict_path)
     return out
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 
-from ...errors import C2Error, C2FormatError, UnsupportedOpsError
+from ...errors import C2Error, UnsupportedOpsError
 
 __all__ = ["import_onnx", "convert_graph", "fix_input_shapes", "supported_onnx_ops", "write_pair"]
 
@@ -39,16 +39,10 @@ def _load(src):
 
     if isinstance(src, onnx.ModelProto):
         return src, None
+    from ..load import load_onnx
+
     path = os.fspath(src)
-    if not os.path.isfile(path):
-        raise C2FormatError("no such file", path)
-    try:
-        model = onnx.load(path)
-    except Exception as e:  # protobuf decode errors have many types
-        raise C2FormatError(f"not an ONNX model: {e}", path) from None
-    if not model.graph.node and not model.graph.output:
-        raise C2FormatError("ONNX model has an empty graph", path)
-    return model, path
+    return load_onnx(path), path
 
 
 def convert_graph(model, name: str | None = None):
@@ -170,9 +164,9 @@ def write_pair(m, out_dir: str, text: bool = False) -> tuple[str, str]:
     """init_net, value_info.json, then predict_net (.pb or .pbtxt) into out_dir, each atomically."""
     import json
 
-    from ...io.save import save_net, write_bytes
+    from ...io.save import make_folder, save_net, write_bytes
 
-    os.makedirs(out_dir, exist_ok=True)
+    make_folder(out_dir)
     ext = ".pbtxt" if text else ".pb"
     pp = os.path.join(out_dir, "predict_net" + ext)
     ip = os.path.join(out_dir, "init_net" + ext)

@@ -80,7 +80,7 @@ def test_bad_inputs_exit_2_with_one_line(model_dir, tmp_path, capsys):
     _fails(["run", str(d), "-o", out], capsys, "missing input", "'data'")
     _fails(["run", str(d), "--input", f"data={tmp_path / 'nope.npy'}", "-o", out], capsys, "no such file")
     (tmp_path / "junk.npy").write_bytes(b"not numpy")
-    _fails(["run", str(d), "--input", f"data={tmp_path / 'junk.npy'}", "-o", out], capsys, "not a readable .npy")
+    _fails(["run", str(d), "--input", f"data={tmp_path / 'junk.npy'}", "-o", out], capsys, "not a .npy file")
     assert not (tmp_path / "o.npz").exists()
 
 
