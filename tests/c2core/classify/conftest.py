@@ -1,18 +1,6 @@
-"""Small ONNX models with NumPy references, shared with the backend tests."""
+"""The EfficientNet-Lite0 zoo model, built once per session (conv-net fixtures: tests/c2core/conftest.py)."""
 
 import pytest
-
-from tests.c2core.backends import onnx_nets as _nets
-
-
-@pytest.fixture
-def make_conv_net():
-    return _nets.conv_net
-
-
-@pytest.fixture
-def conv_ref():
-    return _nets.conv_net_reference
 
 
 @pytest.fixture(scope="session")

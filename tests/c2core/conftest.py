@@ -1,4 +1,5 @@
-"""Fixtures for backend tests: small ONNX models with NumPy references (onnx_nets.py)."""
+"""Fixtures shared by the backend and classify tests: small ONNX models with NumPy
+references (tests/c2core/backends/onnx_nets.py)."""
 
 import pytest
 
