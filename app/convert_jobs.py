@@ -83,42 +83,101 @@ def _export(model, path, opset, dynamic_batch, progress, cancel):
     return export_onnx(model, path, opset=opset, dynamic_batch=dynamic_batch, progress=progress, cancel=cancel)
 
 
+def onnx_report(model, path: str, opset: int, dynamic_batch: bool, verify: bool, progress, cancel=None) -> Report:
+    """Export (and verify) `model` to `path`: the work of Convert > ONNX."""
+    from c2core.tasks import sub_progress
+
+    t0 = time.perf_counter()
+    _export(model, path, opset, dynamic_batch, sub_progress(progress, 0.0, 0.7 if verify else 1.0), cancel)
+    rep = Report(f"Exported to ONNX (opset {opset}) in {time.perf_counter() - t0:.1f} s", [path])
+    if verify:
+        if cancel is not None:
+            cancel.check()
+        progress(0.75, "Verifying with ONNX Runtime against the executor…")
+        from c2core.onnx import verify_onnx
+
+        vr = verify_onnx(model, path)
+        rep.lines += vr.format().splitlines()
+        rep.ok = vr.ok
+    return rep
+
+
+def onnx_report_from_files(predict_path: str, init_path: str | None, path: str, opset: int, dynamic_batch: bool,
+                           verify: bool, progress=None) -> Report:
+    """`onnx_report` in a child process: the model is reopened from its files there."""
+    from c2core.io import open_model
+
+    progress(0.0, "Reading the model…")
+    return onnx_report(open_model(predict_path, init_path=init_path), path, opset, dynamic_batch, verify, progress)
+
+
 def make_onnx(model, path: str, opset: int = 17, dynamic_batch: bool = False, verify: bool = True):
     def fn(progress, cancel):
-        from c2core.tasks import sub_progress
+        if not _on_disk(model):  # in memory only: export on this worker thread
+            return onnx_report(model, path, opset, dynamic_batch, verify, progress, cancel)
+        # onnx.checker and ONNX Runtime's session set-up hold the GIL for 100+ ms on real nets:
+        # a child process keeps the GUI thread ticking; Cancel kills it, the staging folder goes with it
+        from .subprocess_call import call_in_subprocess
 
-        t0 = time.perf_counter()
-        _export(model, path, opset, dynamic_batch, sub_progress(progress, 0.0, 0.7 if verify else 1.0), cancel)
-        rep = Report(f"Exported to ONNX (opset {opset}) in {time.perf_counter() - t0:.1f} s", [path])
-        if verify:
+        folder = os.path.dirname(os.path.abspath(path))
+        os.makedirs(folder, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".c2studio-", dir=folder) as tmp:
+            staged = os.path.join(tmp, os.path.basename(path))
+            rep = call_in_subprocess(onnx_report_from_files, model.predict_path, model.init_path, staged, opset,
+                                     dynamic_batch, verify, progress=progress, cancel=cancel)
             cancel.check()
-            progress(0.75, "Verifying with ONNX Runtime against the executor…")
-            from c2core.onnx import verify_onnx
-
-            vr = verify_onnx(model, path)
-            rep.lines += vr.format().splitlines()
-            rep.ok = vr.ok
+            os.replace(staged, path)
+        rep.outputs = [path]
+        rep.lines = [ln.replace(staged, path) for ln in rep.lines]
         return rep
     return fn
 
 
+def _on_disk(model) -> bool:
+    return bool(model.predict_path) and os.path.isfile(model.predict_path) and model.formats.get("predict") != "minidb"
+
+
+def openvino_ir(model, onnx_path: str, xml_path: str, precision: str, opset: int, progress, cancel=None):
+    """Export to ONNX, then to IR (the work of Convert > OpenVINO); returns c2core's IRInfo."""
+    from c2core.backends.openvino import convert_to_ir
+    from c2core.tasks import sub_progress
+
+    _export(model, onnx_path, opset, False, sub_progress(progress, 0.0, 0.6), cancel)
+    if cancel is not None:
+        cancel.check()
+    progress(0.65, f"Converting to OpenVINO IR ({precision} weights)…")
+    return convert_to_ir(onnx_path, xml_path, precision=precision)
+
+
+def openvino_ir_from_files(predict_path, init_path, onnx_path, xml_path, precision, opset, progress=None):
+    """`openvino_ir` in a child process: the model is reopened from its files there."""
+    from c2core.io import open_model
+
+    progress(0.0, "Reading the model…")
+    return openvino_ir(open_model(predict_path, init_path=init_path), onnx_path, xml_path, precision, opset, progress)
+
+
 def make_openvino(model, xml_path: str, precision: str = "fp32", opset: int = 17):
     def fn(progress, cancel):
-        from c2core.backends.openvino import convert_to_ir
-        from c2core.tasks import sub_progress
-
         from .subprocess_call import call_in_subprocess
 
         folder = os.path.dirname(os.path.abspath(xml_path))
         os.makedirs(folder, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".c2studio-", dir=folder) as tmp:
             onnx_path = os.path.join(tmp, "model.onnx")
-            _export(model, onnx_path, opset, False, sub_progress(progress, 0.0, 0.6), cancel)
-            cancel.check()
-            progress(0.65, f"Converting to OpenVINO IR ({precision} weights)…")
-            # OpenVINO holds the GIL while converting: a child process keeps the GUI live
             staged = os.path.join(tmp, os.path.basename(xml_path))
-            info = call_in_subprocess(convert_to_ir, onnx_path, staged, precision=precision, cancel=cancel)
+            # ONNX checking and OpenVINO's converter hold the GIL: both run in a child process
+            if _on_disk(model):
+                info = call_in_subprocess(openvino_ir_from_files, model.predict_path, model.init_path, onnx_path,
+                                          staged, precision, opset, progress=progress, cancel=cancel)
+            else:  # in memory only: export here, convert in the child
+                from c2core.backends.openvino import convert_to_ir
+                from c2core.tasks import sub_progress
+
+                _export(model, onnx_path, opset, False, sub_progress(progress, 0.0, 0.6), cancel)
+                cancel.check()
+                progress(0.65, f"Converting to OpenVINO IR ({precision} weights)…")
+                info = call_in_subprocess(convert_to_ir, onnx_path, staged, precision=precision, cancel=cancel)
             cancel.check()  # a cancelled conversion leaves nothing behind
             bin_path = os.path.splitext(xml_path)[0] + ".bin"
             os.replace(info.bin, bin_path)

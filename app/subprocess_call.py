@@ -16,9 +16,21 @@ import time
 from c2core.errors import C2Error, Cancelled
 
 
-def _child(conn, module: str, name: str, args, kwargs) -> None:
+class _PipeProgress:
+    """The child's `progress(fraction, message)`: forwarded to the parent through the pipe."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def __call__(self, fraction, message=""):
+        self.conn.send(("progress", (fraction, message)))
+
+
+def _child(conn, module: str, name: str, args, kwargs, with_progress: bool) -> None:
     try:
         fn = getattr(importlib.import_module(module), name)
+        if with_progress:
+            kwargs = dict(kwargs, progress=_PipeProgress(conn))
         conn.send(("ok", fn(*args, **kwargs)))
     except C2Error as e:
         conn.send(("c2error", (e.reason, e.path)))
@@ -28,11 +40,16 @@ def _child(conn, module: str, name: str, args, kwargs) -> None:
         conn.close()
 
 
-def call_in_subprocess(fn, *args, cancel=None, timeout: float = 3600.0, **kwargs):
-    """fn(*args, **kwargs) in a spawned child; raises Cancelled (child killed) or the child's error."""
+def call_in_subprocess(fn, *args, cancel=None, progress=None, timeout: float = 3600.0, **kwargs):
+    """fn(*args, **kwargs) in a spawned child; raises Cancelled (child killed) or the child's error.
+
+    With `progress`, the child's function gets a `progress=` callback whose reports
+    arrive here and are passed on (so a job's progress bar keeps moving).
+    """
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(child, fn.__module__, fn.__name__, args, kwargs), daemon=True)
+    proc = ctx.Process(target=_child, args=(child, fn.__module__, fn.__name__, args, kwargs, progress is not None),
+                       daemon=True)
     proc.start()
     child.close()
     deadline = time.monotonic() + timeout
@@ -45,6 +62,9 @@ def call_in_subprocess(fn, *args, cancel=None, timeout: float = 3600.0, **kwargs
                     status, payload = parent.recv()
                 except EOFError:
                     raise C2Error(f"{fn.__name__} crashed in its worker process (exit code {proc.exitcode})") from None
+                if status == "progress":
+                    progress(*payload)
+                    continue
                 break
             if not proc.is_alive() and not parent.poll(0):
                 raise C2Error(f"{fn.__name__} crashed in its worker process (exit code {proc.exitcode})")

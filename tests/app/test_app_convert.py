@@ -197,3 +197,24 @@ def test_import_onnx_opens_the_result(qtbot, window, tiny_model_dir, tmp_path):
     types = [o.type for o in window.document.model.predict_net.op]
     assert "Conv" in types and "Softmax" in types
     qtbot.waitUntil(lambda: window.canvas.is_final, timeout=30000)
+
+
+def test_onnx_export_in_child_process_cancels_and_reports_progress(qtbot, window, effnet_dir, tmp_path):
+    """Models on disk export in a child process: progress still arrives, Cancel kills it, nothing is written."""
+    open_and_wait(qtbot, window, effnet_dir, timeout=120000)
+    dlg = window.convert("onnx")
+    qtbot.addWidget(dlg)
+    out = tmp_path / "effnet.onnx"
+    dlg.output.setText(str(out))
+    seen = []
+
+    def on_progress(f, msg):
+        seen.append(msg)
+        if msg.startswith("op "):  # the child is exporting ops: cancel now
+            dlg.cancel_btn.click()
+
+    dlg.progressed.connect(on_progress)
+    with qtbot.waitSignal(dlg.done, timeout=120000) as sig:
+        dlg.start()
+    assert sig.args == ["cancelled"] and any(m.startswith("op ") for m in seen)
+    assert not out.exists() and not [p for p in os.listdir(tmp_path) if p.startswith(".c2studio-")]  # staging gone
