@@ -214,15 +214,22 @@ def make_tensorrt(model, plan_path: str, precision: str = "fp16", calib_folder: 
     return fn
 
 
+def import_onnx_files(onnx_path: str, folder: str, text: bool = False, progress=None) -> Report:
+    """Convert > Import ONNX: write the Caffe2 pair (run in a child process: onnx checks hold the GIL)."""
+    from c2core.onnx.importer import import_onnx
+
+    progress(None, f"Importing {os.path.basename(onnx_path)}…")
+    m = import_onnx(onnx_path, out_dir=folder, text=text)
+    rep = Report(f"Imported ONNX as Caffe2 ({len(m.predict_net.op)} ops)",
+                 sorted(os.path.join(folder, f) for f in os.listdir(folder)))
+    rep.open_path = folder
+    return rep
+
+
 def make_import_onnx(onnx_path: str, folder: str, text: bool = False):
     def fn(progress, cancel):
-        from c2core.onnx.importer import import_onnx
+        from .subprocess_call import call_in_subprocess
 
         cancel.check()
-        progress(None, f"Importing {os.path.basename(onnx_path)}…")
-        m = import_onnx(onnx_path, out_dir=folder, text=text)
-        rep = Report(f"Imported ONNX as Caffe2 ({len(m.predict_net.op)} ops)",
-                     sorted(os.path.join(folder, f) for f in os.listdir(folder)))
-        rep.open_path = folder
-        return rep
+        return call_in_subprocess(import_onnx_files, onnx_path, folder, text, progress=progress, cancel=cancel)
     return fn

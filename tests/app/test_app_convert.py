@@ -218,3 +218,17 @@ def test_onnx_export_in_child_process_cancels_and_reports_progress(qtbot, window
         dlg.start()
     assert sig.args == ["cancelled"] and any(m.startswith("op ") for m in seen)
     assert not out.exists() and not [p for p in os.listdir(tmp_path) if p.startswith(".c2studio-")]  # staging gone
+
+
+def test_import_of_a_broken_onnx_file_reports_the_core_error(qtbot, window, tmp_path):
+    bad = tmp_path / "broken.onnx"
+    bad.write_bytes(b"\x08\x07garbage" * 50)
+    dlg = window.convert("import_onnx")
+    qtbot.addWidget(dlg)
+    dlg.source.setText(str(bad))
+    dlg.output.setText(str(tmp_path / "out"))
+    with qtbot.waitSignal(dlg.done, timeout=60000) as sig:
+        dlg.start()
+    assert sig.args == ["failed"]
+    assert "broken.onnx" in dlg.result.toPlainText() and dlg.message.text() == "✗ Failed"
+    assert window.document is None
