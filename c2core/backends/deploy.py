@@ -64,7 +64,8 @@ def _move(staged: list[tuple[str, str]]) -> None:
 
 def to_openvino(model, out_xml: str, precision: str = "fp32", dynamic_batch: bool = False,
                 input_shapes: dict | None = None, opset: int = 17, verify: bool = True, rtol: float | None = None,
-                seed: int = 0, keep_failed: bool = False, progress=None, cancel=None) -> DeployResult:
+                seed: int = 0, keep_failed: bool = False, progress=None, cancel=None,
+                inputs: dict | None = None) -> DeployResult:
     """Write OUT.xml + OUT.bin (weights FP32 or FP16, as asked) and check them against the executor."""
     from .openvino import convert_to_ir
 
@@ -85,7 +86,7 @@ def to_openvino(model, out_xml: str, precision: str = "fp32", dynamic_batch: boo
             report = None
             if verify:
                 progress(0.7, "checking parity with the executor")
-                report = _parity(src, ModelSource(path=xml, batch=_batch_of(src)), "openvino", precision, rtol, seed, cancel)
+                report = _parity(src, ModelSource(path=xml, batch=_batch_of(src)), "openvino", precision, rtol, seed, cancel, inputs)
             base = os.path.splitext(out_xml)[0]
             if report is not None and not report.ok and not keep_failed:
                 raise ParityFailed(report, out_xml)
@@ -104,7 +105,7 @@ def to_tensorrt(model, out_plan: str, precision: str = "fp32", dynamic_batch: bo
                 batch_range: tuple | None = None, input_shapes: dict | None = None, opset: int = 17,
                 workspace_mb: int = 1024, timing_cache: str | None = None, calib_dir: str | None = None,
                 calib_batch: int = 8, verify: bool = True, rtol: float | None = None, seed: int = 0,
-                keep_failed: bool = False, progress=None, cancel=None) -> DeployResult:
+                keep_failed: bool = False, progress=None, cancel=None, inputs: dict | None = None) -> DeployResult:
     """Build OUT.plan + OUT.plan.json with TensorRT and check it against the executor."""
     from .tensorrt import build_plan, sidecar_path, trt_availability
 
@@ -135,7 +136,7 @@ def to_tensorrt(model, out_plan: str, precision: str = "fp32", dynamic_batch: bo
             report = None
             if verify:
                 progress(0.8, "checking parity with the executor")
-                report = _parity(src, ModelSource(path=plan, batch=_batch_of(src)), "tensorrt", precision, rtol, seed, cancel)
+                report = _parity(src, ModelSource(path=plan, batch=_batch_of(src)), "tensorrt", precision, rtol, seed, cancel, inputs)
             if report is not None and not report.ok and not keep_failed:
                 raise ParityFailed(report, out_plan)
             _move([(plan, out_plan), (sidecar_path(plan), sidecar_path(out_plan))])
@@ -154,9 +155,26 @@ def _batch_of(src: ModelSource) -> int | None:
     return int(first[0]) if first else None
 
 
-def _parity(src: ModelSource, artifact: ModelSource, backend: str, precision: str, rtol, seed: int, cancel):
+def _parity(src: ModelSource, artifact: ModelSource, backend: str, precision: str, rtol, seed: int, cancel,
+            inputs: dict | None = None):
+    """Executor vs the built artifact on `inputs` (given arrays by name), else seeded random ones."""
     from ..compare import compare_backends
 
+    if inputs:
+        from ..classify.presets import from_sidecar
+        from ..onnx.verify import load_input
+
+        full = src.example_inputs(seed)
+        pre = from_sidecar(src.sidecar())
+        for name, value in inputs.items():
+            if name not in full:
+                raise C2Error(f"'{name}' is not a data input (inputs: {', '.join(full)})", "--input")
+            arr, _ = load_input(value, tuple(full[name].shape), full[name].dtype, pre)
+            if tuple(arr.shape) != tuple(full[name].shape):
+                raise C2Error(f"input '{name}' has shape {list(arr.shape)}, the model expects {list(full[name].shape)}",
+                              value if isinstance(value, str) else "--input")
+            full[name] = arr
+        inputs = full
     spec = backend if precision == "fp32" else f"{backend}:{precision}"
-    return compare_backends(src, [spec], reference="c2", seed=seed, tolerances=_tolerance(precision, rtol),
-                            sources={spec: artifact}, cancel=cancel)
+    return compare_backends(src, [spec], reference="c2", inputs=inputs or None, seed=seed,
+                            tolerances=_tolerance(precision, rtol), sources={spec: artifact}, cancel=cancel)

@@ -35,16 +35,17 @@ def run_task(fn, name: str):
 
 def convert_target(model, args) -> int:
     from c2core.backends.deploy import to_openvino
-    from c2core.cli.inputs import parse_input_shapes
+    from c2core.cli.inputs import parse_input_files, parse_input_shapes
     from c2core.errors import C2Error
 
     if args.precision not in ("fp32", "fp16"):
         raise C2Error(f"OpenVINO IR weights are fp32 or fp16, not {args.precision}", "--precision")
     shapes = parse_input_shapes(args.input_shape, model.data_inputs)
+    inputs = parse_input_files(args.input, model.data_inputs)
     res = run_task(lambda progress, cancel: to_openvino(
         model, args.output, precision=args.precision, dynamic_batch=args.dynamic_batch, input_shapes=shapes or None,
         opset=args.opset, verify=args.verify, rtol=args.rtol, seed=args.seed, keep_failed=args.keep_failed,
-        progress=progress, cancel=cancel), "convert-openvino")
+        progress=progress, cancel=cancel, inputs=inputs or None), "convert-openvino")
     print(f"wrote {res.outputs[0]} + {res.outputs[1]}: {args.precision} weights ({res.details['bin_bytes']:,} bytes), "
           f"{'dynamic' if args.dynamic_batch else 'static'} batch")
     print(res.report.format() if res.report is not None else "verification skipped (--no-verify)")

@@ -113,8 +113,36 @@ def compare(name: str, got: np.ndarray, ref: np.ndarray, rtol: float, int_atol: 
     return OutputCheck(name, got.shape, ref.shape, max_abs, max_rel, ok, note)
 
 
-def load_input(value, shape, dtype) -> tuple[np.ndarray, str]:
-    """(array, description) for a user-given input: array, .npy path or image path."""
+def model_preprocess(model_path: str | None):
+    """The preprocessing a model's sidecar (model.json beside it) declares, or None.
+
+    Verification then feeds a user's image exactly as classification would,
+    so the comparison runs on in-distribution activations.
+    """
+    if not model_path:
+        return None
+    folder = model_path if os.path.isdir(model_path) else os.path.dirname(os.path.abspath(model_path))
+    side = os.path.join(folder, "model.json")
+    if not os.path.isfile(side):
+        return None
+    import json
+
+    from ..classify.presets import from_sidecar
+
+    try:
+        with open(side, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError) as e:
+        raise C2Error(f"model.json is not valid JSON: {e}", side) from None
+    return from_sidecar(data) if isinstance(data, dict) else None
+
+
+def load_input(value, shape, dtype, preprocess=None) -> tuple[np.ndarray, str]:
+    """(array, description) for a user-given input: array, .npy path or image path.
+
+    An image goes through `preprocess` (a classify.Preprocess, e.g. from the
+    model's sidecar) when given, else it is resized to H x W as RGB 0..255.
+    """
     if isinstance(value, np.ndarray):
         return value, f"array {list(value.shape)} {value.dtype}"
     path = os.fspath(value)
@@ -127,6 +155,12 @@ def load_input(value, shape, dtype) -> tuple[np.ndarray, str]:
     if low.endswith(IMAGE_EXTS):
         if shape is None or len(shape) != 4 or not all(isinstance(d, int) for d in shape[1:]):
             raise C2Error("an image input needs a static N x C x H x W input shape", path)
+        if preprocess is not None and shape[1] == 3 and shape[2] == shape[3]:
+            from ..classify.images import load_image
+
+            one = preprocess.for_input_size(int(shape[2])).apply(load_image(path))[None]
+            arr = np.repeat(one, shape[0] if isinstance(shape[0], int) else 1, axis=0)
+            return arr.astype(dtype), f"image {os.path.basename(path)} ({preprocess.name} preprocessing, {shape[2]}x{shape[3]})"
         from PIL import Image
 
         try:
@@ -188,7 +222,7 @@ def verify_onnx(model, onnx_model, inputs=None, rtol: float = 1e-4, *, seed: int
         shape = [d if isinstance(d, int) else (batch or 1) for d in i.shape]
         if i.name in given:
             value = given.pop(i.name)
-            arr, desc = load_input(value, shape, dtype)
+            arr, desc = load_input(value, shape, dtype, model_preprocess(getattr(model, "predict_path", None)))
             arr = np.asarray(arr)
             if arr.dtype != dtype:
                 arr = arr.astype(dtype)

@@ -98,3 +98,18 @@ def test_tensorrt_target_says_why_not_here(tmp_path, capsys):
     assert main(["convert", str(tmp_path / "m"), "--to", "tensorrt", "-o", str(tmp_path / "m.plan")]) == 2
     assert "TensorRT is not available here: " in capsys.readouterr().err
     assert not (tmp_path / "m.plan").exists()
+
+
+def test_openvino_parity_uses_the_given_input(tmp_path, capsys, c2_ok):
+    """--input feeds the parity check (a wrong shape is refused, a right one used)."""
+    (tmp_path / "m").mkdir()
+    _tiny(tmp_path / "m")
+    bad, good = tmp_path / "bad.npy", tmp_path / "good.npy"
+    np.save(bad, np.zeros((1, 3, 5, 5), np.float32))
+    np.save(good, np.full((1, 3, 8, 8), 0.5, np.float32))
+    out = tmp_path / "o" / "m.xml"
+    assert main(["convert", str(tmp_path / "m"), "--to", "openvino", "-o", str(out), "--input", str(bad)]) == 2
+    assert "[1, 3, 5, 5]" in capsys.readouterr().err and not out.exists()
+    assert main(["convert", str(tmp_path / "m"), "--to", "openvino", "-o", str(out), "--input", f"data={good}", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["verify"]["ok"] and summary["outputs"][0] == str(out)
