@@ -20,8 +20,9 @@ Two measurement styles:
   by one so machine noise hits every runtime alike; ONNX Runtime's idle
   workers sleep instead of spinning (they would take the CPU from the run
   that follows).
-- isolated: each runtime alone in a fresh process (ONNX Runtime with its
-  default spinning), the way a deployment runs it.
+- isolated: each runtime alone in a fresh process, the way a deployment runs
+  it. ONNX Runtime's workers still sleep when idle: on a shared machine its
+  default spinning made it 2-3x slower with 2 threads (a weaker reference).
 Both set torch's OpenMP workers to wait passively (c2core.runtime.threads).
 """
 
@@ -314,7 +315,7 @@ def bench_model(kind, refs, runs, warmup, threads, seed=0, channels_last=False, 
         if only is not None and r != only:
             continue
         try:
-            impls[r] = REFERENCES[r](module, model, threads, spinning=only is not None)
+            impls[r] = REFERENCES[r](module, model, threads)
         except Exception as e:  # a reference that cannot be built is reported, not fatal
             notes[r] = f"unavailable: {type(e).__name__}: {str(e).splitlines()[0][:160]}"
     results = {}
