@@ -19,7 +19,7 @@ DEB_PKGS := graphviz xvfb xauth fonts-dejavu-core chromium desktop-file-utils \
   libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 \
   libxrender1 libxi6
 
-.PHONY: setup system-deps run test lint bench clean default-model dist bundle
+.PHONY: setup system-deps run test lint bench clean default-model dist bundle screenshots
 
 setup: system-deps $(STAMP)
 
@@ -49,8 +49,14 @@ run: setup default-model
 lint: setup
 	$(VENV)/bin/lint-imports
 
-test: setup lint
+# The default model is built once (cached); tests reuse it instead of
+# building their own copy.
+test: setup lint default-model
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Refresh the screenshots in docs/ (real windows under Xvfb).
+screenshots: setup default-model
+	C2STUDIO_SCREENSHOT_DIR=docs/screenshots QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -q tests/app/test_app_screenshots.py
 
 bench: setup
 	$(PY) -m bench
