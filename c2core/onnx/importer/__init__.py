@@ -1,6 +1,6 @@
 """ONNX → Caffe2: turn an ONNX model into a Caffe2 predict/init pair.
 
-`import_onnx(path_or_proto, out_dir=None, text=False) -> Model`
+`import_onnx(path_or_proto, out_dir=None, text=False, names="readable") -> Model`
 
 Steps: load and check the model; fold everything computable at import time
 (fold.py: initializers, Constant nodes, Shape of static tensors and the
@@ -8,8 +8,12 @@ Shape/Gather/Concat chains exporters build from them); list every node no
 converter handles, or handles only in some configurations, and raise one
 `UnsupportedOpsError` naming them all; then convert node by node
 (convert_*.py) into Caffe2 ops whose semantics the executor in
-`c2core.runtime` reproduces. Graph input and output names are kept. Weights
-are the constants the emitted ops read, written as GivenTensor fills.
+`c2core.runtime` reproduces. Weights are the constants the emitted ops read,
+written as GivenTensor fills. Graph input and output names are always kept;
+with `names="readable"` (the default) every other blob gets a Caffe2-style
+name derived from the ONNX node names (naming.py: `blocks_1_depthwise_conv`,
+`blocks_1_depthwise_conv_w`, `fc_b`), with `names="keep"` the ONNX names
+(`onnx::Conv_686`, `/_blocks.1/Clip_1_output_0`) stay.
 
 `out_dir` receives predict_net.pb and init_net.pb (or .pbtxt with `text`),
 plus value_info.json with the data inputs' shapes (symbolic dims written as
@@ -45,11 +49,15 @@ def _load(src):
     return load_onnx(path), path
 
 
-def convert_graph(model, name: str | None = None):
-    """(predict NetDef, weights dict, data input names, ImportContext) for an ONNX ModelProto."""
+def convert_graph(model, name: str | None = None, names: str = "readable"):
+    """(predict NetDef, weights dict, data input names, ImportContext, Prepared) for an ONNX ModelProto."""
     from .context import ImportContext, node_attrs
     from .fold import prepare
+    from .naming import NAMING_MODES, readable_names, rename_blobs
     from .registry import converter_for
+
+    if names not in NAMING_MODES:
+        raise C2Error(f"names must be one of {', '.join(NAMING_MODES)} (got {names!r})")
 
     prep = prepare(model)
     ctx = ImportContext(prep.consts, prep.shapes, prep.dtypes, prep.opset,
@@ -80,7 +88,9 @@ def convert_graph(model, name: str | None = None):
         raise UnsupportedOpsError(problems, "the ONNX importer")
 
     for node in prep.nodes:
+        ctx.node = node
         converter_for(node.op_type).fn(ctx, node, node_attrs(node))
+    ctx.node = None
 
     data_inputs = prep.inputs
     net = ctx.builder.net
@@ -92,6 +102,10 @@ def convert_graph(model, name: str | None = None):
     weights = {k: v for k, v in ctx.weights.items()}
     net.external_input.extend(data_inputs + [w for w in weights if w not in data_inputs])
     net.external_output.extend(prep.outputs)
+    if names == "readable":
+        keep = [i.name for i in model.graph.input] + list(prep.outputs)
+        mapping = readable_names(net.op, ctx.origins, weights, keep)
+        weights = rename_blobs(net, weights, mapping)
     return net, weights, data_inputs, ctx, prep
 
 
@@ -131,11 +145,13 @@ def fix_input_shapes(model, input_shapes: dict):
 
 
 def import_onnx(src, out_dir: str | None = None, text: bool = False, name: str | None = None,
-                input_shapes: dict | None = None):
+                input_shapes: dict | None = None, names: str = "readable"):
     """Import an ONNX model (path or ModelProto) as a c2core `Model`; write the pair when out_dir is given.
 
     input_shapes: {input name: dims} fixes symbolic dimensions first, so that shape
     computations on them (x.view(x.size(0), -1)) fold into constant arguments.
+    names: "readable" (Caffe2-style names for intermediate blobs and weights) or
+    "keep" (the ONNX names); graph inputs and outputs keep their names either way.
     """
     from ...builder import init_net_from
     from ...model import Model
@@ -144,7 +160,7 @@ def import_onnx(src, out_dir: str | None = None, text: bool = False, name: str |
     if input_shapes:
         model = fix_input_shapes(model, input_shapes)
     try:
-        net, weights, data_inputs, ctx, prep = convert_graph(model, name=name)
+        net, weights, data_inputs, ctx, prep = convert_graph(model, name=name, names=names)
     except UnsupportedOpsError as e:
         raise UnsupportedOpsError(e.ops, "the ONNX importer", path) from None
     except C2Error as e:

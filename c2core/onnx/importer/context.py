@@ -3,7 +3,8 @@
 It knows the folded constants, the static shapes from ONNX shape inference and
 the opset; it collects emitted Caffe2 ops, the weights they read (constants
 become `GivenTensorFill`s in the init net only when an emitted op uses them)
-and blob aliases (Identity, Dropout, no-op Casts emit nothing).
+and blob aliases (Identity, Dropout, no-op Casts emit nothing), and for every
+emitted op the ONNX node it came from (naming.py names blobs after it).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ class ImportContext:
         self.aliases: dict[str, str] = {}
         self.folded_pads: dict[str, tuple[str, list[int]]] = {}  # Pad output -> (input, spatial pads)
         self._taken: set[str] = set(consts) | set(shapes)
+        self.node = None  # the ONNX node being converted
+        self.origins: list = []  # per emitted op, the ONNX node it came from (None: added by the importer)
 
     # ----- reading -------------------------------------------------------------
     def const(self, name: str):
@@ -95,6 +98,7 @@ class ImportContext:
     def emit(self, op_type: str, inputs, outputs, **args):
         outs = [outputs] if isinstance(outputs, str) else list(outputs)
         self._taken.update(outs)
+        self.origins.append(self.node)
         return self.builder.op(op_type, inputs, outs, **args)
 
     def alias(self, out: str, src: str) -> None:

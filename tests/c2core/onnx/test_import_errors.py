@@ -71,4 +71,4 @@ def test_writes_pair_and_value_info_text(tmp_path):
     back = open_model(str(out))
     assert back.data_inputs == ["x"] and back.external_outputs == ["y"]
     assert back.input_shapes() == {"x": (1, 3)}  # a symbolic batch is written as 1
-    np.testing.assert_array_equal(back.weight_arrays()["w"], np.ones((2, 3), np.float32))
+    np.testing.assert_array_equal(back.weight_arrays()["y_w"], np.ones((2, 3), np.float32))

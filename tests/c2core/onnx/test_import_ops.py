@@ -29,7 +29,7 @@ def test_conv(attrs):
                    [("x", [1, 4, 9, 10])], [("y", None)], {"w": w, "b": b})
     c2 = assert_matches_ort(m, {"x": rnd(1, 4, 9, 10)})
     (op,) = c2.predict_net.op
-    assert op.type == "Conv" and list(op.input) == ["x", "w", "b"]
+    assert op.type == "Conv" and list(op.input) == ["x", "y_w", "y_b"]  # weights named after the blob they make
 
 
 def test_zero_pad_before_conv_is_folded_into_conv_pads():
@@ -216,7 +216,7 @@ def test_scalar_constant_stays_0d():
     m = make_model([helper.make_node("Mul", ["x", "s"], ["y"])], [("x", [])], [("y", None)],
                    {"s": np.array(3.0, np.float32)})
     c2 = assert_matches_ort(m, {"x": np.array(2.0, np.float32)})  # also compares shapes
-    assert c2.weight_arrays()["s"].shape == ()
+    assert c2.weight_arrays()["y_b"].shape == ()  # Mul's input B, named after its output y
 
 # ----- reductions and resizing --------------------------------------------------------------------------------
 @pytest.mark.parametrize("axes,keep", [([2, 3], 1), ([2, 3], 0), ([1], 1), ([-1], 0)])
