@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 
-RECIPE_VERSION = 1
+RECIPE_VERSION = 2  # 2: readable blob names (conv_stem, conv_stem_w, ...) instead of torch's onnx::Conv_686
 NAME = "efficientnet-lite0"
 INPUT, OUTPUT = "data", "logits"
 

@@ -60,6 +60,10 @@ def cached_sidecar(folder: str, key: dict) -> dict | None:
 def write_caffe2_model(onnx_bytes: bytes, folder: str, sidecar: dict, labels_src: str | None) -> dict:
     """Import the ONNX bytes into folder, labels and sidecar beside them.
 
+    Blobs get readable Caffe2-style names (c2core.onnx.importer.naming:
+    `conv_stem`, `conv_stem_w`, `blocks_1_depthwise_conv`); the input and
+    output keep the names given to the exporter.
+
     The predict net is written last: `make run` (and the cache check) take a
     folder holding predict_net.pb as a finished build, so a stale one goes first.
     """
@@ -74,7 +78,7 @@ def write_caffe2_model(onnx_bytes: bytes, folder: str, sidecar: dict, labels_src
         p = os.path.join(folder, stale)
         if os.path.exists(p):
             os.unlink(p)
-    m = import_onnx(onnx.load_from_string(onnx_bytes), name=sidecar.get("name"))
+    m = import_onnx(onnx.load_from_string(onnx_bytes), name=sidecar.get("name"), names="readable")
     if labels_src:
         with open(labels_src, "rb") as f:
             write_bytes(os.path.join(folder, sidecar["labels"]), f.read())

@@ -1,4 +1,4 @@
-"""`c2core import MODEL.onnx -o DIR [--text]`: files written, names kept, numbers right, errors one line."""
+"""`c2core import MODEL.onnx -o DIR [--text] [--names readable|keep]`: files written, names, numbers right, errors one line."""
 
 import os
 
@@ -74,3 +74,26 @@ def test_input_shape_is_written_to_value_info(onnx_file, tmp_path):
     path, _, _ = onnx_file
     assert main(["import", str(path), "-o", str(tmp_path / "o"), "--input-shape", "x=2,3"]) == 0
     assert json.loads((tmp_path / "o" / "value_info.json").read_text()) == {"x": [1, [2, 3]]}
+
+
+@pytest.mark.parametrize("flag,blobs", [
+    ([], {"x", "h_w", "h_b", "h", "y"}),  # default: weights named after the blob their FC writes
+    (["--names", "keep"], {"x", "W", "b", "h", "y"}),  # the ONNX names as they are
+    (["--names", "readable"], {"x", "h_w", "h_b", "h", "y"}),
+])
+def test_names_option(onnx_file, tmp_path, flag, blobs):
+    from c2core.io import open_model
+
+    path, w, _ = onnx_file
+    assert main(["import", str(path), "-o", str(tmp_path / "o")] + flag) == 0
+    m = open_model(str(tmp_path / "o"))
+    assert {b for op in m.predict_net.op for b in list(op.input) + list(op.output)} == blobs
+    assert m.data_inputs == ["x"] and m.external_outputs == ["y"]  # kept either way
+    np.testing.assert_array_equal(m.weight_arrays()["W" if "W" in blobs else "h_w"], w)
+
+
+def test_names_option_refuses_other_values(onnx_file, tmp_path, capsys):
+    path, _, _ = onnx_file
+    with pytest.raises(SystemExit) as e:
+        main(["import", str(path), "-o", str(tmp_path / "o"), "--names", "pretty"])
+    assert e.value.code == 2 and "--names" in capsys.readouterr().err
