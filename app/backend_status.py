@@ -24,6 +24,20 @@ def availability() -> dict:
         return dict(_CACHE)
 
 
+def warm_up() -> dict:
+    """availability() plus the executor's kernel registry (call on a worker at start-up).
+
+    Importing torch holds the GIL for about 0.3 s inside its C initialisation. Done
+    while the welcome page shows, no later job (the model panel's support check on
+    the first open) stalls the GUI with it.
+    """
+    from c2core.ops.registry import supported_op_types
+
+    avail = availability()
+    supported_op_types()
+    return avail
+
+
 def cached() -> dict | None:
     return None if _CACHE is None else dict(_CACHE)
 

@@ -151,8 +151,12 @@ class ClassifyPanel(QWidget):
         self.doc = doc
         self.clear_results()
         self._update_buttons()
+        self.ensure_availability()
+
+    def ensure_availability(self) -> None:
+        """Ask the core which backends work (and import the kernels) once, on a worker."""
         if backend_status.cached() is None and self._avail_job is None:
-            self._avail_job = jobs.Job(lambda p, c: backend_status.availability(), "backend availability", self)
+            self._avail_job = jobs.Job(lambda p, c: backend_status.warm_up(), "backend availability", self)
             self._avail_job.finished.connect(self._apply_availability)
             self._avail_job.start()
         elif backend_status.cached() is not None:

@@ -37,18 +37,35 @@ def _size(p: str) -> str:
     return f"{n / 1e6:.2f} MB" if n > 1e5 else f"{n:,} B"
 
 
+def save_caffe2_from_files(predict_path: str, init_path: str | None, folder: str, text: bool) -> list[str]:
+    """`save_model` in a child process: the model is reopened from its files there."""
+    from c2core.io import open_model
+    from c2core.io.save import save_model
+
+    return [p for p in save_model(open_model(predict_path, init_path=init_path), folder, text=text) if p]
+
+
 def make_save_caffe2(model, folder: str, text: bool):
     def fn(progress, cancel):
         from c2core.io.save import save_model
 
-        progress(0.1, "Reading weights…")
-        model.weights  # noqa: B018  (materialise before writing)
+        if not _on_disk(model):
+            progress(0.1, "Reading weights…")
+            model.weights  # noqa: B018  (materialise before writing)
         cancel.check()
         progress(0.5, f"Writing {'text' if text else 'binary'} Caffe2 files…")
         parent = os.path.dirname(os.path.abspath(folder))
         os.makedirs(parent, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".c2studio-", dir=parent) as tmp:
-            written = [p for p in save_model(model, tmp, text=text) if p]
+            if _on_disk(model):
+                # serialising tens of MB of weights is one C call holding the GIL (~70 ms for
+                # EfficientNet-Lite0, more on bigger nets): a child process keeps the GUI ticking
+                from .subprocess_call import call_in_subprocess
+
+                written = call_in_subprocess(save_caffe2_from_files, model.predict_path, model.init_path, tmp, text,
+                                             cancel=cancel)
+            else:
+                written = [p for p in save_model(model, tmp, text=text) if p]
             cancel.check()  # a cancelled save leaves nothing behind
             os.makedirs(folder, exist_ok=True)
             final = []

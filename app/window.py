@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
         self._restore_settings()
         self._update_enabled()
         self.welcome.set_recent(settings.recent_files())
+        self.classify_panel.ensure_availability()  # imports the engines now, not on the first open
         self.resize(1400, 900)
 
     # ----- construction --------------------------------------------------------

@@ -40,7 +40,7 @@ def backend_probe():
     import c2core.runtime.predictor  # noqa: F401  (torch: imported once per session, not per test)
     from app import backend_status
 
-    return backend_status.availability()
+    return backend_status.warm_up()  # as the app does at start-up: torch's import is not a test's stall
 
 
 @pytest.fixture(autouse=True)
