@@ -28,6 +28,7 @@ log = logging.getLogger("c2studio.graph")
 PROVISIONAL_AFTER_MS = 250
 SMALL_NET = 300  # nodes: below this dot is quick, no provisional layout is computed
 ITEM_BATCH = 400  # scene items created per event-loop turn
+MOVE_BATCH = 800  # items moved per event-loop turn when dot's layout replaces the quick one
 
 
 class FindBar(QWidget):
@@ -103,6 +104,7 @@ class GraphCanvas(QWidget):
         self._provisional = None
         self._creating = None
         self._target = None
+        self._placed = None  # the layout the items were last put at
         self.timings: dict = {}
         self._provisional_timer = QTimer(self, singleShot=True)
         self._provisional_timer.timeout.connect(self._show_provisional)
@@ -234,16 +236,13 @@ class GraphCanvas(QWidget):
         self._target = lay
         if self._creating is not None:
             return  # the running batches pick the newest layout up when they finish
-        if not self.node_items:
-            self._creating = self._create_items(lay)
-            self._create_step()
-        else:
-            self._position_all(lay)
-            self._finish(lay)
+        self._creating = self._move_items(lay) if self.node_items else self._create_items(lay)
+        self._create_step()
 
     def _create_items(self, lay):
         """Generator: make node then edge items, yielding after every batch."""
         made = 0
+        self._placed = lay
         for n in self.drawing.nodes:
             item = NodeItem(n, self._sizes[n.id])
             item.setPos(*self._target.pos[n.id])
@@ -266,25 +265,48 @@ class GraphCanvas(QWidget):
         gen_obj = self._creating
         if gen_obj is None:
             return
+        t = time.perf_counter()
         try:
             next(gen_obj)
         except StopIteration:
             self._creating = None
             lay = self._target
-            # a layout that arrived mid-way: items made earlier still sit where the old one put them
-            if any(it.pos().x() != lay.pos[nid][0] or it.pos().y() != lay.pos[nid][1] for nid, it in self.node_items.items()) \
-                    or lay.engine == "dot" and self.edge_items and not self.edge_items[0].spline:
-                self._position_all(lay)
+            if self._placed is not lay:
+                # a layout that arrived mid-way: items made earlier still sit where the old one put them
+                self._creating = self._move_items(lay)
+                QTimer.singleShot(0, self._create_step)
+                return
             self._finish(lay)
             return
+        finally:
+            self.timings["longest_batch_s"] = max(self.timings.get("longest_batch_s", 0.0), time.perf_counter() - t)
         QTimer.singleShot(0, self._create_step)
 
-    def _position_all(self, lay) -> None:
-        for nid, (x, y) in lay.pos.items():
-            self.node_items[nid].setPos(x, y)
-        for k, e in enumerate(self.drawing.edges):
-            pts = lay.edges[k] or [lay.pos[e.src], lay.pos[e.dst]]
-            self.edge_items[k].set_route(pts, lay.spline and lay.edges[k] is not None)
+    def _move_items(self, lay):
+        """Generator: move nodes and re-route edges to `lay` (dot replacing the quick
+        layout), yielding after every batch so a 5,000-op net does not stall the GUI."""
+        self.timings["move_batches"] = 0
+        self._placed = lay
+        # the BSP index would be rebuilt per move: off while moving, back on (one rebuild) at the end
+        self.scene.setItemIndexMethod(QGraphicsScene.NoIndex)
+        try:
+            moved = 0
+            for nid, (x, y) in lay.pos.items():
+                self.node_items[nid].setPos(x, y)
+                moved += 1
+                if moved % MOVE_BATCH == 0:
+                    self.timings["move_batches"] += 1
+                    yield
+            for k, e in enumerate(self.drawing.edges):
+                pts = lay.edges[k] or [lay.pos[e.src], lay.pos[e.dst]]
+                self.edge_items[k].set_route(pts, lay.spline and lay.edges[k] is not None)
+                moved += 1
+                if moved % MOVE_BATCH == 0:
+                    self.timings["move_batches"] += 1
+                    yield
+        finally:
+            self.scene.setItemIndexMethod(QGraphicsScene.BspTreeIndex)
+        self.timings["move_batches"] += 1
 
     def _finish(self, lay) -> None:
         from PySide6.QtCore import QRectF
