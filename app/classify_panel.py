@@ -142,6 +142,9 @@ class ClassifyPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.itemSelectionChanged.connect(self._row_selected)
         self.table.hide()
+        # header plus three rows stay visible: the dock grows rather than hiding results
+        self.table.setMinimumHeight(self.table.horizontalHeader().sizeHint().height() + 3 * 26 + 4)
+        self.table.verticalHeader().setDefaultSectionSize(26)
         lay.addWidget(self.table, 1)
         lay.addStretch(0)
         self._update_buttons()

@@ -31,8 +31,7 @@ class PathEdit(QWidget):
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         self.edit = QLineEdit(path)
-        btn = QPushButton("…")
-        btn.setFixedWidth(30)
+        btn = QPushButton("Browse…")
         btn.clicked.connect(self.browse)
         lay.addWidget(self.edit, 1)
         lay.addWidget(btn)
@@ -68,6 +67,9 @@ class ConvertDialog(QDialog):
         self.setWindowTitle(TITLES[kind] + (f" ({fmt.upper()})" if kind == "graph" else ""))
         self.setMinimumWidth(620)
         lay = QVBoxLayout(self)
+        what = f" <span style='color:#495057;font-weight:normal'>— {doc.model.name}</span>" if doc is not None else ""
+        self.heading = QLabel(f"<b style='font-size:12pt'>{self.windowTitle()}</b>{what}")
+        lay.addWidget(self.heading)
         form = QFormLayout()
         lay.addLayout(form)
         base = settings.get("convert/dir", os.path.expanduser("~"))
@@ -76,7 +78,7 @@ class ConvertDialog(QDialog):
         self.reason.setWordWrap(True)
         self.reason.setStyleSheet("color:#c92a2a")
         self.reason.hide()
-        lay.insertWidget(0, self.reason)
+        lay.insertWidget(1, self.reason)
         if kind == "caffe2":
             self.output = PathEdit(os.path.join(base, f"{stem}-caffe2"), "dir")
             self.text_fmt = QCheckBox("Text format (.pbtxt)")
@@ -98,6 +100,8 @@ class ConvertDialog(QDialog):
             self.dynamic = QCheckBox("Dynamic batch dimension")
             self.verify = QCheckBox("Verify with ONNX Runtime against the executor")
             self.verify.setChecked(True)
+            self.opset.setToolTip("ONNX opset of the exported graph. TensorRT takes 9-25, "
+                                  "OpenVINO and ONNX Runtime read 13-21; 17 suits all three.")
             form.addRow("Output file", self.output)
             form.addRow("Opset", self.opset)
             form.addRow("", self.dynamic)
@@ -118,6 +122,8 @@ class ConvertDialog(QDialog):
             form.addRow("Output plan", self.output)
             form.addRow("Precision", self.precision)
             form.addRow("Calibration images (int8)", self.calib)
+            self.calib.setEnabled(False)  # only INT8 calibrates
+            self.precision.currentTextChanged.connect(lambda p: self.calib.setEnabled(p == "int8"))
         elif kind == "import_onnx":
             self.source = PathEdit("", "open", "ONNX (*.onnx)")
             self.output = PathEdit(os.path.join(base, "imported-caffe2"), "dir")
@@ -137,6 +143,8 @@ class ConvertDialog(QDialog):
         self.result.setReadOnly(True)
         self.result.setFont(QFont("DejaVu Sans Mono", 9))
         self.result.setMinimumHeight(140)
+        self.result.setPlaceholderText("Press Run: output files, checks and verification numbers appear here.")
+        self.bar.hide()  # shown from Run on: an idle 0% bar reads as stuck
         lay.addWidget(self.bar)
         lay.addWidget(self.message)
         lay.addWidget(self.result)
@@ -220,6 +228,7 @@ class ConvertDialog(QDialog):
         self.bar.setRange(0, 100)
         self.bar.setValue(0)
         self.message.setText("Starting…")
+        self.bar.show()
         self.job = jobs.Job(self._make_fn(), self.windowTitle(), self)
         self.job.progress.connect(self._progress)
         self.job.finished.connect(self._finished)

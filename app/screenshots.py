@@ -1,8 +1,10 @@
-"""Documentation screenshots of the real window: `python -m app.screenshots OUT_DIR MODEL [IMAGE]`.
+"""Documentation screenshots of the real window: `python -m app.screenshots OUT_DIR MODEL [IMAGE...]`.
 
-Drives the app the way a user would (open the model, classify a photo, select
+Drives the app the way a user would (open the model, classify photos, select
 an op, a weight blob, the model tab) and saves one PNG of the whole window per
-state. Used by the Xvfb screenshot test and to refresh docs/screenshots/.
+state. With `--large NET` and `--broken FILE` it also shows the welcome page,
+the error banner, a large net at its initial zoom and the convert dialogs.
+Used by the Xvfb screenshot test and to refresh docs/screenshots/.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ def _settle(app, seconds: float = 0.3) -> None:
         time.sleep(0.01)
 
 
-def take(out_dir: str, model: str, image: str | None = None, size=(1600, 1000)) -> list[str]:
+def take(out_dir: str, model: str, image=None, size=(1600, 1000), large: str | None = None,
+         broken: str | None = None) -> list[str]:
     from .main import make_app
     from .window import MainWindow
 
@@ -42,26 +45,42 @@ def take(out_dir: str, model: str, image: str | None = None, size=(1600, 1000)) 
     _settle(app)
     shots = []
 
-    def shot(name):
+    def shot(name, widget=None):
         _settle(app, 0.4)
         path = os.path.join(out_dir, name)
-        if not w.grab().save(path):
+        if not (widget or w).grab().save(path):
             raise RuntimeError(f"cannot write {path}")
         shots.append(path)
 
+    images = [image] if isinstance(image, str) else list(image or [])
+    if broken:
+        shot("welcome.png")
+        w.open_path(broken)
+        _wait(app, lambda: bool(w.last_error))
+        shot("error-banner.png")
+    if large:
+        w.open_path(large)
+        _wait(app, lambda: w.document is not None and w.document.path == large and w.canvas.is_final)
+        # the initial view as a user gets it, with a Concat's inputs and outputs highlighted
+        concat = next((n.index for n in w.document.graph.nodes if n.type == "Concat"), None)
+        if concat is not None:
+            node = w.canvas.node_items[w.canvas.drawing.node_of_op[concat]]
+            node.setSelected(True)
+        shot("densenet121.png" if "densenet121" in large else "large-net.png")
+        w.canvas.scene.clearSelection()
     w.open_path(model)
-    _wait(app, lambda: w.document is not None or bool(w.last_error))
-    if w.document is None:
+    _wait(app, lambda: (w.document is not None and w.document.path == model) or bool(w.last_error))
+    if w.document is None or w.document.path != model:
         shot("error.png")
         w.close()
         return shots
     _wait(app, lambda: w.canvas.is_final)
     doc = w.document
-    if image:
+    if images:
         panel = w.classify_panel
         done = []
         panel.run_done.connect(done.append)
-        panel.add_images([image])
+        panel.add_images(images)
         _wait(app, lambda: bool(done), 300)
     # an op with weights, centred and selected: the inspector shows its schema, args, shapes
     conv = next((n.index for n in doc.graph.nodes if n.type == "Conv"), 0)
@@ -78,6 +97,17 @@ def take(out_dir: str, model: str, image: str | None = None, size=(1600, 1000)) 
     w.model_dock.raise_()
     _wait(app, lambda: w.model_panel.support is not None, 120)
     shot("model-panel.png")
+    if large:  # the convert dialogs: ONNX options, and TensorRT refused with its reason
+        from . import backend_status
+
+        _wait(app, lambda: backend_status.cached() is not None, 120)
+        for kind, name in (("onnx", "convert-dialog.png"), ("tensorrt", "convert-tensorrt.png")):
+            dlg = w.convert(kind)
+            shot(name, dlg)
+            dlg.close()
+        dlg = w.show_about()
+        shot("about.png", dlg)
+        dlg.close()
     w.close()
     return shots
 
@@ -86,9 +116,11 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("out_dir")
     p.add_argument("model")
-    p.add_argument("image", nargs="?")
+    p.add_argument("image", nargs="*", help="photos to classify")
+    p.add_argument("--large", help="a large net to show at its initial zoom (densenet121)")
+    p.add_argument("--broken", help="a file that cannot be opened (error banner)")
     a = p.parse_args(argv)
-    for s in take(a.out_dir, a.model, a.image):
+    for s in take(a.out_dir, a.model, a.image, large=a.large, broken=a.broken):
         print(s)
     return 0
 

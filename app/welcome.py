@@ -1,4 +1,9 @@
-"""The start page shown when no model is open: open buttons, recent files, a drop zone."""
+"""The start page shown when no model is open: open buttons, recent files, a drop zone.
+
+It tells a first-time user the three ways in (buttons, drop, recent list), offers
+the example model when `make run` / `c2core zoo build` has cached it, and lists
+the shortcuts that matter once a model is open.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,21 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
 from .icons import icon
+
+
+EXAMPLE_MODEL = os.path.expanduser("~/.cache/caffe2-studio/models/efficientnet-lite0")
+SHORTCUTS = [("Ctrl+O", "open"), ("Ctrl+F", "find an op or blob"), ("Ctrl+0", "fit"), ("Ctrl+L", "left to right"),
+             ("Ctrl+K", "classify images"), ("Ctrl+E", "convert to ONNX")]
+
+
+def recent_label(path: str) -> str:
+    """What the recent list shows: the model's folder too when the file name says nothing
+    (`densenet121/predict_net.pbtxt`, not five identical `predict_net.pbtxt`)."""
+    p = path.rstrip("/")
+    base = os.path.basename(p) or p
+    parent = os.path.basename(os.path.dirname(p))
+    generic = base.lower().startswith(("predict_net", "init_net", "model.", "model_init", "predict.", "init."))
+    return f"{parent}/{base}" if generic and parent else base
 
 
 class WelcomePage(QWidget):
@@ -36,6 +56,12 @@ class WelcomePage(QWidget):
         row.addStretch(1)
         b1.clicked.connect(self.open_file)
         b2.clicked.connect(self.open_folder)
+        self.example_btn = QPushButton(icon("app"), "  Open the example (EfficientNet-Lite0)")
+        self.example_btn.setMinimumHeight(34)
+        self.example_btn.setToolTip(EXAMPLE_MODEL)
+        self.example_btn.clicked.connect(lambda: self.open_recent.emit(EXAMPLE_MODEL))
+        self.example_btn.setVisible(os.path.isfile(os.path.join(EXAMPLE_MODEL, "predict_net.pb")))
+        row.insertWidget(2, self.example_btn)
         outer.addLayout(row)
         outer.addSpacing(12)
         drop = QLabel("Drop a predict_net.pb / .pbtxt / .minidb, an init+predict pair, or a model folder here")
@@ -49,16 +75,22 @@ class WelcomePage(QWidget):
         self.recent.setMaximumHeight(220)
         self.recent.itemActivated.connect(lambda it: self.open_recent.emit(it.data(Qt.UserRole)))
         outer.addWidget(self.recent)
+        outer.addSpacing(12)
+        keys = "  ·  ".join(f"<b>{k}</b> {what}" for k, what in SHORTCUTS)
+        self.shortcuts = QLabel(f"<span style='color:#495057'>{keys}</span>")
+        self.shortcuts.setWordWrap(True)
+        outer.addWidget(self.shortcuts)
         outer.addStretch(1)
 
     def set_recent(self, paths: list[str]) -> None:
         self.recent.clear()
         for p in paths:
-            it = QListWidgetItem(icon("open"), f"{os.path.basename(p.rstrip('/')) or p}    —    {p}")
+            it = QListWidgetItem(icon("open"), f"{recent_label(p)}    —    {p}")
             it.setData(Qt.UserRole, p)
+            it.setToolTip(p)
             self.recent.addItem(it)
         if not paths:
-            it = QListWidgetItem("(none yet)")
+            it = QListWidgetItem("(none yet: models you open are listed here)")
             it.setFlags(Qt.NoItemFlags)
             self.recent.addItem(it)
 

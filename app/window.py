@@ -301,7 +301,7 @@ class MainWindow(QMainWindow):
         settings.put("last_dir", os.path.dirname(os.path.abspath(doc.path)))
         self._fill_recent_menu()
         self.welcome.set_recent(settings.recent_files())
-        self.setWindowTitle(f"{doc.title} — Caffe2 Studio")
+        self.setWindowTitle(f"{doc.title} ({_home(doc.path)}) — Caffe2 Studio")
         self.stack.setCurrentWidget(self.canvas)
         self.canvas.set_graph(doc.graph, doc.shapes)
         self.inspector.set_document(doc)
@@ -320,8 +320,13 @@ class MainWindow(QMainWindow):
     def _open_failed(self, path: str, msg: str) -> None:
         self._idle()
         self.last_error = msg
-        self.banner.show_message(f"<b>Could not open {_html(os.path.basename(path.rstrip('/')) or path)}</b><br>{_html(msg)}", "error")
-        self.status_label.setText("Open failed")
+        name = os.path.basename(path.rstrip('/')) or path
+        self.banner.show_message(f"<b>Could not open {_html(name)}</b><br>{_html(msg)}<br><span style='color:#6c757d'>"
+                                 "Caffe2 Studio opens a predict net (.pb, .pbtxt), an init+predict pair, a .minidb "
+                                 "or a model folder.</span>", "error")
+        self.status_label.setText(f"Could not open {name} (see the message above the graph)")
+        if self.document is None:
+            self.setWindowTitle("Caffe2 Studio")
         self.open_failed.emit(msg)
 
     def _drawn(self, engine: str, seconds: float) -> None:
@@ -465,6 +470,13 @@ class _DropArea(QWidget):
 
     def dropEvent(self, event):
         self._window.dropEvent(event)
+
+
+def _home(path: str) -> str:
+    """`path` with the home folder shown as ~ (window titles)."""
+    path = os.path.abspath(path)
+    home = os.path.expanduser("~")
+    return "~" + path[len(home):] if path == home or path.startswith(home + os.sep) else path
 
 
 def _html(text: str) -> str:

@@ -71,6 +71,10 @@ def test_classify_batch_table_and_drop_on_panel(qtbot, window, tiny_model_dir, c
         assert r["top"][0]["score"] == pytest.approx(float(ref.max()), rel=1e-4)
     panel.table.selectRow(1)
     assert panel.cards.itemAt(panel.cards.count() - 1).widget() is not None
+    # at 1400×900 with the default dock layout, every row of a small batch is on screen (not cut off)
+    qtbot.wait(50)
+    t = panel.table
+    assert t.viewport().height() >= t.rowViewportPosition(1) + t.rowHeight(1)
 
 
 def test_unavailable_backends_are_disabled_with_reason(qtbot, window, tiny_model_dir):

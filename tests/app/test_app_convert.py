@@ -178,6 +178,28 @@ def test_tensorrt_shown_disabled_with_reason(qtbot, window, tiny_model_dir):
     assert not dlg.run_btn.isEnabled()
     assert av.reason in dlg.reason.text() and dlg.reason.isVisible()
     assert dlg.start() is None
+    assert not dlg.calib.isEnabled()  # calibration images only mean something for INT8
+    dlg.precision.setCurrentText("int8")
+    assert dlg.calib.isEnabled()
+
+
+def test_convert_dialog_before_run(qtbot, window, tiny_model_dir):
+    """Idle: a heading naming the model, opset with its range explained, no 0% bar, a readable Browse button."""
+    open_and_wait(qtbot, window, tiny_model_dir)
+    dlg = window.convert("onnx")
+    qtbot.addWidget(dlg)
+    qtbot.waitExposed(dlg)
+    assert "Convert to ONNX" in dlg.heading.text() and "tiny_cnn" in dlg.heading.text()
+    assert (dlg.opset.minimum(), dlg.opset.maximum(), dlg.opset.value()) == (13, 21, 17)
+    assert "TensorRT" in dlg.opset.toolTip()
+    assert dlg.verify.isChecked()
+    assert not dlg.bar.isVisible()
+    assert "Press Run" in dlg.result.placeholderText()
+    from PySide6.QtWidgets import QPushButton
+
+    browse = [b for b in dlg.output.findChildren(QPushButton)][0]
+    assert browse.width() >= browse.fontMetrics().horizontalAdvance(browse.text())
+    dlg.close()
 
 
 def test_import_onnx_opens_the_result(qtbot, window, tiny_model_dir, tmp_path):
