@@ -11,7 +11,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainterPath, QPainterPathStroker, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
-from .palette import category_color
+from .palette import category_color, text_color
 
 TITLE_FONT = QFont("DejaVu Sans", 9)
 TITLE_FONT.setBold(True)
@@ -89,7 +89,7 @@ class NodeItem(QGraphicsItem):
         self._fill = QBrush(base)
         self._header = QBrush(base.darker(115))
         self._pen = QPen(base.darker(160), 1.0)
-        self._text = QColor("#ffffff") if base.lightness() < 150 else QColor("#1b1f23")
+        self._text = text_color(base)
         room = self.w - 2 * PAD_X
         # node_size() fitted the box to the text; only over-long text (width capped) needs eliding
         self._title = node.title if len(node.title) < 40 else _TFM.elidedText(node.title, Qt.ElideRight, room)

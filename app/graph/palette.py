@@ -25,6 +25,12 @@ _KIND = {"input": "#e7f5ff", "output": "#ebfbee", "weight": "#f8f9fa"}
 _PALETTE = ["#3d5a80", "#7d4e57", "#4f6d3a", "#6a4c93", "#8c5e34", "#2f6f73"]
 
 
+def text_color(fill: QColor) -> QColor:
+    """Label colour on a box of `fill`: white on dark fills, near-black on light ones
+    (every category colour keeps a WCAG contrast of at least 4.5, tested)."""
+    return QColor("#ffffff") if fill.lightness() < 150 else QColor("#1b1f23")
+
+
 def category_color(category: str, kind: str = "op") -> QColor:
     return QColor(_color_name(category, kind))
 
