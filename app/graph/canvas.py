@@ -141,8 +141,10 @@ class GraphCanvas(QWidget):
         self._creating = None
         self._provisional_timer.stop()
         self.graph = self.drawing = self.layout_result = None
+        # forget the items first: clearing a scene with a selection emits selectionChanged,
+        # and _on_selection must not touch the items being deleted
+        self.node_items, self.edge_items, self.matches = {}, [], []
         self.scene.clear()
-        self.node_items, self.edge_items = {}, []
         self.minimap.refresh()
         self.minimap.hide()
 
@@ -164,8 +166,8 @@ class GraphCanvas(QWidget):
         self._provisional = None
         self._creating = None
         self.drawing = None
+        self.node_items, self.edge_items, self.matches = {}, [], []  # before clear(): see clear()
         self.scene.clear()
-        self.node_items, self.edge_items, self.matches = {}, [], []
         self._set_status("Preparing the graph…")
         graph, shapes, opts, measure = self.graph, self.shapes, DrawOptions(**vars(self.options)), text_measure()
 

@@ -170,3 +170,21 @@ def test_5000_op_net_stays_usable(qtbot, window, record_property):
     assert per_frame < 0.25
     assert window.canvas.find("b4999") == 2  # the last Relu (writes b4999) and the output node
     assert {m.node.kind for m in window.canvas.matches} == {"op", "output"}
+
+
+def test_changing_direction_with_a_selection_and_find_matches(qtbot, window, tiny_model_dir):
+    """Rebuilding the drawing (Left to Right) while a node is selected and found: no stale items touched."""
+    open_and_wait(qtbot, window, tiny_model_dir)
+    c = window.canvas
+    window.act_find.trigger()
+    assert c.find("conv1") == 1  # selects the Conv + Relu box
+    assert c.scene.selectedItems()
+    tb_pos = {nid: (it.pos().x(), it.pos().y()) for nid, it in c.node_items.items()}
+    window.act_lr.setChecked(True)  # scene cleared and redrawn; selectionChanged fires mid-clear
+    qtbot.waitUntil(lambda: c.is_final, timeout=20000)
+    lr_pos = {nid: (it.pos().x(), it.pos().y()) for nid, it in c.node_items.items()}
+    # left to right: the input sits left of the output; top to bottom it sat above it
+    inp = next(n.id for n in c.drawing.nodes if n.kind == "input")
+    out = next(n.id for n in c.drawing.nodes if n.kind == "output")
+    assert lr_pos[inp][0] < lr_pos[out][0] and tb_pos[inp][1] < tb_pos[out][1]
+    assert c.find("conv1") == 1 and c.scene.selectedItems()[0].node.title == "Conv + Relu"
