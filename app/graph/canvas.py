@@ -324,7 +324,7 @@ class GraphCanvas(QWidget):
             self._provisional_timer.stop()
             self._set_status("")
         if first and self._fit_next:
-            self.view.fit()
+            self.view.fit(self._input_anchor(), self.options.rankdir)
         self.minimap.setVisible(len(self.drawing.nodes) > 12)
         if len(self.drawing.nodes) > 12:
             # on the next event-loop turn: the GUI breathes between moving items and drawing the overview
@@ -333,6 +333,13 @@ class GraphCanvas(QWidget):
         self._on_selection()
         log.info("graph: %s layout of %d nodes drawn %.3f s after opening", lay.engine, len(self.drawing.nodes), elapsed)
         self.drawn.emit(lay.engine, elapsed)
+
+    def _input_anchor(self):
+        """Scene centre of the first input node (where a big net's initial view starts)."""
+        for n in self.drawing.nodes:
+            if n.kind == "input" and n.id in self.node_items:
+                return self.node_items[n.id].sceneBoundingRect().center()
+        return None
 
     def _refresh_minimap(self, bounds) -> None:
         boxes = [(it.sceneBoundingRect(), it._fill.color()) for it in self.node_items.values()]
@@ -402,6 +409,8 @@ class GraphCanvas(QWidget):
             if e.edge.blob == blob:
                 self.scene.clearSelection()
                 e.setSelected(True)
+                if self.view.scale_factor < 0.6:  # as select_node: close enough to read the label
+                    self.view.zoom_by(0.9 / self.view.scale_factor)
                 self.view.centerOn(e)
                 return True
         return False

@@ -12,6 +12,8 @@ from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QFrame, QGraphicsView, QWidget
 
 MIN_SCALE, MAX_SCALE = 0.02, 6.0
+READABLE_SCALE = 0.5  # a fitted graph smaller than this has text too small to read (or none: TEXT_LOD)
+START_SCALE = 0.8  # the initial zoom of a graph too big to fit legibly
 
 
 class GraphView(QGraphicsView):
@@ -53,16 +55,25 @@ class GraphView(QGraphicsView):
     def reset_zoom(self):
         self.zoom_by(1.0 / self.scale_factor)
 
-    def fit(self) -> None:
+    def fit(self, anchor: QPointF | None = None, rankdir: str = "TB") -> None:
+        """The initial view of a freshly drawn graph: the whole graph when it fits
+        legibly, else a readable zoom that starts at the inputs (`anchor`, the scene
+        position of the first input) and looks down (TB) or right (LR) along the net."""
         r = self.scene().sceneRect()
         if r.isEmpty():
             return
         self.fitInView(r.adjusted(-20, -20, 20, 20), Qt.KeepAspectRatio)
-        # A very tall net fitted whole is unreadable: keep text legible, start at the top.
-        if self.scale_factor < 0.5 and r.height() > 4 * r.width():
+        if self.scale_factor < READABLE_SCALE:
             self.resetTransform()
-            self.scale(0.8, 0.8)
-            self.centerOn(r.center().x(), r.top() + self.viewport().height() / 1.6)
+            self.scale(START_SCALE, START_SCALE)
+            vw = self.viewport().width() / START_SCALE
+            vh = self.viewport().height() / START_SCALE
+            a = anchor if anchor is not None else (QPointF(r.left(), r.center().y()) if rankdir == "LR"
+                                                   else QPointF(r.center().x(), r.top()))
+            if rankdir == "LR":  # inputs at the left edge, vertically centred on them
+                self.centerOn(max(a.x(), r.left()) - 60 + vw / 2, a.y())
+            else:  # inputs at the top, horizontally centred on them
+                self.centerOn(a.x(), max(a.y(), r.top()) - 40 + vh / 2)
         self.zoomed.emit(self.scale_factor)
         self.viewport_moved.emit()
 
@@ -103,7 +114,7 @@ class GraphView(QGraphicsView):
         elif k == Qt.Key_Minus:
             self.zoom_out()
         elif k == Qt.Key_0:
-            self.fit()
+            self.fit_all()  # as Ctrl+0 (View > Fit to Window)
         else:
             super().keyPressEvent(event)
 

@@ -188,3 +188,26 @@ def test_changing_direction_with_a_selection_and_find_matches(qtbot, window, tin
     out = next(n.id for n in c.drawing.nodes if n.kind == "output")
     assert lr_pos[inp][0] < lr_pos[out][0] and tb_pos[inp][1] < tb_pos[out][1]
     assert c.find("conv1") == 1 and c.scene.selectedItems()[0].node.title == "Conv + Relu"
+
+
+@pytest.mark.parametrize("rankdir", ["TB", "LR"])
+def test_large_net_starts_readable_at_its_inputs(qtbot, window, corpus_dir, rankdir):
+    """densenet121 fitted whole is too small to read (either direction): the initial view is a
+    readable zoom with the data input on screen, at the top (TB) or the left edge (LR)."""
+    from app.graph.items import TEXT_LOD
+
+    window.act_lr.setChecked(rankdir == "LR")
+    open_and_wait(qtbot, window, str(corpus_dir / "densenet121"), timeout=60000)
+    c = window.canvas
+    v = c.view
+    assert v.scale_factor > TEXT_LOD  # labels are drawn
+    data = next(it for it in c.node_items.values() if it.node.kind == "input")
+    vis = v.visible_scene_rect()
+    box = data.sceneBoundingRect()
+    assert vis.contains(box)
+    if rankdir == "TB":
+        assert box.top() - vis.top() < 0.2 * vis.height()
+    else:
+        assert box.left() - vis.left() < 0.2 * vis.width()
+    window.act_fit.trigger()  # Fit to Window still shows everything
+    assert v.visible_scene_rect().contains(v.scene().itemsBoundingRect())
