@@ -125,7 +125,10 @@ class GraphCanvas(QWidget):
         m = self.minimap
         sb = self.view.verticalScrollBar()
         extra = sb.width() if sb.isVisible() else 0
-        m.move(self.view.width() - m.width() - 12 - extra, 12)
+        hb = self.view.horizontalScrollBar()
+        below = hb.height() if hb.isVisible() else 0
+        # bottom-right: the corner a graph starting at its inputs (top or left) leaves free longest
+        m.move(self.view.width() - m.width() - 12 - extra, self.view.height() - m.height() - 12 - below)
         self.placeholder.adjustSize()
         self.placeholder.move(12, 12)
         del vw

@@ -173,7 +173,11 @@ class EdgeItem(QGraphicsItem):
         if self.edge.label:
             mid = path.pointAtPercent(0.5)
             tw = _EFM.horizontalAdvance(self.edge.label) + 6
-            self._label_rect = QRectF(mid.x() + 4, mid.y() - _EFM.height() / 2, tw, _EFM.height())
+            angle = path.angleAtPercent(0.5) % 180
+            if angle < 30 or angle > 150:  # a horizontal edge (left to right): label centred above it
+                self._label_rect = QRectF(mid.x() - tw / 2, mid.y() - _EFM.height() - 2, tw, _EFM.height())
+            else:  # vertical: label beside it
+                self._label_rect = QRectF(mid.x() + 4, mid.y() - _EFM.height() / 2, tw, _EFM.height())
         self._shape = None  # hit-test outline, made on first use (clicks are rare)
         br = path.boundingRect().united(self._arrow.boundingRect())
         if self._label_rect is not None:

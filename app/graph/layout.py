@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from c2core.errors import C2Error, Cancelled
 
 DPI = 72.0
+LABEL_CHAR_PX = 6.3  # average advance of the edge-label font (items.LABEL_FONT, DejaVu Sans 7 pt; no Qt here)
 
 
 @dataclass
@@ -39,9 +40,14 @@ def to_dot(drawing, sizes: dict) -> tuple[str, dict]:
     """DOT text with short ids (n0, n1...) and the id map back to drawing ids."""
     ids = {n.id: f"n{i}" for i, n in enumerate(drawing.nodes)}
     rankdir = drawing.options.rankdir
+    ranksep = 0.4
+    if rankdir == "LR":  # shape labels sit along horizontal edges: leave room for the longest one
+        longest = max((len(e.label) for e in drawing.edges if e.label), default=0)
+        ranksep = min(1.6, max(ranksep, (longest * LABEL_CHAR_PX + 24) / DPI))
     out = [
         "digraph G {",
-        f"graph [rankdir={rankdir}, nodesep=0.3, ranksep=0.4, splines=spline, mclimit=0.5, nslimit=2, nslimit1=2];",
+        f"graph [rankdir={rankdir}, nodesep=0.3, ranksep={ranksep:.2f}, splines=spline, mclimit=0.5, nslimit=2, "
+        "nslimit1=2];",
         'node [shape=box, fixedsize=true, label=""];',
         "edge [arrowhead=normal, arrowsize=0.6];",
     ]

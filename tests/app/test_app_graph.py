@@ -211,3 +211,19 @@ def test_large_net_starts_readable_at_its_inputs(qtbot, window, corpus_dir, rank
         assert box.left() - vis.left() < 0.2 * vis.width()
     window.act_fit.trigger()  # Fit to Window still shows everything
     assert v.visible_scene_rect().contains(v.scene().itemsBoundingRect())
+
+
+def test_left_to_right_shape_labels_clear_of_boxes_and_minimap_clear_of_inputs(qtbot, window, corpus_dir):
+    """LR densenet121: dot leaves room for the shape labels (above horizontal edges), so no label
+    covers a box; the minimap (bottom-right) does not cover the input the view starts at."""
+    window.act_lr.setChecked(True)
+    open_and_wait(qtbot, window, str(corpus_dir / "densenet121"), timeout=60000)
+    c = window.canvas
+    boxes = [it.sceneBoundingRect().adjusted(3, 3, -3, -3) for it in c.node_items.values()]  # minus the pen margin
+    labelled = [e for e in c.edge_items if e._label_rect is not None]
+    assert len(labelled) > 500
+    covered = [e.edge.label for e in labelled if any(b.intersects(e._label_rect) for b in boxes)]
+    assert len(covered) <= len(labelled) // 50, covered[:10]  # dot may still squeeze a few long skip edges
+    data = next(it for it in c.node_items.values() if it.node.kind == "input")
+    on_screen = c.view.mapFromScene(data.sceneBoundingRect()).boundingRect()
+    assert c.minimap.isVisible() and not c.minimap.geometry().intersects(on_screen)
