@@ -61,11 +61,11 @@ def take(out_dir: str, model: str, image=None, size=(1600, 1000), large: str | N
     if large:
         w.open_path(large)
         _wait(app, lambda: w.document is not None and w.document.path == large and w.canvas.is_final)
-        # the initial view as a user gets it, with a Concat's inputs and outputs highlighted
-        concat = next((n.index for n in w.document.graph.nodes if n.type == "Concat"), None)
-        if concat is not None:
-            node = w.canvas.node_items[w.canvas.drawing.node_of_op[concat]]
-            node.setSelected(True)
+        # the initial view as a user gets it (not moved), with the first pooling op's
+        # inputs and outputs highlighted: in DenseNet its output also feeds the block's Concat
+        pool = next((n.index for n in w.document.graph.nodes if "Pool" in n.type), None)
+        if pool is not None:
+            w.canvas.node_items[w.canvas.drawing.node_of_op[pool]].setSelected(True)
         shot("densenet121.png" if "densenet121" in large else "large-net.png")
         w.canvas.scene.clearSelection()
     w.open_path(model)
@@ -95,8 +95,10 @@ def take(out_dir: str, model: str, image=None, size=(1600, 1000), large: str | N
         _wait(app, lambda: w.inspector.tensor.isVisible(), 60)
         shot("inspector-weights.png")
     w.model_dock.raise_()
+    w.classify_dock.hide()  # the whole model tab in view, backend support included
     _wait(app, lambda: w.model_panel.support is not None, 120)
     shot("model-panel.png")
+    w.classify_dock.show()
     if large:  # the convert dialogs: ONNX options, and TensorRT refused with its reason
         from . import backend_status
 
