@@ -103,3 +103,16 @@ def test_toolbar_fits_at_the_minimum_window_size(qtbot, window, tiny_model_dir):
         assert b.geometry().right() <= tb.width(), f"{a.text()} is pushed out of the toolbar"
         if b.toolButtonStyle() != Qt.ToolButtonIconOnly:  # labels are not elided
             assert b.width() >= b.fontMetrics().horizontalAdvance(a.text().replace("&", "")), a.text()
+
+
+def test_shortcuts_listed_on_the_welcome_page_exist(window):
+    """Every key the welcome page advertises is bound to a window action that does what it says."""
+    from PySide6.QtGui import QKeySequence
+
+    from app.welcome import SHORTCUTS
+
+    bound = {a.shortcut().toString(QKeySequence.PortableText): a.text().replace("&", "").lower()
+             for a in window.findChildren(type(window.act_open)) if not a.shortcut().isEmpty()}
+    for key, what in SHORTCUTS:
+        assert key in bound, f"{key} ({what}) is not bound"
+        assert what.split()[0] in bound[key] or what.split()[-1] in bound[key], (key, what, bound[key])
