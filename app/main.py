@@ -65,9 +65,6 @@ def wait_until_settled(app, window, timeout: float) -> None:
 
 
 def main(argv=None) -> int:
-    from c2core.runtime.threads import prefer_passive_openmp
-
-    prefer_passive_openmp()  # idle torch threads sleep instead of taking the GUI's core
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.screenshot and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -15,8 +15,8 @@
    third: each alone in a fresh process with the same idle-thread policy
    (ONNX Runtime's default spinning slows it badly on a busy machine).
 ONNX Runtime runs with graph optimizations ALL (its default). torch's
-OpenMP workers wait passively (c2core.runtime.threads), set before torch is
-imported so the table's subprocesses inherit it.
+OpenMP workers keep libgomp's default waiting; C2_OMP_PASSIVE=1 makes them
+wait passively (c2core.runtime.threads), for loaded shared machines.
 The model is built once with `c2core.zoo` into ~/.cache/caffe2-studio (or --model).
 """
 
@@ -126,7 +126,8 @@ def main(argv=None) -> int:
 
     from c2core.runtime.threads import prefer_passive_openmp
 
-    prefer_passive_openmp()  # before anything imports torch; inherited by the subprocesses
+    if os.environ.get("C2_OMP_PASSIVE") == "1":  # opt-in: see runtime/threads.py
+        prefer_passive_openmp()  # before anything imports torch; inherited by the subprocesses
     if args.alone:
         print(_time_alone(args.model, args.alone, args.runs, args.warmup, args.threads, args.batch))
         return 0

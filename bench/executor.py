@@ -23,7 +23,7 @@ Two measurement styles:
 - isolated: each runtime alone in a fresh process, the way a deployment runs
   it. ONNX Runtime's workers still sleep when idle: on a shared machine its
   default spinning made it 2-3x slower with 2 threads (a weaker reference).
-Both set torch's OpenMP workers to wait passively (c2core.runtime.threads).
+Both keep libgomp's default OpenMP waiting (C2_OMP_PASSIVE=1: passive, see c2core.runtime.threads).
 """
 
 from __future__ import annotations
@@ -392,7 +392,9 @@ def _print(s, style):
 def main(argv=None) -> int:
     from c2core.runtime.threads import prefer_passive_openmp
 
-    passive = prefer_passive_openmp()  # before torch is imported
+    # Opt-in (C2_OMP_PASSIVE=1): passive OpenMP waiting helps on a loaded,
+    # shared machine and costs ~40% on a quiet one (see runtime/threads.py).
+    passive = os.environ.get("C2_OMP_PASSIVE") == "1" and prefer_passive_openmp()
     import torch
 
     p = argparse.ArgumentParser(prog="python -m bench executor", description=__doc__.splitlines()[0])

@@ -56,9 +56,6 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     from c2core.errors import C2Error
-    from c2core.runtime.threads import prefer_passive_openmp
-
-    prefer_passive_openmp()  # before any subcommand imports torch
 
     argv = list(sys.argv[1:] if argv is None else argv)
     first = next((a for a in argv if not a.startswith("-")), None)

@@ -9,6 +9,12 @@ scheduler hands a worker back: EfficientNet-Lite0 on 2 threads took 57-85
 ms per image instead of 13-25 ms with passive waiting (same load, same
 run). ONNX Runtime's equivalent knob is `session.intra_op.allow_spinning`.
 
+It is NOT the default anywhere in the product: on a quiet machine (the usual
+desktop) passive waiting made EfficientNet-Lite0 on 2 threads 11-13 ms per
+image instead of 8 ms with libgomp's default short spin, measured each alone
+in its own process. The benchmarks apply it only with `C2_OMP_PASSIVE=1`,
+for runs on loaded shared machines.
+
 libgomp reads its policy once, when torch is first imported, so
 `prefer_passive_openmp()` must run before that; it only fills in
 `OMP_WAIT_POLICY` when the user has set neither it nor `GOMP_SPINCOUNT`, and
