@@ -47,6 +47,39 @@ class _ConvState:
     __slots__ = ("geo", "nd", "fn", "w", "b", "static_pad", "nhwc", "group", "in_perm", "out_perm", "const_w", "const_b", "act", "act_scalars", "post", "packed", "packed_post")
 
 
+def _fill_operands(ctx, s, nd, fns, w):
+    """The state Conv and ConvTranspose share: layout, group, the torch function
+    for `nd` spatial axes, and the constant weight (moved to NCHW once) and bias.
+    Returns the constant bias (None when it is fed at run time or absent)."""
+    s.nd = nd
+    s.nhwc = s.geo.nhwc
+    s.group = ctx.args.int("group", 1)
+    s.fn = fns[nd]
+    s.in_perm = _to_nchw_perm(nd + 2)
+    s.out_perm = _to_nhwc_perm(nd + 2)
+    s.const_w = w is not None
+    if w is not None:
+        s.w = w.permute(*s.in_perm).contiguous() if s.nhwc else w
+    b = ctx.consts[2] if len(ctx.consts) > 2 else None
+    s.const_b = b is not None
+    s.b = b
+    return b
+
+
+def _nchw_operands(s, x, w, b):
+    """X, W and b as the torch call takes them: constants from the state, NHWC
+    tensors seen as NCHW."""
+    if s.const_w:
+        w = s.w
+    elif s.nhwc:
+        w = w.permute(*s.in_perm)
+    if s.const_b:
+        b = s.b
+    if s.nhwc:
+        x = x.permute(*s.in_perm)
+    return x, w, b
+
+
 # activation name -> in-place torch form applied after an unfused convolution
 _POST = {
     "relu": lambda y, s: y.relu_(),
@@ -55,26 +88,18 @@ _POST = {
     "tanh": lambda y, s: y.tanh_(),
     "hardtanh": lambda y, s: y.clamp_(s[0], s[1]),
 }
+
+
 def _prepare_conv(ctx):
     s = _ConvState()
     w = ctx.consts[1] if len(ctx.consts) > 1 else None
     nd = (w.dim() - 2) if w is not None else len(ctx.args.spatial("kernel", "kernels", 2, 1))
     if ctx.type in ("Conv1D", "Conv2D", "Conv3D"):
         nd = int(ctx.type[4])
-    s.nd = nd
     s.geo = parse_geometry(ctx.args, nd)
-    s.nhwc = s.geo.nhwc
-    s.group = ctx.args.int("group", 1)
-    s.fn = _CONV[nd]
-    s.in_perm = _to_nchw_perm(nd + 2)
-    s.out_perm = _to_nhwc_perm(nd + 2)
-    s.const_w = w is not None
+    b = _fill_operands(ctx, s, nd, _CONV, w)
     if w is not None:
-        s.w = w.permute(*s.in_perm).contiguous() if s.nhwc else w
         s.geo.kernel = list(s.w.shape[2:])
-    b = ctx.consts[2] if len(ctx.consts) > 2 else None
-    s.const_b = b is not None
-    s.b = b
     pads = s.geo.pads
     sym = pads[:nd] == pads[nd:]
     s.static_pad = tuple(pads[:nd]) if (s.geo.legacy == NOTSET and sym and not s.geo.global_pooling) else None
@@ -123,14 +148,7 @@ def _conv(ctx, x, w, b=None):
         if s.packed_post is not None:
             y = s.packed_post(y, s.act_scalars)
         return y.permute(*s.out_perm) if s.nhwc else y
-    if s.const_w:
-        w = s.w
-    elif s.nhwc:
-        w = w.permute(*s.in_perm)
-    if s.const_b:
-        b = s.b
-    if s.nhwc:
-        x = x.permute(*s.in_perm)
+    x, w, b = _nchw_operands(s, x, w, b)
     if s.static_pad is not None:
         y = s.fn(x, w, b, s.geo.stride, s.static_pad, s.geo.dilation, s.group)
     else:
@@ -158,21 +176,10 @@ def _prepare_convt(ctx):
     s = _ConvState()
     w = ctx.consts[1] if len(ctx.consts) > 1 else None
     nd = (w.dim() - 2) if w is not None else 2
-    s.nd = nd
     s.geo = parse_geometry(a, nd)
     if s.geo.legacy != NOTSET:
         raise ValueError(f"legacy_pad={s.geo.legacy} is not supported for ConvTranspose")
-    s.nhwc = s.geo.nhwc
-    s.group = a.int("group", 1)
-    s.fn = _CONVT[nd]
-    s.in_perm = _to_nchw_perm(nd + 2)
-    s.out_perm = _to_nhwc_perm(nd + 2)
-    s.const_w = w is not None
-    if w is not None:
-        s.w = w.permute(*s.in_perm).contiguous() if s.nhwc else w
-    b = ctx.consts[2] if len(ctx.consts) > 2 else None
-    s.const_b = b is not None
-    s.b = b
+    _fill_operands(ctx, s, nd, _CONVT, w)
     adj = a.spatial("adj", "adjs", nd, 0)
     pads = s.geo.pads
     s.static_pad = (tuple(pads[:nd]), tuple(adj)) if pads[:nd] == pads[nd:] and all(x < st for x, st in zip(adj, s.geo.stride)) else None
@@ -182,14 +189,7 @@ def _prepare_convt(ctx):
 
 def _conv_transpose(ctx, x, w, b=None):
     s = ctx.state
-    if s.const_w:
-        w = s.w
-    elif s.nhwc:
-        w = w.permute(*s.in_perm)
-    if s.const_b:
-        b = s.b
-    if s.nhwc:
-        x = x.permute(*s.in_perm)
+    x, w, b = _nchw_operands(s, x, w, b)
     nd = s.nd
     if s.static_pad is not None:
         y = s.fn(x, w, b, s.geo.stride, s.static_pad[0], s.static_pad[1], s.group)
