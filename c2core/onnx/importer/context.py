@@ -14,6 +14,7 @@ import numpy as np
 from ...builder import NetBuilder
 from ...errors import C2Error
 from ...ops._arrays import contiguous  # keeps 0-d constants 0-d
+from .naming import claim_name
 
 
 class ImportContext:
@@ -88,12 +89,7 @@ class ImportContext:
         return name
 
     def fresh(self, base: str) -> str:
-        name, i = base, 1
-        while name in self._taken:
-            name = f"{base}_{i}"
-            i += 1
-        self._taken.add(name)
-        return name
+        return claim_name(self._taken, base, first=1)
 
     def emit(self, op_type: str, inputs, outputs, **args):
         outs = [outputs] if isinstance(outputs, str) else list(outputs)

@@ -117,17 +117,24 @@ def _raw_label(node, scope_counts: dict) -> str | None:
     return None
 
 
+def claim_name(taken: set, base: str, first: int = 2) -> str:
+    """`base`, or `base_<first>`, `base_<first+1>`, ... : the first not in
+    `taken`, which it joins. Shared by the readable renamer and the import
+    context's temporaries."""
+    name, i = base, first
+    while name in taken:
+        name = f"{base}_{i}"
+        i += 1
+    taken.add(name)
+    return name
+
+
 class _Names:
     def __init__(self, taken):
         self.taken = set(taken)
 
     def unique(self, base: str) -> str:
-        name, i = base, 2
-        while name in self.taken:
-            name = f"{base}_{i}"
-            i += 1
-        self.taken.add(name)
-        return name
+        return claim_name(self.taken, base)
 
 
 def _weight_slot(op_type: str, index: int) -> str:
