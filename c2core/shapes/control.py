@@ -20,24 +20,29 @@ def _agree(a: BlobInfo | None, b: BlobInfo | None) -> BlobInfo:
     return BlobInfo(None, a.dtype if a.dtype == b.dtype else None)
 
 
+_REQUIRED = object()
+
+
+def _after(ctx, arg: str, env: dict, absent=_REQUIRED) -> dict:
+    """The blob map after the sub-net in argument `arg` runs on `env`;
+    `absent` when the op has no such argument (an error if none is given)."""
+    net = ctx.args.get(arg)
+    if net is not None:
+        return ctx.run_subnet(net, env)
+    if absent is _REQUIRED:
+        raise ValueError(f"{ctx.type} without {arg}")
+    return absent
+
+
 @rule("If")
 def if_(ctx):
-    then_net = ctx.args.get("then_net")
-    if then_net is None:
-        raise ValueError("If without then_net")
-    then_env = ctx.run_subnet(then_net, ctx.env)
-    else_net = ctx.args.get("else_net")
-    else_env = ctx.run_subnet(else_net, ctx.env) if else_net is not None else ctx.env
+    then_env = _after(ctx, "then_net", ctx.env)
+    else_env = _after(ctx, "else_net", ctx.env, absent=ctx.env)  # no else: blobs keep their values
     return [_agree(then_env.get(n), else_env.get(n)) for n in ctx.op.output]
 
 
 @rule("While")
 def while_(ctx):
-    body = ctx.args.get("loop_net")
-    if body is None:
-        raise ValueError("While without loop_net")
-    after = ctx.run_subnet(body, ctx.env)
-    cond = ctx.args.get("cond_net")
-    if cond is not None:
-        after = ctx.run_subnet(cond, after)
+    after = _after(ctx, "loop_net", ctx.env)
+    after = _after(ctx, "cond_net", after, absent=after)
     return [_agree(ctx.env.get(n), after.get(n)) for n in ctx.op.output]

@@ -76,3 +76,17 @@ def test_while_needs_a_loop_invariant_shape():
     infos = infer_shapes(model_of(b.net), {"x": (2, 3), "cond": ()}, {"cond": "bool"})
     assert infos["x"].shape == (2, 3)
     assert infos["x2"].shape is None
+
+
+def test_control_flow_optional_and_missing_subnets():
+    b = NetBuilder("ctl")
+    # no else_net: the else path keeps the value before the op, which Relu agrees with
+    b.op("If", ["cond", "x"], ["x"], then_net=_branch("Relu", "x"))
+    b.op("Copy", ["x"], ["kept"])
+    # the cond_net runs after the body: a cond_net that reshapes the blob breaks the invariant
+    b.op("While", ["cond", "x"], ["x"], loop_net=_branch("Relu", "x"), cond_net=_branch("FlattenToVec", "x"))
+    b.op("If", ["cond", "x"], ["w"])  # no then_net: the output cannot be known
+    infos = infer_shapes(model_of(b.net), {"x": (2, 3), "cond": ()}, {"cond": "bool"})
+    assert infos["kept"].shape == (2, 3)
+    assert infos["x"].shape is None
+    assert infos["w"].shape is None
