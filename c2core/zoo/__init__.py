@@ -22,7 +22,7 @@ Sidecar model.json (format "caffe2-studio-model/1"), read by c2core.classify:
       "preprocessing": {
         "preset": "inception-127",          # a name for the recipe below
         "color": "RGB",                     # channel order fed to the net
-        "resize": 256,                      # shorter side, bilinear (0/absent: no resize)
+        "resize": 256,                      # shorter side, bilinear (0: straight to crop x crop)
         "crop": 224,                        # centre crop, square
         "scale": 1.0,                       # pixel values 0..255 are multiplied by this,
         "mean": [127.0, 127.0, 127.0],      # then per channel (x - mean) / std
@@ -64,9 +64,16 @@ def read_sidecar(folder: str) -> dict:
 
 
 def prepare_image(image, spec: dict):
-    from .preprocess import prepare_image as p
+    """An HWC image array -> the NCHW float32 batch of one that a sidecar's
+    `preprocessing` describes. c2core.classify's `Preprocess` does the work, so
+    the zoo's checks feed the net exactly what `c2core classify` feeds it."""
+    import numpy as np
+    from PIL import Image
 
-    return p(image, spec)
+    from ..classify.images import to_rgb
+    from ..classify.presets import Preprocess
+
+    return Preprocess.from_dict(spec).apply(to_rgb(Image.fromarray(np.asarray(image))))[None]
 
 
 def build(name: str, out_dir: str, force: bool = False, progress=None):

@@ -118,14 +118,14 @@ def test_matches_torch_source(built, predictor):
     np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-4)
 
 
-def test_sidecar_is_read_by_classify_presets(built):
-    presets = pytest.importorskip("c2core.classify.presets")
-    from PIL import Image
-
+def test_sidecar_preprocessing_against_formula(built):
+    """prepare_image (classify's Preprocess reading the sidecar) equals the sidecar's
+    recipe written out: a 256x256 image needs no resize, so the tensor is the centre
+    224 crop, RGB, (pixel - 127) / 128, NCHW."""
     s = read_sidecar(built.folder)
-    p = presets.from_sidecar(s)
-    img = skimage_data.chelsea()
-    np.testing.assert_allclose(p.apply(Image.fromarray(img))[None], prepare_image(img, s["preprocessing"]), atol=1e-6)
+    img = skimage_data.astronaut()[:256, 100:356]
+    want = ((img[16:240, 16:240].astype(np.float32) - 127.0) / 128.0).transpose(2, 0, 1)[None]
+    np.testing.assert_allclose(prepare_image(img, s["preprocessing"]), want, rtol=0, atol=1e-6)
 
 
 def test_interrupted_build_is_not_taken_for_finished(built, tmp_path, monkeypatch):
