@@ -9,31 +9,14 @@ import numpy as np
 import pytest
 
 from app_models import CONV_W, long_chain_with_shape, tiny_cnn_reference
-from app_testing import open_and_wait
-
-
-def _run(qtbot, window, kind, output, timeout=120000, **kw):
-    dlg = window.convert(kind, **kw)
-    qtbot.addWidget(dlg)
-    dlg.output.setText(str(output))
-    progress = []
-    dlg.progressed.connect(lambda f, m: progress.append((f, m)))
-    with qtbot.waitSignal(dlg.done, timeout=timeout):
-        job = dlg.start()
-        assert job is not None
-    return dlg, job, progress
+from app_testing import open_and_wait, run_convert
 
 
 def test_save_as_caffe2_text_roundtrip(qtbot, window, tiny_model_dir, tmp_path):
     from c2core.io import open_model
 
     open_and_wait(qtbot, window, tiny_model_dir)
-    dlg = window.convert("caffe2")
-    qtbot.addWidget(dlg)
-    dlg.output.setText(str(tmp_path / "saved"))
-    dlg.text_fmt.setChecked(True)
-    with qtbot.waitSignal(dlg.done, timeout=60000):
-        job = dlg.start()
+    dlg, job, _ = run_convert(qtbot, window, "caffe2", tmp_path / "saved", lambda d: d.text_fmt.setChecked(True))
     assert job.state == "finished", dlg.result.toPlainText()
     assert sorted(os.listdir(tmp_path / "saved")) == ["init_net.pbtxt", "predict_net.pbtxt"]
     m = open_model(str(tmp_path / "saved"))
@@ -46,7 +29,7 @@ def test_save_as_caffe2_text_roundtrip(qtbot, window, tiny_model_dir, tmp_path):
 def test_export_graph_formats(qtbot, window, tiny_model_dir, tmp_path, fmt, magic):
     open_and_wait(qtbot, window, tiny_model_dir)
     out = tmp_path / f"g.{fmt}"
-    dlg, job, _ = _run(qtbot, window, "graph", out, fmt=fmt)
+    dlg, job, _ = run_convert(qtbot, window, "graph", out, fmt=fmt)
     assert job.state == "finished", dlg.result.toPlainText()
     data = out.read_bytes()
     assert magic in data[:400]
@@ -60,7 +43,7 @@ def test_convert_to_onnx_verified_with_progress(qtbot, window, tiny_model_dir, t
 
     open_and_wait(qtbot, window, tiny_model_dir)
     out = tmp_path / "tiny.onnx"
-    dlg, job, progress = _run(qtbot, window, "onnx", out)
+    dlg, job, progress = run_convert(qtbot, window, "onnx", out)
     assert job.state == "finished", dlg.result.toPlainText()
     report = dlg.result.toPlainText()
     assert dlg.report.ok and "max_abs" in report and "prob" in report and str(out) in report
@@ -144,15 +127,14 @@ def test_convert_to_openvino_ir(qtbot, window, tiny_model_dir, tmp_path, precisi
     from c2core.classify import get_preset, load_image
 
     open_and_wait(qtbot, window, tiny_model_dir)
-    dlg = window.convert("openvino")
-    qtbot.addWidget(dlg)
-    if not dlg.available:
-        pytest.skip(dlg.reason.text())
-    dlg.precision.setCurrentText(precision)
+
+    def configure(dlg):
+        if not dlg.available:
+            pytest.skip(dlg.reason.text())
+        dlg.precision.setCurrentText(precision)
+
     out = tmp_path / f"tiny_{precision}.xml"
-    dlg.output.setText(str(out))
-    with qtbot.waitSignal(dlg.done, timeout=120000):
-        job = dlg.start()
+    dlg, job, _ = run_convert(qtbot, window, "openvino", out, configure)
     assert job.state == "finished", dlg.result.toPlainText()
     assert out.exists() and out.with_suffix(".bin").exists()
     x = get_preset("torchvision").for_input_size(224).apply(load_image(chelsea_png))[None]
@@ -183,7 +165,7 @@ def test_tensorrt_shown_disabled_with_reason(qtbot, window, tiny_model_dir):
     assert dlg.calib.isEnabled()
 
 
-def test_convert_dialog_before_run(qtbot, window, tiny_model_dir):
+def test_convert_dialog_beforerun_convert(qtbot, window, tiny_model_dir):
     """Idle: a heading naming the model, opset with its range explained, no 0% bar, a readable Browse button."""
     open_and_wait(qtbot, window, tiny_model_dir)
     dlg = window.convert("onnx")

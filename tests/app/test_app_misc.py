@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 
-from app_testing import open_and_wait
+from app_testing import open_and_wait, run_convert
 
 
 def test_open_in_netron_serves_and_stops_on_close(qtbot, tiny_model_dir, monkeypatch):
@@ -39,15 +39,8 @@ def test_open_in_netron_serves_and_stops_on_close(qtbot, tiny_model_dir, monkeyp
 def test_converted_onnx_opens_in_netron(qtbot, window, tiny_model_dir, tmp_path):
     from app import netron_control
 
-    from app_testing import open_and_wait as _open
-
-    _open(qtbot, window, tiny_model_dir)
-    dlg = window.convert("onnx")
-    qtbot.addWidget(dlg)
-    dlg.output.setText(str(tmp_path / "m.onnx"))
-    dlg.verify.setChecked(False)
-    with qtbot.waitSignal(dlg.done, timeout=60000):
-        dlg.start()
+    open_and_wait(qtbot, window, tiny_model_dir)
+    dlg, _, _ = run_convert(qtbot, window, "onnx", tmp_path / "m.onnx", lambda d: d.verify.setChecked(False))
     assert dlg.netron_btn.isVisible()
     url = dlg.view_in_netron()
     assert url and netron_control.running()[0].served_file == str(tmp_path / "m.onnx")
