@@ -27,6 +27,13 @@ def _w(rng, *shape, scale=None):
     return (rng.standard_normal(shape) * (scale or np.sqrt(2.0 / fan_in))).astype(np.float32)
 
 
+def _model(b, weights, data_shape):
+    """The Model of builder `b`'s net with `weights`, its float input `data` of `data_shape`."""
+    m = model_from(b.net, weights)
+    m.value_info = {"data": (1, list(data_shape))}
+    return m
+
+
 def squeezenet_like(size=35):
     rng = np.random.default_rng(20)
     b = NetBuilder("squeezenet_like")
@@ -54,9 +61,7 @@ def squeezenet_like(size=35):
     b.op("AveragePool", "conv10", "pool10", global_pooling=1)
     b.op("Softmax", "pool10", "softmaxout")
     b.outputs("softmaxout")
-    m = model_from(b.net, W)
-    m.value_info = {"data": (1, [1, 3, size, size])}
-    return m
+    return _model(b, W, [1, 3, size, size])
 
 
 def resnet_like(size=16):
@@ -94,9 +99,7 @@ def resnet_like(size=16):
     b.op("FC", ["pool5", "pred_w", "pred_b"], "pred")
     b.op("Softmax", "pred", "softmax")
     b.outputs("softmax", "pred")
-    m = model_from(b.net, W)
-    m.value_info = {"data": (1, [1, 3, size, size])}
-    return m
+    return _model(b, W, [1, 3, size, size])
 
 
 def caffe_translated(size=27):
@@ -121,9 +124,7 @@ def caffe_translated(size=27):
     b.op("Dropout", "fc", "fc", ratio=0.5, is_test=1)
     b.op("Softmax", "fc", "prob")
     b.outputs("prob")
-    m = model_from(b.net, W)
-    m.value_info = {"data": (1, [1, 3, size, size])}
-    return m
+    return _model(b, W, [1, 3, size, size])
 
 
 BUILDERS = {"squeezenet_like": squeezenet_like, "resnet_like": resnet_like, "caffe_translated": caffe_translated}
@@ -161,8 +162,7 @@ def test_dynamic_batch_keeps_reshape_free_of_the_example_batch():
     b.op("Reshape", "data", ["flat", "old"], shape=[2, -1])  # literal batch 2, as old nets write it
     b.op("FC", ["flat", "w", "b"], "y")
     b.outputs("y")
-    m = model_from(b.net, {"w": _w(rng, 4, 12), "b": _w(rng, 4)})
-    m.value_info = {"data": (1, [2, 3, 2, 2])}
+    m = _model(b, {"w": _w(rng, 4, 12), "b": _w(rng, 4)}, [2, 3, 2, 2])
     proto = export_onnx(m, dynamic_batch=True)
     x = rng.standard_normal((5, 3, 2, 2)).astype(np.float32)
     s = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
