@@ -132,16 +132,12 @@ def main(argv=None) -> int:
         print(_time_alone(args.model, args.alone, args.runs, args.warmup, args.threads, args.batch))
         return 0
     from c2core.backends import availability_table
-    from c2core.benchmark import benchmark, format_table
+    from c2core.benchmark import benchmark, default_specs, format_table
 
     folder = ensure_model(args.model)
     threads = args.threads or os.cpu_count()
     table = availability_table()
-    specs = [n for n in ("c2", "onnxruntime", "openvino") if table[n].ok]
-    if table["openvino"].ok:
-        specs.append("openvino:fp16")
-    if table["tensorrt"].ok:
-        specs += ["tensorrt", "tensorrt:fp16"]
+    specs = default_specs(table)
     for name, av in table.items():
         if not av.ok:
             print(f"note: {name} unavailable: {av.reason}", file=sys.stderr)

@@ -225,6 +225,22 @@ def _worker(job: dict) -> int:
     return 0
 
 
+def default_specs(table: dict | None = None) -> list[str]:
+    """The backend configurations benchmarked when none are named: every engine
+    that works here (`table`: c2core.backends.availability_table()), OpenVINO and
+    TensorRT also with FP16."""
+    if table is None:
+        from .backends import availability_table
+
+        table = availability_table()
+    specs = [n for n in ("c2", "onnxruntime", "openvino") if table[n].ok]
+    if table["openvino"].ok:
+        specs.append("openvino:fp16")
+    if table["tensorrt"].ok:
+        specs += ["tensorrt", "tensorrt:fp16"]
+    return specs
+
+
 def benchmark(model_path: str, specs: list[str], batch: int | None = None, runs: int = 50, warmup: int = 5,
               threads: int | None = None, isolate: bool = True, progress=None, cancel=None,
               verbose: bool = True) -> list[BenchResult]:

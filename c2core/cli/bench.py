@@ -26,8 +26,8 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from c2core.backends import availability_table, parse_specs
-    from c2core.benchmark import benchmark, format_table
+    from c2core.backends import parse_specs
+    from c2core.benchmark import benchmark, default_specs, format_table
     from c2core.errors import C2Error, about
     from c2core.tasks import stderr_progress
 
@@ -38,12 +38,7 @@ def run(args) -> int:
         with about("--backends"):
             specs = parse_specs(args.backends)
     else:
-        table = availability_table()
-        specs = [n for n in ("c2", "onnxruntime", "openvino") if table[n].ok]
-        if table["openvino"].ok:
-            specs.append("openvino:fp16")
-        if table["tensorrt"].ok:
-            specs += ["tensorrt", "tensorrt:fp16"]
+        specs = default_specs()
     with about(args.model):
         results = benchmark(args.model, specs, batch=args.batch, runs=args.runs, warmup=args.warmup,
                             threads=args.threads, isolate=not args.in_process, progress=stderr_progress())

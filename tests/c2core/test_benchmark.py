@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from c2core.backends import ModelSource
-from c2core.benchmark import JSON_KEYS, bench_in_process, benchmark, summarize
+from c2core.benchmark import JSON_KEYS, bench_in_process, benchmark, default_specs, summarize
 from c2core.errors import Cancelled
 from c2core.tasks import CancelToken
 from tests.c2core.backends import onnx_nets as nets
@@ -20,6 +20,18 @@ def test_summarize_formulas():
     assert s["p50_ms"] == pytest.approx(50.5) and s["p90_ms"] == pytest.approx(90.1)
     assert s["p99_ms"] == pytest.approx(99.01) and s["min_ms"] == pytest.approx(1.0)
     assert s["throughput"] == pytest.approx(4 * 100 / sum(times))
+
+
+def test_default_specs_follow_availability():
+    from c2core.backends.base import Availability
+
+    def table(*ok):
+        return {n: Availability(n in ok, "" if n in ok else "missing") for n in ("c2", "onnxruntime", "openvino", "tensorrt")}
+
+    assert default_specs(table("c2")) == ["c2"]
+    assert default_specs(table("c2", "openvino")) == ["c2", "openvino", "openvino:fp16"]
+    assert default_specs(table("c2", "onnxruntime", "openvino", "tensorrt")) == [
+        "c2", "onnxruntime", "openvino", "openvino:fp16", "tensorrt", "tensorrt:fp16"]
 
 
 def test_in_process_run(tmp_path):
