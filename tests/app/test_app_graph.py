@@ -101,6 +101,15 @@ def test_zoom_keys_wheel_and_fit(qtbot, window, tiny_model_dir):
     assert vis.contains(v.scene().itemsBoundingRect())
 
 
+def _seconds_per_zoom_frame(view, factor: float, frames: int) -> float:
+    """Mean wall time of one zoom step by `factor` and a full synchronous repaint."""
+    t0 = time.perf_counter()
+    for _ in range(frames):
+        view.zoom_by(factor)
+        view.viewport().repaint()
+    return (time.perf_counter() - t0) / frames
+
+
 def test_densenet121_shows_within_1s(qtbot, window, corpus_dir, record_property):
     """Open-to-drawn time for the 668-op corpus net (measured from open_path)."""
     path = str(corpus_dir / "densenet121")
@@ -119,12 +128,7 @@ def test_densenet121_shows_within_1s(qtbot, window, corpus_dir, record_property)
     assert n_ops == 668
     assert first < 1.0
     # panning/zooming a drawn frame stays cheap
-    v = window.canvas.view
-    t1 = time.perf_counter()
-    for _ in range(10):
-        v.zoom_by(1.1)
-        v.viewport().repaint()
-    per_frame = (time.perf_counter() - t1) / 10
+    per_frame = _seconds_per_zoom_frame(window.canvas.view, 1.1, 10)
     print(f"densenet121 zoom+repaint: {1000 * per_frame:.1f} ms per frame")
     assert per_frame < 0.1
 
@@ -160,12 +164,7 @@ def test_5000_op_net_stays_usable(qtbot, window, record_property):
     assert c.scene.itemIndexMethod() == QGraphicsScene.BspTreeIndex
     assert c.timings["longest_batch_s"] < 0.25
     assert first < 6.0  # on 2 shared cores; ~1 s on an idle machine
-    v = window.canvas.view
-    t1 = time.perf_counter()
-    for _ in range(5):
-        v.zoom_by(0.7)
-        v.viewport().repaint()
-    per_frame = (time.perf_counter() - t1) / 5
+    per_frame = _seconds_per_zoom_frame(window.canvas.view, 0.7, 5)
     print(f"5,000-op zoom-out+repaint: {1000 * per_frame:.1f} ms per frame")
     assert per_frame < 0.25
     assert window.canvas.find("b4999") == 2  # the last Relu (writes b4999) and the output node
