@@ -62,6 +62,22 @@ def _move(staged: list[tuple[str, str]]) -> None:
         os.replace(src, dst)
 
 
+def _publish(res: DeployResult, staged: list[tuple[str, str]], keep_failed: bool, progress) -> DeployResult:
+    """Move the staged files onto `res.outputs` (staged pairs: (staged, final), the
+    first final path being the one named in errors) when the parity check passed or
+    was skipped. A failed check raises ParityFailed, after moving them only with
+    `keep_failed` (written but still a failure)."""
+    out = staged[0][1]
+    failed = res.report is not None and not res.report.ok
+    if failed and not keep_failed:
+        raise ParityFailed(res.report, out)
+    _move(staged)
+    progress(1.0, f"wrote {os.path.basename(out)}")
+    if failed:
+        raise ParityFailed(res.report, out)
+    return res
+
+
 def to_openvino(model, out_xml: str, precision: str = "fp32", dynamic_batch: bool = False,
                 input_shapes: dict | None = None, opset: int = 17, verify: bool = True, rtol: float | None = None,
                 seed: int = 0, keep_failed: bool = False, progress=None, cancel=None,
@@ -86,17 +102,11 @@ def to_openvino(model, out_xml: str, precision: str = "fp32", dynamic_batch: boo
             report = None
             if verify:
                 progress(0.7, "checking parity with the executor")
-                report = _parity(src, ModelSource(path=xml, batch=_batch_of(src)), "openvino", precision, rtol, seed, cancel, inputs)
+                report = _parity(src, xml, "openvino", precision, rtol, seed, cancel, inputs)
             base = os.path.splitext(out_xml)[0]
-            if report is not None and not report.ok and not keep_failed:
-                raise ParityFailed(report, out_xml)
-            _move([(xml, out_xml), (os.path.splitext(xml)[0] + ".bin", base + ".bin")])
-            progress(1.0, f"wrote {os.path.basename(out_xml)}")
             res = DeployResult([out_xml, base + ".bin"], precision, report,
                                {"bin_bytes": info.bin_bytes, "dynamic_batch": dynamic_batch, "input_shapes": info.input_shapes})
-            if report is not None and not report.ok:
-                raise ParityFailed(report, out_xml)  # written (keep_failed) but still a failure
-            return res
+            return _publish(res, [(xml, out_xml), (os.path.splitext(xml)[0] + ".bin", base + ".bin")], keep_failed, progress)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
@@ -136,15 +146,9 @@ def to_tensorrt(model, out_plan: str, precision: str = "fp32", dynamic_batch: bo
             report = None
             if verify:
                 progress(0.8, "checking parity with the executor")
-                report = _parity(src, ModelSource(path=plan, batch=_batch_of(src)), "tensorrt", precision, rtol, seed, cancel, inputs)
-            if report is not None and not report.ok and not keep_failed:
-                raise ParityFailed(report, out_plan)
-            _move([(plan, out_plan), (sidecar_path(plan), sidecar_path(out_plan))])
-            progress(1.0, f"wrote {os.path.basename(out_plan)}")
+                report = _parity(src, plan, "tensorrt", precision, rtol, seed, cancel, inputs)
             res = DeployResult([out_plan, sidecar_path(out_plan)], precision, report, {"plan": info})
-            if report is not None and not report.ok:
-                raise ParityFailed(report, out_plan)
-            return res
+            return _publish(res, [(plan, out_plan), (sidecar_path(plan), sidecar_path(out_plan))], keep_failed, progress)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
@@ -155,9 +159,11 @@ def _batch_of(src: ModelSource) -> int | None:
     return int(first[0]) if first else None
 
 
-def _parity(src: ModelSource, artifact: ModelSource, backend: str, precision: str, rtol, seed: int, cancel,
+def _parity(src: ModelSource, artifact_path: str, backend: str, precision: str, rtol, seed: int, cancel,
             inputs: dict | None = None):
-    """Executor vs the built artifact on `inputs` (given arrays by name), else seeded random ones."""
+    """Executor vs the built artifact at `artifact_path` (run at the source's batch) on
+    `inputs` (given arrays by name), else seeded random ones."""
+    artifact = ModelSource(path=artifact_path, batch=_batch_of(src))
     from ..compare import compare_backends
 
     if inputs:

@@ -68,6 +68,11 @@ def test_parity_gate_writes_nothing_when_outside_tolerance(tmp_path, capsys, c2_
     captured = capsys.readouterr()
     assert "MISMATCH" in captured.out and "beyond tolerance" in captured.err
     assert os.listdir(tmp_path / "o") == []
+    # --keep-failed writes the IR and its weights, and it is still a failure
+    assert main(["convert", str(tmp_path / "m"), "--to", "openvino", "-o", str(out), "--rtol", "1e-12",
+                 "--keep-failed"]) == 2
+    assert "beyond tolerance" in capsys.readouterr().err
+    assert sorted(os.listdir(tmp_path / "o")) == ["m.bin", "m.xml"]
 
 
 def test_openvino_rejects_int8_and_cancel_leaves_nothing(tmp_path, capsys, c2_ok):
