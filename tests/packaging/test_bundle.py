@@ -6,38 +6,21 @@ Slow (about 2-3 minutes on 2 cores): it bundles torch, Qt and the engines.
 
 import os
 import pathlib
-import shutil
 import subprocess
 import sys
-import time
 
 import pytest
+
+from tests.xvfb import xvfb_server
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
-def _free_display():
-    for n in range(90, 140):
-        if not os.path.exists(f"/tmp/.X{n}-lock") and not os.path.exists(f"/tmp/.X11-unix/X{n}"):
-            return n
-    raise RuntimeError("no free X display number")
-
-
 @pytest.fixture
 def xvfb():
-    if shutil.which("Xvfb") is None:
-        pytest.skip("Xvfb not installed (Debian package xvfb)")
-    n = _free_display()
-    proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        if os.path.exists(f"/tmp/.X11-unix/X{n}"):
-            break
-        time.sleep(0.05)
-    yield f":{n}"
-    proc.terminate()
-    proc.wait(10)
+    with xvfb_server("1600x1000x24") as display:
+        yield display
 
 
 def test_bundle_builds_and_takes_a_screenshot(tmp_path, xvfb):
