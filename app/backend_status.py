@@ -1,8 +1,9 @@
 """What each backend can do here, asked of the core once per session.
 
-`availability_table()` imports openvino/onnxruntime probes and
-`unsupported_ops` imports the executor (torch): seconds, so it runs on a
-worker; the result is cached because it cannot change while the app runs.
+`availability_table()` imports openvino/onnxruntime probes: seconds, so it
+runs on a worker; the result is cached because it cannot change while the app
+runs. The executor's `unsupported_ops` lists its op types without importing
+torch (c2core.ops.registry.listed_op_types).
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ def warm_up() -> dict:
     """availability() plus the executor's kernel registry (call on a worker at start-up).
 
     Importing torch holds the GIL for about 0.3 s inside its C initialisation. Done
-    while the welcome page shows, no later job (the model panel's support check on
-    the first open) stalls the GUI with it.
+    while the welcome page shows, no later job (the first run or classification)
+    stalls the GUI with it.
 
     Then `gc.freeze()`: the hundreds of thousands of objects those imports made
     (modules, functions, torch's op tables) live for the whole session, and a full

@@ -90,8 +90,19 @@ def lookup(op_type: str) -> OpSpec | None:
 
 
 def supported_op_types() -> frozenset:
+    """The op types with a kernel; imports every kernel module (and torch)."""
     _load_all()
     return frozenset(_KERNELS)
+
+
+def listed_op_types() -> frozenset:
+    """The op types with a kernel, without importing torch when the kernels are not
+    loaded yet: then read from the kernel modules' source (`_listing`, cached)."""
+    if _LOADED:
+        return frozenset(_KERNELS)
+    from ._listing import static_op_types
+
+    return static_op_types()
 
 
 _LOADED = False

@@ -51,11 +51,14 @@ def _has_nchw_conv(net) -> bool:
     return any(op.type in ("Conv", "Conv2D", "ConvTranspose") and Args(op.arg).str("order", "NCHW").upper() == "NCHW" for op in net.op)
 
 
-def unsupported_ops(net) -> list[str]:
-    """Op types in `net` (sub-nets included) that have no kernel."""
-    from ..ops.registry import supported_op_types
+def unsupported_ops(net, have: frozenset | None = None) -> list[str]:
+    """Op types in `net` (sub-nets included) that have no kernel. `have`: the op
+    types with a kernel; by default listed without importing torch, so that the
+    app's support checks stay cheap."""
+    if have is None:
+        from ..ops.registry import listed_op_types
 
-    have = supported_op_types()
+        have = listed_op_types()
     return sorted(t for t in all_op_types(net) if t not in have)
 
 
@@ -85,7 +88,9 @@ class Predictor:
         if channels_last is None:
             channels_last = self.device.type == "cpu" and _has_nchw_conv(net)
         self.channels_last = bool(channels_last)
-        missing = unsupported_ops(net)
+        from ..ops.registry import supported_op_types
+
+        missing = unsupported_ops(net, supported_op_types())  # the kernels are needed now: load them
         if missing:
             raise UnsupportedOpsError(missing, "the executor", self.model.predict_path)
         self.inputs = list(self.model.data_inputs)
