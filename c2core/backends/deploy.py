@@ -10,6 +10,7 @@ it into place only when it is within tolerance (or when `keep_failed`).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -57,6 +58,20 @@ def _stage(out_path: str) -> str:
         raise C2Error(f"cannot write here: {e.strerror or e}", out_path) from None
 
 
+@contextlib.contextmanager
+def _exported(out_path: str, model, input_shapes, opset: int, dynamic_batch: bool, progress, cancel):
+    """(staging folder beside `out_path`, the open ModelSource, its ONNX file):
+    the first step every deployment target shares. The folder is removed after."""
+    stage = _stage(out_path)
+    try:
+        with ModelSource(model=model, input_shapes=input_shapes, opset=opset, dynamic_batch=dynamic_batch,
+                         progress=progress, cancel=cancel) as src:
+            progress(0.0, "exporting ONNX")
+            yield stage, src, src.onnx_path()
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
 def _move(staged: list[tuple[str, str]]) -> None:
     for src, dst in staged:
         os.replace(src, dst)
@@ -88,27 +103,21 @@ def to_openvino(model, out_xml: str, precision: str = "fp32", dynamic_batch: boo
     progress = progress or no_progress
     if not out_xml.lower().endswith(".xml"):
         raise C2Error("OpenVINO IR output must end in .xml (the .bin is written beside it)", out_xml)
-    stage = _stage(out_xml)
-    try:
-        with ModelSource(model=model, input_shapes=input_shapes, opset=opset, dynamic_batch=dynamic_batch,
-                         progress=sub_progress(progress, 0.0, 0.5), cancel=cancel) as src:
-            progress(0.0, "exporting ONNX")
-            onnx_path = src.onnx_path()
-            check_cancel(cancel)
-            progress(0.5, f"converting to OpenVINO IR ({precision} weights)")
-            xml = os.path.join(stage, "model.xml")
-            info = convert_to_ir(onnx_path, xml, precision=precision, dynamic_batch=dynamic_batch)
-            check_cancel(cancel)
-            report = None
-            if verify:
-                progress(0.7, "checking parity with the executor")
-                report = _parity(src, xml, "openvino", precision, rtol, seed, cancel, inputs)
-            base = os.path.splitext(out_xml)[0]
-            res = DeployResult([out_xml, base + ".bin"], precision, report,
-                               {"bin_bytes": info.bin_bytes, "dynamic_batch": dynamic_batch, "input_shapes": info.input_shapes})
-            return _publish(res, [(xml, out_xml), (os.path.splitext(xml)[0] + ".bin", base + ".bin")], keep_failed, progress)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+    with _exported(out_xml, model, input_shapes, opset, dynamic_batch, sub_progress(progress, 0.0, 0.5),
+                   cancel) as (stage, src, onnx_path):
+        check_cancel(cancel)
+        progress(0.5, f"converting to OpenVINO IR ({precision} weights)")
+        xml = os.path.join(stage, "model.xml")
+        info = convert_to_ir(onnx_path, xml, precision=precision, dynamic_batch=dynamic_batch)
+        check_cancel(cancel)
+        report = None
+        if verify:
+            progress(0.7, "checking parity with the executor")
+            report = _parity(src, xml, "openvino", precision, rtol, seed, cancel, inputs)
+        base = os.path.splitext(out_xml)[0]
+        res = DeployResult([out_xml, base + ".bin"], precision, report,
+                           {"bin_bytes": info.bin_bytes, "dynamic_batch": dynamic_batch, "input_shapes": info.input_shapes})
+        return _publish(res, [(xml, out_xml), (os.path.splitext(xml)[0] + ".bin", base + ".bin")], keep_failed, progress)
 
 
 def to_tensorrt(model, out_plan: str, precision: str = "fp32", dynamic_batch: bool = False,
@@ -125,32 +134,26 @@ def to_tensorrt(model, out_plan: str, precision: str = "fp32", dynamic_batch: bo
         raise C2Error(f"TensorRT is not available here: {av.reason}")
     if dynamic_batch and batch_range is None:
         batch_range = (1, 1, 32)
-    stage = _stage(out_plan)
-    try:
-        with ModelSource(model=model, input_shapes=input_shapes, opset=opset, dynamic_batch=dynamic_batch,
-                         progress=sub_progress(progress, 0.0, 0.2), cancel=cancel) as src:
-            progress(0.0, "exporting ONNX")
-            onnx_path = src.onnx_path()
-            calib = None
-            if precision == "int8":
-                if not calib_dir:
-                    raise C2Error("--precision int8 needs calibration images: --calib FOLDER")
-                from .calibration import CalibrationBatches
+    with _exported(out_plan, model, input_shapes, opset, dynamic_batch, sub_progress(progress, 0.0, 0.2),
+                   cancel) as (stage, src, onnx_path):
+        calib = None
+        if precision == "int8":
+            if not calib_dir:
+                raise C2Error("--precision int8 needs calibration images: --calib FOLDER")
+            from .calibration import CalibrationBatches
 
-                calib = CalibrationBatches.for_source(calib_dir, src, batch_size=calib_batch)
-            plan = os.path.join(stage, "model.plan")
-            info = build_plan(onnx_path, plan, precision, workspace_mb=workspace_mb, timing_cache=timing_cache,
-                              batch_range=batch_range if dynamic_batch else None, calibration=calib,
-                              calibration_cache=os.path.join(stage, "calibration.cache") if calib else None,
-                              progress=sub_progress(progress, 0.2, 0.8), cancel=cancel)
-            report = None
-            if verify:
-                progress(0.8, "checking parity with the executor")
-                report = _parity(src, plan, "tensorrt", precision, rtol, seed, cancel, inputs)
-            res = DeployResult([out_plan, sidecar_path(out_plan)], precision, report, {"plan": info})
-            return _publish(res, [(plan, out_plan), (sidecar_path(plan), sidecar_path(out_plan))], keep_failed, progress)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+            calib = CalibrationBatches.for_source(calib_dir, src, batch_size=calib_batch)
+        plan = os.path.join(stage, "model.plan")
+        info = build_plan(onnx_path, plan, precision, workspace_mb=workspace_mb, timing_cache=timing_cache,
+                          batch_range=batch_range if dynamic_batch else None, calibration=calib,
+                          calibration_cache=os.path.join(stage, "calibration.cache") if calib else None,
+                          progress=sub_progress(progress, 0.2, 0.8), cancel=cancel)
+        report = None
+        if verify:
+            progress(0.8, "checking parity with the executor")
+            report = _parity(src, plan, "tensorrt", precision, rtol, seed, cancel, inputs)
+        res = DeployResult([out_plan, sidecar_path(out_plan)], precision, report, {"plan": info})
+        return _publish(res, [(plan, out_plan), (sidecar_path(plan), sidecar_path(out_plan))], keep_failed, progress)
 
 
 def _batch_of(src: ModelSource) -> int | None:
