@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from c2core.schema import category
+from c2core.sizes import human_bytes
 
 from . import backend_status, jobs
 from .graph.drawing import format_shape
@@ -22,14 +23,6 @@ from .graph.palette import category_color
 
 def _e(x) -> str:
     return html.escape(str(x))
-
-
-def human_bytes(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n} B"
 
 
 class ModelPanel(QWidget):

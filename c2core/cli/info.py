@@ -13,6 +13,7 @@ import os
 import sys
 
 from ..errors import C2Error
+from ..sizes import human_bytes
 from .inputs import parse_input_shapes
 
 
@@ -127,14 +128,6 @@ def summary(model, input_shapes=None) -> dict:
     }
 
 
-def _fmt_bytes(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n} B"
-
-
 def _fmt_io(entry) -> str:
     shape = "?" if entry["shape"] is None else "[" + ", ".join("?" if d is None else str(d) for d in entry["shape"]) + "]"
     return f"{entry['name']}  {entry['dtype'] or '?'} {shape}"
@@ -154,7 +147,7 @@ def format_summary(s: dict) -> str:
         items = s[key] or [{"name": "(none)", "shape": None, "dtype": None}]
         for i, e in enumerate(items):
             lines.append(f"  {(title + ':') if i == 0 else '':<12} {_fmt_io(e) if e['name'] != '(none)' else '(none)'}")
-    lines.append(f"  parameters:  {s['num_parameters']:,} ({_fmt_bytes(s['weights_bytes'])})")
+    lines.append(f"  parameters:  {s['num_parameters']:,} ({human_bytes(s['weights_bytes'])})")
     if s["unknown_ops"]:
         lines.append(f"  unknown ops: {', '.join(s['unknown_ops'])}")
     if s["warnings"]:
