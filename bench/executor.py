@@ -291,6 +291,18 @@ def _pct(xs, q):
     return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
 
 
+def _with_ratios(summary: dict) -> dict:
+    """Add to each reference implementation its `executor_over_ref_p50`: the
+    executor's median time over its own (below 1: the executor is faster)."""
+    impls = summary["impls"]
+    if "executor" in impls:
+        ex = impls["executor"]["p50_ms"]
+        for k, v in impls.items():
+            if not k.startswith("executor"):
+                v["executor_over_ref_p50"] = round(ex / v["p50_ms"], 3)
+    return summary
+
+
 def bench_model(kind, refs, runs, warmup, threads, seed=0, channels_last=False, only=None):
     """Time the executor and `refs` on model `kind`, interleaved run by run.
     only: time just this one implementation (isolated style)."""
@@ -339,12 +351,7 @@ def bench_model(kind, refs, runs, warmup, threads, seed=0, channels_last=False, 
     for k, r in results.items():
         ts = r["times_ms"]
         summary["impls"][k] = {"p50_ms": round(statistics.median(ts), 2), "p90_ms": round(_pct(ts, 0.9), 2), "max_rel_diff": r["max_abs_diff_vs_executor"]}
-    if "executor" in summary["impls"]:
-        ex = summary["impls"]["executor"]["p50_ms"]
-        for k, v in summary["impls"].items():
-            if not k.startswith("executor"):
-                v["executor_over_ref_p50"] = round(ex / v["p50_ms"], 3)
-    return summary
+    return _with_ratios(summary)
 
 
 def bench_model_isolated(kind, refs, runs, warmup, threads) -> dict:
@@ -372,12 +379,7 @@ def bench_model_isolated(kind, refs, runs, warmup, threads) -> dict:
         else:
             merged["impls"].update(one["impls"])
             merged["notes"].update(one["notes"])
-    if "executor" in merged["impls"]:
-        ex = merged["impls"]["executor"]["p50_ms"]
-        for k, v in merged["impls"].items():
-            if not k.startswith("executor"):
-                v["executor_over_ref_p50"] = round(ex / v["p50_ms"], 3)
-    return merged
+    return _with_ratios(merged)
 
 
 def _print(s, style):
