@@ -10,6 +10,14 @@ adds the output blob names to each op's label. Unlike net_drawer, repeated
 edges between the same two ops are drawn once, and node ids are `op<i>` /
 `blob<k>` so that names with odd characters never break the DOT syntax.
 
+Sub-nets (If's then_net/else_net, While's loop_net/cond_net,
+RecurrentNetwork's step_net...) are drawn as Graphviz clusters placed in the
+same graph as the op that carries them, labelled `<op type> #<index> <arg>`,
+with a dashed edge from that op to the cluster; nested sub-nets nest their
+clusters. Node ids inside sub-net number k (in drawing order) are
+`s<k>_op<i>` / `s<k>_blob<j>`, so they never clash with the top level's.
+The drawing options apply inside clusters as well.
+
 The graph is built with pydot; SVG, PDF and PNG come from Graphviz's `dot`
 (Debian package `graphviz`). Files are written atomically.
 """
@@ -93,23 +101,64 @@ def build_dot(model_or_graph, rankdir: str = "LR", minimal: bool = False, minima
         raise C2Error(f"rankdir must be TB, LR, BT or RL, not {rankdir!r}")
     title = name or g.net.name or "net"
     dot = pydot.Dot(_quoted(title), graph_type="digraph", rankdir=rankdir)
-    styles: dict[str, dict] = {}
-    for n in g.nodes:
-        label = n.label
-        if append_output:
-            label += "".join("\n" + b for b, _ in n.outputs)
-        st = styles.get(n.type)
-        if st is None:
-            st = styles[n.type] = op_style(n.type)
-        dot.add_node(pydot.Node(f"op{n.index}", label=_esc(label), **st))
-    if minimal or minimal_dependency:
-        _op_edges(dot, g, minimal_dependency)
-    else:
-        _blob_edges(dot, g)
+    drawer = _Drawer(dot, minimal or minimal_dependency, minimal_dependency, append_output)
+    drawer.graph(dot, g, "")
     return dot
 
 
-def _blob_edges(dot, g) -> None:
+class _Drawer:
+    """Adds one Graph's nodes and edges to a pydot graph, then its sub-nets as clusters."""
+
+    def __init__(self, dot, minimal: bool, minimal_dependency: bool, append_output: bool):
+        self.dot = dot
+        self.minimal = minimal
+        self.minimal_dependency = minimal_dependency
+        self.append_output = append_output
+        self.styles: dict[str, dict] = {}
+        self.clusters = 0  # sub-nets drawn so far: the next prefix is s<clusters>_
+
+    def graph(self, container, g, prefix: str) -> None:
+        import pydot
+
+        for n in g.nodes:
+            label = n.label
+            if self.append_output:
+                label += "".join("\n" + b for b, _ in n.outputs)
+            st = self.styles.get(n.type)
+            if st is None:
+                st = self.styles[n.type] = op_style(n.type)
+            container.add_node(pydot.Node(f"{prefix}op{n.index}", label=_esc(label), **st))
+        if self.minimal:
+            _op_edges(container, g, self.minimal_dependency, prefix)
+        else:
+            _blob_edges(container, g, prefix)
+        for index, subs in g.all_subnets().items():
+            args = [s.arg for s in subs]
+            for s in subs:
+                self.subnet(container, g, prefix, index, s, args.count(s.arg) > 1)
+
+    def subnet(self, container, g, prefix: str, index: int, s, listed: bool) -> None:
+        import pydot
+
+        k = self.clusters
+        self.clusters += 1
+        inner = f"s{k}_"
+        label = f"{g.nodes[index].type} #{index} {s.arg}" + (f"[{s.position}]" if listed else "")
+        cluster = pydot.Cluster(f"s{k}", label=_esc(label), style="dashed", color="#888888", fontcolor="#555555")
+        container.add_subgraph(cluster)
+        sub = g.subgraph(index, s.arg, s.position)
+        if sub.nodes:
+            target = f"{inner}op0"
+        else:
+            target = f"{inner}empty"
+            cluster.add_node(pydot.Node(target, label="(empty)", shape="plaintext"))
+        self.graph(cluster, sub, inner)
+        self.dot.set("compound", "true")  # lets the edge end at the cluster's border
+        container.add_edge(pydot.Edge(f"{prefix}op{index}", target, lhead=cluster.get_name(), style="dashed",
+                                      color="#888888", arrowhead="empty"))
+
+
+def _blob_edges(dot, g, prefix: str = "") -> None:
     import pydot
 
     ids: dict = {}
@@ -117,7 +166,7 @@ def _blob_edges(dot, g) -> None:
     def blob_node(ref):
         k = ids.get(ref)
         if k is None:
-            k = ids[ref] = f"blob{len(ids)}"
+            k = ids[ref] = f"{prefix}blob{len(ids)}"
             b = ref[0]
             st = INPUT_STYLE if g.is_data_input(b) and ref[1] == 0 else WEIGHT_STYLE if g.is_weight(b) and ref[1] == 0 else BLOB_STYLE
             dot.add_node(pydot.Node(k, label=_esc(b), **st))
@@ -125,12 +174,12 @@ def _blob_edges(dot, g) -> None:
 
     for n in g.nodes:
         for ref in n.inputs:
-            dot.add_edge(pydot.Edge(blob_node(ref), f"op{n.index}"))
+            dot.add_edge(pydot.Edge(blob_node(ref), f"{prefix}op{n.index}"))
         for ref in n.outputs:
-            dot.add_edge(pydot.Edge(f"op{n.index}", blob_node(ref)))
+            dot.add_edge(pydot.Edge(f"{prefix}op{n.index}", blob_node(ref)))
 
 
-def _op_edges(dot, g, minimal_dependency: bool) -> None:
+def _op_edges(dot, g, minimal_dependency: bool, prefix: str = "") -> None:
     """Ops only. Ancestor sets are Python ints used as bit sets (fast at 5,000 ops)."""
     import pydot
 
@@ -144,7 +193,7 @@ def _op_edges(dot, g, minimal_dependency: bool) -> None:
         for p in parents:
             if minimal_dependency and any((ancestry[q] >> p) & 1 for q in parents if q != p):
                 continue  # reached through another parent already
-            dot.add_edge(pydot.Edge(f"op{p}", f"op{n.index}"))
+            dot.add_edge(pydot.Edge(f"{prefix}op{p}", f"{prefix}op{n.index}"))
 
 
 def render(dot, fmt: str) -> bytes:
