@@ -155,3 +155,22 @@ def test_cli_draws_control_net(tmp_path):
     assert r.returncode == 0, r.stderr
     clusters, _ = _svg_clusters(out)
     assert len(clusters) == 5
+
+
+def test_empty_and_text_subnets():
+    """An empty then_net gets a placeholder node to point at; a text-format step_net is drawn too."""
+    from google.protobuf import text_format
+
+    from c2core.proto import caffe2_pb2
+
+    step = _net("step", ("FC", ["x_t", "w", "b"], "h_t"), ("Tanh", "h_t", "h_t"))
+    b = NetBuilder("rnn")
+    b.op("If", "c", "y", then_net=caffe2_pb2.NetDef(name="nothing"))
+    b.op("RecurrentNetwork", ["x", "w", "b"], "h", step_net=text_format.MessageToString(step))
+    b.inputs("c", "x", "w", "b").outputs("h")
+    text = render(build_dot(model_from(b.net)), "dot").decode()
+    clusters = _dot_clusters(text)
+    assert sorted((c["label"], len(c["ops"])) for c in clusters.values()) == [
+        ("If #0 then_net", 0), ("RecurrentNetwork #1 step_net", 2)]
+    assert re.search(r'op0 -> (s\d+_empty) \[lhead="?cluster_s\d+"?', text)
+    assert re.search(r's\d+_empty \[label="\(empty\)"', text)
