@@ -9,8 +9,9 @@ channel), with `group` channel groups and `dilation`.
 
 ConvTranspose(X, W[, b]) -> Y. NCHW: W [C, M/group, *K]; NHWC: W
 [C, *K, M/group]. out = (in - 1) * stride + kernel + adj - pad_head -
-pad_tail, where `adj` (`adjs`, `adj_h`/`adj_w`) adds rows at the tail.
-ConvTranspose has no dilation and no legacy_pad in this executor.
+pad_tail, where `adj` (`adjs`, `adj_h`/`adj_w`, 0 <= adj <= stride) adds
+rows at the tail. `legacy_pad` VALID/SAME zero the pads; `dilation` is
+ignored, as Caffe2 ignores it (see c2core/conv_transpose_pads.py).
 
 The runtime may attach an activation to a Conv (argument `__c2core_act`,
 see c2core/runtime/fold.py); it is applied to Y in place right after the
@@ -28,6 +29,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ..conv_transpose_pads import conv_transpose_pads, conv_transpose_size
 from ._geometry import NOTSET, parse_geometry, torch_pad_list
 from .registry import register
 
@@ -44,7 +46,7 @@ def _to_nhwc_perm(ndim):
 
 
 class _ConvState:
-    __slots__ = ("geo", "nd", "fn", "w", "b", "static_pad", "nhwc", "group", "in_perm", "out_perm", "const_w", "const_b", "act", "act_scalars", "post", "packed", "packed_post")
+    __slots__ = ("geo", "nd", "fn", "w", "b", "static_pad", "nhwc", "group", "in_perm", "out_perm", "const_w", "const_b", "act", "act_scalars", "post", "packed", "packed_post", "adj")
 
 
 def _fill_operands(ctx, s, nd, fns, w):
@@ -177,13 +179,14 @@ def _prepare_convt(ctx):
     w = ctx.consts[1] if len(ctx.consts) > 1 else None
     nd = (w.dim() - 2) if w is not None else 2
     s.geo = parse_geometry(a, nd)
-    if s.geo.legacy != NOTSET:
-        raise ValueError(f"legacy_pad={s.geo.legacy} is not supported for ConvTranspose")
+    # Caffe2's ConvTransposeUnpoolBase rules (legacy_pad VALID/SAME -> zero pads,
+    # 0 <= adj <= stride; dilation is never read, so it stays 1 here)
+    s.geo.stride, s.geo.pads, s.adj = conv_transpose_pads(a, nd)
+    s.geo.legacy = NOTSET
+    s.geo.dilation = [1] * nd
     _fill_operands(ctx, s, nd, _CONVT, w)
-    adj = a.spatial("adj", "adjs", nd, 0)
-    pads = s.geo.pads
-    s.static_pad = (tuple(pads[:nd]), tuple(adj)) if pads[:nd] == pads[nd:] and all(x < st for x, st in zip(adj, s.geo.stride)) else None
-    s.geo.dilation = adj  # reused slot: the tail adjustment per axis
+    pads, adj = s.geo.pads, s.adj
+    s.static_pad = tuple(pads[:nd]) if pads[:nd] == pads[nd:] and all(x < st for x, st in zip(adj, s.geo.stride)) else None
     return s
 
 
@@ -192,15 +195,16 @@ def _conv_transpose(ctx, x, w, b=None):
     x, w, b = _nchw_operands(s, x, w, b)
     nd = s.nd
     if s.static_pad is not None:
-        y = s.fn(x, w, b, s.geo.stride, s.static_pad[0], s.static_pad[1], s.group)
+        y = s.fn(x, w, b, s.geo.stride, s.static_pad, s.adj, s.group)
     else:
+        # the undilated full scatter, zero-extended at the tail by adj, cropped by the pads
         full = s.fn(x, w, None, s.geo.stride, 0, 0, s.group)
-        pads, adj = s.geo.pads, s.geo.dilation
+        pads, adj = s.geo.pads, s.adj
         k = w.shape[2:]
         index = [slice(None), slice(None)]
         extra = []
         for i in range(nd):
-            out = (x.shape[2 + i] - 1) * s.geo.stride[i] + k[i] + adj[i] - pads[i] - pads[i + nd]
+            out = conv_transpose_size(x.shape[2 + i], k[i], s.geo.stride[i], adj[i], pads[i], pads[i + nd])
             index.append(slice(pads[i], pads[i] + out))
             extra.append(max(pads[i] + out - full.shape[2 + i], 0))
         if any(extra):
