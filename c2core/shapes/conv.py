@@ -3,11 +3,14 @@
 Conv filter: NCHW [M, C/group, k...], NHWC [M, k..., C/group]; output
 channels M = filter dim 0. ConvTranspose filter: NCHW [C, M/group, kH, kW],
 NHWC [C, kH, kW, M/group]; output channels = that dim times group.
+ConvTranspose pads, `adj` and `legacy_pad` (VALID/SAME: zero pads) follow
+c2core/conv_transpose_pads.py; `dilation` is ignored as Caffe2 ignores it.
 Without a known filter (structure-only nets) the channel count is -1.
 """
 
 from __future__ import annotations
 
+from ..conv_transpose_pads import conv_transpose_pads, conv_transpose_size
 from .geometry import join_layout, spatial_out, split_layout, window
 from .info import BlobInfo
 from .registry import rule
@@ -48,22 +51,14 @@ def conv_transpose_shape(ctx, order: str | None = None) -> tuple:
         kdims = w[1:-1] if order == "NHWC" else w[2:]
     else:
         m, kdims = -1, None
-    win = window(ctx, nd, kernel_from=kdims)  # dilation is parsed but ConvTranspose has none
-    kernel, stride, pads, legacy = win.kernel, win.stride, win.pads, win.legacy_pad
-    adj = ctx.args.spatial("adj", "adjs", nd, 0)
-    if legacy == 3:
-        raise ValueError("ConvTranspose does not support CAFFE_LEGACY_POOLING")
+    win = window(ctx, nd, kernel_from=kdims)  # the kernel; dilation is ignored, as by Caffe2
+    stride, pads, adj = conv_transpose_pads(ctx.args, nd)
     out = []
     for i in range(nd):
         if spatial[i] < 0:
             out.append(-1)
             continue
-        size = (spatial[i] - 1) * stride[i] + kernel[i] + adj[i]
-        if legacy not in (1, 2):
-            size -= pads[i] + pads[nd + i]
-        if size <= 0:
-            raise ValueError("empty output")
-        out.append(size)
+        out.append(conv_transpose_size(spatial[i], win.kernel[i], stride[i], adj[i], pads[i], pads[nd + i]))
     return join_layout(n, m, out, order)
 
 
