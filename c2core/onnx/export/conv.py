@@ -1,5 +1,8 @@
 """Conv, ConvTranspose and FC.
 
+ConvTranspose follows Caffe2's ConvTransposeUnpoolBase (c2core/conv_transpose_pads.py):
+legacy_pad VALID/SAME mean zero pads, `adj` becomes output_padding or a smaller
+tail pad, and `dilation` is dropped as Caffe2 ignores it.
 Conv geometry goes through `padding.onnx_pads` (legacy_pad included); NHWC
 convs transpose the activation around an NCHW ONNX Conv and the filter
 ([M, kh, kw, C/g] -> [M, C/g, kh, kw]) once, as a constant when it is one.
@@ -13,8 +16,9 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import C2Error
+from ...conv_transpose_pads import conv_transpose_pads
 from .layout import order, to_nchw, to_nhwc
-from .padding import NOTSET, geometry, onnx_pads
+from .padding import geometry, onnx_pads
 from .registry import exporter
 
 
@@ -62,21 +66,51 @@ def conv(ctx, op, args):
     channel_first(ctx, op, args, build)
 
 
+def _onnx_convt_pads(stride, pads, adj, nd):
+    """ONNX (pads, output_padding, tail zeros to append) giving Caffe2's output.
+
+    Caffe2 crops [pad_head, pad_head + out) out of the full scatter zero-extended
+    by `adj` at the tail. Where adj <= pad_tail that is a smaller ONNX tail pad;
+    otherwise ONNX's output_padding supplies the tail, but it must be below the
+    stride (ONNX Runtime refuses adj == stride, which Caffe2 allows): then the
+    remaining rows are appended as zeros by a Pad before the bias is added.
+    """
+    heads, tails, opad, more = list(pads[:nd]), [], [], []
+    for i in range(nd):
+        excess = adj[i] - pads[nd + i]
+        tails.append(max(-excess, 0))
+        excess = max(excess, 0)
+        opad.append(excess if excess < stride[i] else 0)
+        more.append(excess if excess >= stride[i] else 0)
+    return heads + tails, opad, more
+
+
 @exporter("ConvTranspose")
 def conv_transpose(ctx, op, args):
-    if args.int("legacy_pad", NOTSET) != NOTSET:
-        raise C2Error("ConvTranspose with legacy_pad has no exact ONNX form")
     nhwc = order(args) == "NHWC"
     w = _filter_nchw(ctx, ctx.input(op.input[1]), nhwc)
     wshape = ctx.shape(w)
     nd = len(wshape) - 2
-    ks, ss, _, pads, _ = geometry(args, nd, kernel_default=wshape[2:])
-    adj = args.spatial("adj", "adjs", nd, 0)
-    extra = [ctx.input(op.input[2])] if len(op.input) > 2 else []
+    ks, _, _, _, _ = geometry(args, nd, kernel_default=wshape[2:])
+    try:  # Caffe2's rules: legacy_pad VALID/SAME zero the pads, 0 <= adj <= stride; dilation ignored
+        ss, c2_pads, adj = conv_transpose_pads(args, nd)
+    except ValueError as e:
+        raise C2Error(str(e)) from None
+    pads, opad, more = _onnx_convt_pads(ss, c2_pads, adj, nd)
+    bias = ctx.input(op.input[2]) if len(op.input) > 2 else None
+    group = args.int("group", 1)
 
     def build(x, out):
-        return ctx.node1("ConvTranspose", [x, w] + extra, out, kernel_shape=ks, strides=ss, pads=pads,
-                         output_padding=adj if any(adj) else None, group=args.int("group", 1))
+        if not any(more):
+            return ctx.node1("ConvTranspose", [x, w] + ([bias] if bias else []), out, kernel_shape=ks, strides=ss,
+                             pads=pads, output_padding=opad if any(opad) else None, group=group)
+        y = ctx.node1("ConvTranspose", [x, w], None, kernel_shape=ks, strides=ss, pads=pads,
+                      output_padding=opad if any(opad) else None, group=group)
+        y = ctx.node1("Pad", [y, ctx.ints([0] * (nd + 2) + [0, 0] + more, "pads")], None if bias else out, mode="constant")
+        if bias:
+            b = ctx.node1("Reshape", [bias, ctx.ints([1, -1] + [1] * nd, "bias_shape")])
+            y = ctx.node1("Add", [y, b], out)
+        return y
 
     channel_first(ctx, op, args, build)
 
