@@ -204,6 +204,15 @@ def _first_non_fill(net) -> str:
     return "?"
 
 
+def _ignored_dilation(op) -> bool:
+    from ..args import Args
+    from ..conv_transpose_pads import ignored_dilation
+
+    a = Args(op.arg)
+    nd = len(a.ints("kernels") or []) or 2
+    return ignored_dilation(a, nd)
+
+
 def _check(m: Model) -> None:
     """Pair consistency; hard errors for mismatched pairs, warnings otherwise."""
     from ..schema import known_op_types
@@ -233,6 +242,10 @@ def _check(m: Model) -> None:
     if missing:
         more = f" (+{len(missing) - 5} more)" if len(missing) > 5 else ""
         m.warnings.append(f"{os.path.basename(m.predict_path or '')}: needs blob(s) nobody provides: {', '.join(missing[:5])}{more}")
+    dilated = [i for i, op in enumerate(m.predict_net.op) if op.type == "ConvTranspose" and _ignored_dilation(op)]
+    if dilated:
+        m.warnings.append(f"ConvTranspose op(s) #{', #'.join(map(str, dilated[:5]))} set a dilation, which Caffe2 "
+                          f"ignores for ConvTranspose: they run (and convert) undilated, as in Caffe2")
     unknown = sorted({op.type for op in m.predict_net.op} - known_op_types())
     if unknown:
         m.warnings.append(f"unknown op type(s): {', '.join(unknown)}")
