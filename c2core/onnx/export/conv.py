@@ -45,12 +45,16 @@ def channel_first(ctx, op, args, build) -> None:
     ctx.bind(op.output[0], out)
 
 
+def _filter(ctx, op, args):
+    """(filter in NCHW order, its shape, number of spatial dims) for Conv/ConvTranspose."""
+    w = _filter_nchw(ctx, ctx.input(op.input[1]), order(args) == "NHWC")
+    wshape = ctx.shape(w)
+    return w, wshape, len(wshape) - 2
+
+
 @exporter("Conv", "Conv1D", "Conv2D", "Conv3D")
 def conv(ctx, op, args):
-    nhwc = order(args) == "NHWC"
-    w = _filter_nchw(ctx, ctx.input(op.input[1]), nhwc)
-    wshape = ctx.shape(w)
-    nd = len(wshape) - 2
+    w, wshape, nd = _filter(ctx, op, args)
     ks, ss, ds, pads, legacy = geometry(args, nd, kernel_default=wshape[2:])
     extra = [ctx.input(op.input[2])] if len(op.input) > 2 else []
 
@@ -87,10 +91,7 @@ def _onnx_convt_pads(stride, pads, adj, nd):
 
 @exporter("ConvTranspose")
 def conv_transpose(ctx, op, args):
-    nhwc = order(args) == "NHWC"
-    w = _filter_nchw(ctx, ctx.input(op.input[1]), nhwc)
-    wshape = ctx.shape(w)
-    nd = len(wshape) - 2
+    w, wshape, nd = _filter(ctx, op, args)
     ks, _, _, _, _ = geometry(args, nd, kernel_default=wshape[2:])
     try:  # Caffe2's rules: legacy_pad VALID/SAME zero the pads, 0 <= adj <= stride; dilation ignored
         ss, c2_pads, adj = conv_transpose_pads(args, nd)
