@@ -204,13 +204,14 @@ def _first_non_fill(net) -> str:
     return "?"
 
 
-def _ignored_dilation(op) -> bool:
+def _ignored_dilation(op, specs) -> bool:
+    """Spatial rank from the filter's shape when the init net has it (else 2-D)."""
     from ..args import Args
     from ..conv_transpose_pads import ignored_dilation
 
-    a = Args(op.arg)
-    nd = len(a.ints("kernels") or []) or 2
-    return ignored_dilation(a, nd)
+    w = specs.get(op.input[1]) if len(op.input) > 1 else None
+    nd = len(w.shape) - 2 if w is not None and w.shape is not None and len(w.shape) > 2 else 2
+    return ignored_dilation(Args(op.arg), nd)
 
 
 def _check(m: Model) -> None:
@@ -242,7 +243,7 @@ def _check(m: Model) -> None:
     if missing:
         more = f" (+{len(missing) - 5} more)" if len(missing) > 5 else ""
         m.warnings.append(f"{os.path.basename(m.predict_path or '')}: needs blob(s) nobody provides: {', '.join(missing[:5])}{more}")
-    dilated = [i for i, op in enumerate(m.predict_net.op) if op.type == "ConvTranspose" and _ignored_dilation(op)]
+    dilated = [i for i, op in enumerate(m.predict_net.op) if op.type == "ConvTranspose" and _ignored_dilation(op, specs)]
     if dilated:
         m.warnings.append(f"ConvTranspose op(s) #{', #'.join(map(str, dilated[:5]))} set a dilation, which Caffe2 "
                           f"ignores for ConvTranspose: they run (and convert) undilated, as in Caffe2")
