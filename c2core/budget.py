@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import re
 
-from .errors import C2Error
+from .errors import C2Error, C2FormatError
 
 ENV = "C2CORE_MAX_MEMORY"
 DEFAULT_FRACTION = 0.5
@@ -31,7 +31,7 @@ _FALLBACK_RAM = 8 << 30  # when the OS does not say
 _override: int | None = None
 
 
-class BudgetError(C2Error):
+class BudgetError(C2FormatError):
     """A size declared by a file (or computed from it) exceeds the memory budget."""
 
 

@@ -249,6 +249,11 @@ def _ignored_dilation(op, specs) -> bool:
 def _check(m: Model) -> None:
     """Pair consistency; hard errors for mismatched pairs, warnings otherwise."""
     from ..schema import known_op_types
+    from ..validate import validate_net
+
+    validate_net(m.predict_net, m.predict_path)
+    if m.init_net is not None:
+        validate_net(m.init_net, m.init_path)
 
     specs = m.weight_specs
     ext = set(m.predict_net.external_input)
