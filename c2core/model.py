@@ -83,8 +83,11 @@ class Model:
             if self._loader is not None:
                 self._weights = self._loader()
             elif self.init_net is not None:
+                from . import budget
                 from .fills import run_fill
 
+                # every fill's shape was checked alone (weight_specs); together they must fit too
+                budget.check_bytes(self.weights_bytes, "the init net's weights (all together)", self.init_path)
                 out = {}
                 for i, op in enumerate(self.init_net.op):
                     if op.type in FILL_OPS:
