@@ -14,8 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-from .fills import FILL_OPS, GIVEN_FILLS, Weight, check_stored_count, checked_shape, fill_args, fill_shape
-from .args import Args
+from .fills import FILL_OPS, Weight, check_stored_count, fill_args, fill_shape
 from .errors import C2Error
 
 
@@ -121,7 +120,7 @@ class Model:
                     if op.type == "ConstantFill" or (op.type == "GivenTensorFill" and "dtype" in a):
                         from .fills import DTYPE_OF_PROTO
 
-                        dt = np.dtype(DTYPE_OF_PROTO.get(a.int("dtype", 1), np.float32)).name
+                        dt = np.dtype(DTYPE_OF_PROTO.get(a.int("dtype"), np.float32)).name
                     else:
                         dt = _DTYPE_NAMES.get(op.type, "float32")
                     specs[op.output[0]] = WeightSpec(op.output[0], shape, dt, op.type, op.type in ("XavierFill", "MSRAFill", "GaussianFill", "UniformFill", "UniformIntFill"))

@@ -19,7 +19,7 @@ from .registry import register
 
 def _red_prep(ctx):
     a = ctx.args
-    return a.ints("axes", None), bool(a.int("keepdims", 1))
+    return a.ints("axes"), bool(a.int("keepdims"))
 
 
 def _dims(axes, x):
@@ -44,7 +44,7 @@ _reduce("ReduceL2", lambda x, d, k: x.square().sum(dim=d, keepdim=k).sqrt())
 
 
 def _fb_prep(ctx):
-    return ctx.args.int("num_reduce_dim", 1)
+    return ctx.args.int("num_reduce_dim")
 
 
 def _front_back(name, front, fn):
@@ -66,7 +66,7 @@ for _side, _front in (("Front", True), ("Back", False)):
 
 
 def _arg_prep(ctx):
-    return ctx.args.int("axis", -1), bool(ctx.args.int("keepdims", 1))
+    return ctx.args.int("axis"), bool(ctx.args.int("keepdims"))
 
 
 @register("ArgMax", prepare=_arg_prep)

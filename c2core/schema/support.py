@@ -7,6 +7,7 @@ type has a kernel, so they read this generated manifest instead of importing
 
     python -m c2core.schema.support          # rewrite support.json
     python -m c2core.schema.support --check  # exit 1 when it is stale
+    python -m c2core.schema.support --table  # the coverage table, per op type
 
 and tests/c2core/test_coverage.py fails when it differs from the registries,
 so it can never drift. Layers, per Caffe2 op type: `shapes` (a shape rule),
@@ -42,6 +43,32 @@ def layer_types(layer: str) -> frozenset:
 def onnx_import_types() -> frozenset:
     """ONNX op types the importer converts."""
     return frozenset(load()["onnx_import"])
+
+
+COLUMNS = ("schema",) + LAYERS
+
+
+def table() -> dict[str, dict[str, bool]]:
+    """op type -> {column: supported} over the schema and every layer (manifest only)."""
+    from . import known_op_types
+
+    ops = load()["ops"]
+    schema = known_op_types()
+    rows = {}
+    for t in sorted(set(ops) | schema):
+        layers = ops.get(t, [])
+        rows[t] = {"schema": t in schema, **{layer: layer in layers for layer in LAYERS}}
+    return rows
+
+
+def format_table(rows: dict) -> str:
+    """The coverage table as text: one line per op type, then totals per column."""
+    w = max(len(t) for t in rows)
+    lines = [f"{'op type':<{w}}  " + "  ".join(f"{c:<8}" for c in COLUMNS)]
+    for t, r in rows.items():
+        lines.append(f"{t:<{w}}  " + "  ".join(f"{'yes' if r[c] else '-':<8}" for c in COLUMNS))
+    lines.append(f"{'total ' + str(len(rows)):<{w}}  " + "  ".join(f"{sum(r[c] for r in rows.values()):<8}" for c in COLUMNS))
+    return "\n".join(lines)
 
 
 def generate() -> dict:
@@ -82,6 +109,9 @@ def dumps(data: dict) -> str:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if "--table" in argv:
+        print(format_table(table()))
+        return 0
     text = dumps(generate())
     if "--check" in argv:
         with open(PATH, encoding="utf-8") as f:

@@ -33,7 +33,7 @@ def int8_fc(ctx):
     return [BlobInfo(fc_shape(ctx, False), U8)]
 
 
-@register("Int8AveragePool", "Int8MaxPool")
+@register("Int8AveragePool", "Int8MaxPool", "Int8AveragePoolRelu", "Int8MaxPoolRelu")
 def int8_pool(ctx):
     return [BlobInfo(pool_shape(ctx), U8)]
 

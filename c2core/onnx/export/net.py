@@ -142,7 +142,7 @@ def export_onnx(model, path=None, *, opset: int = DEFAULT_OPSET, input_shapes=No
             progress(i / max(n_ops, 1) * 0.8, f"op {i + 1}/{n_ops}: {op.type}")
         ctx.op_index, ctx.op = i, op
         try:
-            lookup(op.type)(ctx, op, Args(op.arg))
+            lookup(op.type)(ctx, op, Args(op.arg, op.type))
         except C2Error as e:
             label = f"op #{i} {op.type}" + (f" '{op.name}'" if op.name else "") + f" ({', '.join(op.input)} -> {', '.join(op.output)})"
             hint = " (the model has no weights: give its init net)" if model.structure_only else ""

@@ -30,7 +30,7 @@ def reduce(ctx, onnx_op: str, x: str, axes, keepdims: bool, output=None) -> str:
 @register(*_REDUCE)
 def reduce_axes(ctx, op, args):
     out = ctx.output(op.output[0])
-    reduce(ctx, _REDUCE[op.type], ctx.input(op.input[0]), args.ints("axes"), bool(args.int("keepdims", 1)), out)
+    reduce(ctx, _REDUCE[op.type], ctx.input(op.input[0]), args.ints("axes"), bool(args.int("keepdims")), out)
     ctx.bind(op.output[0], out)
 
 
@@ -38,7 +38,7 @@ def reduce_axes(ctx, op, args):
 def reduce_front_back(ctx, op, args):
     x = ctx.input(op.input[0])
     r = ctx.rank(x)
-    n = args.int("num_reduce_dim", 1)
+    n = args.int("num_reduce_dim")
     axes = list(range(n)) if "Front" in op.type else list(range(r - n, r))
     out = ctx.output(op.output[0])
     reduce(ctx, _FRONT_BACK[op.type], x, axes, False, out)
@@ -47,5 +47,5 @@ def reduce_front_back(ctx, op, args):
 
 @register("ArgMax", "ArgMin")
 def arg_max_min(ctx, op, args):
-    ctx.write(op.output[0], op.type, [ctx.input(op.input[0])], axis=args.int("axis", -1),
-              keepdims=args.int("keepdims", 1), select_last_index=0)
+    ctx.write(op.output[0], op.type, [ctx.input(op.input[0])], axis=args.int("axis"),
+              keepdims=args.int("keepdims"), select_last_index=0)
