@@ -279,6 +279,7 @@ op("BatchMatMul", "Math", "batched matrix product over the last two dims (NumPy-
 for name, doc in (("ReduceMean", "mean"), ("ReduceSum", "sum"), ("ReduceMax", "max"), ("ReduceMin", "min"),
                   ("ReduceL1", "L1 norm"), ("ReduceL2", "L2 norm")):
     op(name, "Math", f"{doc} over `axes`", ["data"], ["reduced"], REDUCE)
+op("Moments", "Math", "mean and (biased) variance over `axes`", ["data"], ["mean", "variance"], REDUCE)
 for name, doc in (("ReduceFrontSum", "sum over the first"), ("ReduceBackSum", "sum over the last"),
                   ("ReduceFrontMean", "mean over the first"), ("ReduceBackMean", "mean over the last"),
                   ("ReduceFrontMax", "max over the first"), ("ReduceBackMax", "max over the last")):

@@ -6,7 +6,7 @@ from .info import BadNet, BlobInfo, canonical_axis, prod
 from .registry import register
 
 
-@register("ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2")
+@register("ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2", "Moments")
 def reduce_axes(ctx):
     x = ctx.shape(0)
     axes = ctx.ints("axes")
@@ -15,7 +15,7 @@ def reduce_axes(ctx):
         out = tuple(1 if i in axes else d for i, d in enumerate(x))
     else:
         out = tuple(d for i, d in enumerate(x) if i not in axes)
-    return [BlobInfo(out, ctx.dtype(0))]
+    return [BlobInfo(out, ctx.dtype(0))] * ctx.n_out  # Moments: mean and variance alike
 
 
 @register("ReduceFrontSum", "ReduceFrontMean", "ReduceFrontMax", "ReduceBackSum", "ReduceBackMean", "ReduceBackMax")
