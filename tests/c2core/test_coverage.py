@@ -1,6 +1,6 @@
 """Op coverage is consistent across layers (issue 10).
 
-One table (c2core.schema.support.table: `python -m c2core.schema.support
+One table (c2core.schema.support.table: `python -m c2core.coverage
 --table` prints it) lists per op type: schema entry, shape rule, executor
 kernel, ONNX exporter, and whether the ONNX importer emits it. Every gap
 between layers fails here unless it is in an allow-list below, each with the
@@ -12,6 +12,7 @@ import sys
 
 import pytest
 
+from c2core import coverage
 from c2core.schema import support
 
 # ---------------------------------------------------------------------------------
@@ -109,8 +110,8 @@ def test_allow_lists_hold_no_stale_entries():
 
 def test_the_manifest_equals_the_registries():
     """support.json is generated; a stale one would make unsupported_ops lie."""
-    assert support.dumps(support.generate()) == open(support.PATH, encoding="utf-8").read(), \
-        "c2core/schema/support.json is stale: run python -m c2core.schema.support"
+    assert support.dumps(coverage.generate()) == open(support.PATH, encoding="utf-8").read(), \
+        "c2core/schema/support.json is stale: run python -m c2core.coverage"
 
 
 def test_support_checks_read_the_manifest_without_torch():
