@@ -1,4 +1,4 @@
-"""Caffe2 `Int8*` ops, in one of two forms the user chooses (`int8=`):
+"""Caffe2 `Int8*` ops, in one of three forms the user chooses (`int8=`):
 
 - "qdq" (default): the quantized net stays quantized. Activations are uint8
   tensors; each Int8 op becomes DequantizeLinear on its inputs (weights stay
@@ -7,6 +7,9 @@
   QDQ form, which ONNX Runtime, TensorRT and OpenVINO fuse into integer
   kernels (QLinearConv, QLinearMatMul...). Rounding differs from QNNPACK's
   fixed-point requantization by at most 1 LSB on an op's output.
+- "exact": QNNPACK's integer arithmetic bit for bit (int8_exact.py) for the
+  ops that requantize; the ops that only move values use the QDQ form, which
+  is exact for them (same scale in and out).
 - "float": a float model: weights dequantized at export, no rounding to the
   uint8 grid; each quantization point keeps only its saturation, as a Clip to
   [scale * (0 - zp), scale * (255 - zp)]; Int8Dequantize is an identity.
@@ -23,6 +26,7 @@ import numpy as np
 
 from ...errors import C2Error
 from ...proto import caffe2_pb2
+from . import int8_exact
 from .context import Quant
 from .registry import exporter, lookup
 
@@ -86,6 +90,8 @@ def quantized(ctx, x: str, blob: str, q: Quant) -> None:
 
 @exporter("Int8Quantize")
 def int8_quantize(ctx, op, args):
+    if ctx.int8 == "exact":
+        return int8_exact.EXPORTERS[op.type](ctx, op, args)
     x = ctx.input(op.input[0])
     quantized(ctx, x, op.output[0], Quant(args.float("Y_scale", 1.0), args.int("Y_zero_point", 0)))
 
@@ -98,6 +104,8 @@ def int8_dequantize(ctx, op, args):
 
 @exporter(*FLOAT_OF)
 def int8_op(ctx, op, args):
+    if ctx.int8 == "exact" and op.type in int8_exact.EXACT_OPS:
+        return int8_exact.EXPORTERS[op.type](ctx, op, args)
     float_type, relu = FLOAT_OF[op.type]
     f = caffe2_pb2.OperatorDef()
     f.CopyFrom(op)

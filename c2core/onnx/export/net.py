@@ -22,7 +22,7 @@ from ...errors import C2Error, Cancelled, UnsupportedOpsError
 from ...fills import DTYPE_OF_PROTO
 
 MIN_OPSET, MAX_OPSET, DEFAULT_OPSET = 13, 21, 17
-INT8_MODES = ("qdq", "float")
+INT8_MODES = ("qdq", "exact", "float")
 QUANTIZED_OUTPUTS_KEY = "c2core:quantized_outputs"
 PRODUCER = "caffe2-studio c2core"
 BIG_WEIGHT_BYTES = 1 << 16  # weights larger than this skip the checker's copy (see below)
