@@ -98,8 +98,24 @@ def int8_quantize(ctx, op, args):
 
 @exporter("Int8Dequantize")
 def int8_dequantize(ctx, op, args):
+    q = _quant_of(ctx, ctx.input(op.input[0]), op.input[0])
     x = dequantized(ctx, op.input[0])
-    ctx.write(op.output[0], "Identity", [x])
+    out = ctx.write(op.output[0], "Identity", [x])
+    ctx.dequantized[out] = q  # verification measures this float output in steps of q.scale
+
+
+def _bias_real(ctx, op) -> str:
+    """An Int8 conv/FC bias as QNNPACK reads it: raw int32 added to the accumulator,
+    i.e. in units of x_scale * w_scale whatever scale/zero point the fill declares."""
+    b = ctx.input(op.input[2])
+    qx = _quant_of(ctx, ctx.input(op.input[0]), op.input[0])
+    qw = _quant_of(ctx, ctx.input(op.input[1]), op.input[1])
+    scale = float(np.float32(qx.scale) * np.float32(qw.scale))
+    v = ctx.value(b)
+    if ctx.int8 == "float" and v is not None:
+        return ctx.const((v.astype(np.float64) * scale).astype(np.float32), op.input[2] + "_dq")
+    return ctx.node1("DequantizeLinear", [b, _scalar(ctx, scale, np.float32, "bias_scale"),
+                                          _scalar(ctx, 0, np.int32, "zero_point")])
 
 
 @exporter(*FLOAT_OF)
@@ -114,7 +130,10 @@ def int8_op(ctx, op, args):
     del f.output[:]
     for k, b in enumerate(op.input):
         tmp = ctx.fresh(f"{b}_real")
-        ctx.bind(tmp, dequantized(ctx, b))
+        if k == 2 and float_type in ("Conv", "FC"):
+            ctx.bind(tmp, _bias_real(ctx, op))
+        else:
+            ctx.bind(tmp, dequantized(ctx, b))
         f.input.append(tmp)
     tmp_out = ctx.fresh(f"{op.output[0]}_real")
     f.output.append(tmp_out)

@@ -157,3 +157,93 @@ def test_exact_graph_uses_integer_kernels():
     types = {n.op_type for n in proto.graph.node}
     assert {"ConvInteger", "MatMulInteger", "Gather"} <= types
     assert "QLinearConv" not in types
+
+
+# ----- approximate forms: figures in quantization steps, checked against NumPy ------------------
+
+
+def _np_top1(g, r):
+    """Independent reference: tie-aware top-1 agreement per row."""
+    hits = 0
+    for gr, rr in zip(g, r):
+        g_best = {i for i in range(len(gr)) if gr[i] == max(gr)}
+        r_best = {i for i in range(len(rr)) if rr[i] == max(rr)}
+        hits += bool(g_best & r_best)
+    return hits / len(g)
+
+
+def _np_top5(g, r):
+    hits = 0
+    for gr, rr in zip(g, r):
+        fifth = sorted(gr, reverse=True)[4]
+        hits += gr[int(np.argmax(rr))] >= fifth
+    return hits / len(g)
+
+
+@pytest.mark.parametrize("mode", ["qdq", "float"])
+def test_approximate_forms_report_steps_and_topk_like_numpy(mode):
+    from c2core.onnx import verify_onnx
+
+    m = mobilenet_like(2, 0.02, 128)
+    proto = export_onnx(m, int8=mode)
+    r = verify_onnx(m, proto, samples=3, seed=4)
+    assert r.int8_form == mode and r.exact is False and r.samples == 3
+    assert "APPROXIMATE" in r.format() and "quantization steps" in r.format()
+    # recompute every figure from the raw outputs of the same three random draws
+    rng = np.random.default_rng(4)
+    sess = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    pred = Predictor(m)
+    got, ref = {n: [] for n in OUTS}, {n: [] for n in OUTS}
+    for _ in range(3):
+        x = rng.standard_normal((2, 3, 12, 12)).astype(np.float32)
+        g = dict(zip([o.name for o in sess.get_outputs()], sess.run(None, {"data": x})))
+        e = pred.run({"data": x})
+        for n in OUTS:
+            got[n].append(g[n])
+            ref[n].append(np.asarray(e[n]))
+    scales = {"prob": 1 / 256, "prob_q": 1 / 256, "sg": 1 / 256, "lk_nchw": float(np.float32(0.05)), "r2": float(np.float32(0.08))}
+    zps = {"prob_q": 0, "sg": 0, "r2": 20}
+    by_name = {o.name: o for o in r.outputs}
+    for n in OUTS:
+        g = np.stack(got[n]).astype(np.float64)
+        e = np.stack(ref[n]).astype(np.float64)
+        if mode == "float" and ref[n][0].dtype == np.uint8:
+            e = (e - zps[n]) * scales[n]  # the float form outputs real values
+        step = 1.0 if got[n][0].dtype == np.uint8 else scales[n]
+        d = np.abs(g - e).ravel() / step
+        a = by_name[n].agreement
+        assert a is not None, n
+        assert a.steps_max == pytest.approx(d.max(), rel=1e-6, abs=1e-6), n
+        assert a.steps_p99 == pytest.approx(np.percentile(d, 99), rel=1e-6, abs=1e-6), n
+    for n in ("prob", "prob_q"):
+        g = np.concatenate(got[n]).astype(np.float64)
+        e = np.concatenate(ref[n]).astype(np.float64)
+        a = by_name[n].agreement
+        assert a.rows == 6
+        assert a.top1 == pytest.approx(_np_top1(g, e)) and a.top5 == pytest.approx(_np_top5(g, e))
+    assert by_name["r2"].agreement.top1 is None  # a feature map is not a classifier output
+    # pass/fail follows the stated criterion, not rtol
+    for o in r.outputs:
+        a = o.agreement
+        assert o.ok == ((a.top1 is None or a.top1 == 1.0) and a.steps_p99 <= 4)
+
+
+def test_exact_form_verification_is_bit_exact_and_says_so():
+    from c2core.onnx import verify_onnx
+
+    m = mobilenet_like(1, 0.02, 128)
+    r = verify_onnx(m, export_onnx(m, int8="exact"))
+    assert r.ok and r.exact is True and all(o.max_abs == 0 for o in r.outputs)
+    assert "bit-exact" in r.format() and r.to_dict()["int8"]["exact"] is True
+
+
+def test_topk_agreement_counts_ties_and_misses():
+    from c2core.quantize.agreement import topk_agreement
+
+    ref = np.array([[0, 5, 5, 1, 0, 0, 0], [9, 1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6, 7]], float)
+    got = np.array([[0, 4, 5, 1, 0, 0, 0], [1, 9, 2, 3, 4, 5, 6], [7, 2, 3, 4, 5, 6, 1]], float)
+    t1, t5, n = topk_agreement(got, ref)
+    # row 0: got's best (2) ties for the reference's best: agrees; row 1: no; row 2: no
+    assert n == 3 and t1 == pytest.approx(1 / 3)
+    # top-5: row 0 yes; row 1 ref best 0 -> got[0]=1 is below got's 5th (3): no; row 2: ref best 6 -> got 1 < 4: no
+    assert t5 == pytest.approx(1 / 3)
