@@ -104,6 +104,7 @@ class Predictor:
     # ------------------------------------------------------------------
     def _load_weights(self) -> dict:
         m = self.model
+        m.require_weights()
         if m.structure_only:
             raise C2Error("the model has no weights (structure-only net: give its init_net to run it)", m.predict_path)
         data = set(self.inputs)

@@ -245,7 +245,8 @@ def range_(ctx):
 @rule("OneHot")
 def one_hot(ctx):
     idx = ctx.shape(0)
-    return [BlobInfo((idx[0], -1), "float32")]
+    depth = ctx.values(1)
+    return [BlobInfo((idx[0], int(depth[0]) if depth else -1), "float32")]
 
 
 @rule("Expand")

@@ -93,6 +93,7 @@ def export_onnx(model, path=None, *, opset: int = DEFAULT_OPSET, input_shapes=No
     if bad:
         raise UnsupportedOpsError(bad, "the ONNX exporter (no exact mapping)", model.predict_path)
 
+    model.require_weights()
     lacking = model.missing_weights_error()
     if lacking is not None:
         raise lacking
