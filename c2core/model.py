@@ -94,8 +94,11 @@ class Model:
             if self._loader is not None:
                 self._weights = self._loader()
             elif self.init_net is not None:
+                from . import budget
                 from .init_net import run_init_net
 
+                # every fill's shape was checked alone (weight_specs); together they must fit too
+                budget.check_bytes(self.weights_bytes, "the init net's weights (all together)", self.init_path)
                 self._weights = run_init_net(self.init_net, self.init_path)
             else:
                 self._weights = {}

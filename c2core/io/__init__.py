@@ -55,22 +55,54 @@ def read_net(path: str):
 
 
 def load_value_info(path: str) -> dict:
-    """value_info.json: {"blob": [elem_type, [dims...]]}."""
+    """value_info.json: {"blob": [elem_type, [dims...]]}.
+
+    Every number is checked: integers only (no null, float, NaN, Infinity or
+    bool), a known elem_type, dims >= -1 (-1 or 0: any size), and the
+    declared size within the memory budget (an input of that shape is
+    allocated by run/compare/convert)."""
+    from .. import budget
+
     try:
+        size = os.path.getsize(path)
+        if size > (64 << 20):
+            raise C2FormatError(f"file is {size:,} bytes, too large for a value_info.json", path)
         with open(path, "rb") as f:
-            data = json.loads(f.read().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            data = json.loads(f.read().decode("utf-8"), parse_constant=_refuse_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as e:
         raise C2FormatError(f"not valid JSON: {e}", path) from None
+    except RecursionError:
+        raise C2FormatError("not valid JSON: nested too deeply", path) from None
     except OSError as e:
         raise C2FormatError(f"cannot read: {e.strerror}", path) from None
     if not isinstance(data, dict):
         raise C2FormatError("expected an object mapping blob names to [elem_type, dims]", path)
+    import numpy as np
+
+    from ..fills import DTYPE_OF_PROTO
+
     out = {}
     for k, v in data.items():
         if not (isinstance(v, list) and len(v) == 2 and isinstance(v[1], list)):
             raise C2FormatError(f"entry '{k}' is not [elem_type, [dims]]", path)
-        out[k] = (int(v[0]), [int(d) for d in v[1]])
+        et, dims = v
+        if not _is_int(et) or et not in DTYPE_OF_PROTO:
+            raise C2FormatError(f"entry '{k}': elem_type {et!r} is not a known TensorProto data type", path)
+        bad = [d for d in dims if not _is_int(d) or d < -1]
+        if bad:
+            raise C2FormatError(f"entry '{k}': dimension {bad[0]!r} is not an integer >= -1 (-1 or 0: any size)", path)
+        itemsize = 8 if et == 4 else np.dtype(DTYPE_OF_PROTO[et]).itemsize
+        budget.check_shape([max(d, 1) for d in dims], itemsize, f"input '{k}'", path)
+        out[k] = (int(et), [int(d) for d in dims])
     return out
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not a number JSON allows")
 
 
 def _open_minidb(path: str, data: bytes) -> Model:
@@ -296,6 +328,11 @@ def _ignored_dilation(op, specs) -> bool:
 def _check(m: Model) -> None:
     """Pair consistency; hard errors for mismatched pairs, warnings otherwise."""
     from ..schema import known_op_types
+    from ..validate import validate_net
+
+    validate_net(m.predict_net, m.predict_path)
+    if m.init_net is not None:
+        validate_net(m.init_net, m.init_path)
 
     specs = m.weight_specs
     ext = set(m.predict_net.external_input)

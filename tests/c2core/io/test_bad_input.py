@@ -114,7 +114,7 @@ def make_count_mismatch(tmp_path):
 
 
 def make_absurd_shape(tmp_path):
-    return _bad_fill_shape(tmp_path, 0, [1 << 20, 1 << 20, 1 << 10], "too large")
+    return _bad_fill_shape(tmp_path, 0, [1 << 20, 1 << 20, 1 << 10], "over the memory budget")
 
 
 def make_negative_dim(tmp_path):

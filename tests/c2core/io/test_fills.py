@@ -155,6 +155,9 @@ def test_fill_too_large_for_memory_is_a_format_error(tmp_path, monkeypatch):
     from c2core import fills
     from c2core.errors import C2FormatError
 
+    from c2core import budget
+
+    monkeypatch.setattr(budget, "_override", 1 << 40)  # a budget this machine cannot back
     init = caffe2_pb2.NetDef()
     init.op.append(_op("ConstantFill", "huge", shape=[1 << 16, 1 << 16], value=1.0))
     m = _open_with_init(tmp_path, init)
