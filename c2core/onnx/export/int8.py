@@ -24,7 +24,7 @@ import numpy as np
 from ...errors import C2Error
 from ...proto import caffe2_pb2
 from .context import Quant
-from .registry import exporter, lookup
+from .registry import lookup, register
 
 # Int8 op -> (float op, fused relu)
 FLOAT_OF = {
@@ -84,19 +84,19 @@ def quantized(ctx, x: str, blob: str, q: Quant) -> None:
     ctx.bind(blob, out)
 
 
-@exporter("Int8Quantize")
+@register("Int8Quantize")
 def int8_quantize(ctx, op, args):
     x = ctx.input(op.input[0])
     quantized(ctx, x, op.output[0], Quant(args.float("Y_scale", 1.0), args.int("Y_zero_point", 0)))
 
 
-@exporter("Int8Dequantize")
+@register("Int8Dequantize")
 def int8_dequantize(ctx, op, args):
     x = dequantized(ctx, op.input[0])
     ctx.write(op.output[0], "Identity", [x])
 
 
-@exporter(*FLOAT_OF)
+@register(*FLOAT_OF)
 def int8_op(ctx, op, args):
     float_type, relu = FLOAT_OF[op.type]
     f = caffe2_pb2.OperatorDef()
