@@ -70,6 +70,7 @@ def run(args) -> int:
     from ..io import open_model
 
     model = open_model(args.path, init_path=args.init, value_info=args.value_info)
+    model.require_weights()
     if model.structure_only:
         raise C2Error("the model has no weights (structure-only net): give its init net with --init", args.path)
     with about(args.path):  # what names no file of its own is about the model

@@ -193,10 +193,9 @@ def load_input(value, shape, dtype, preprocess=None) -> tuple[np.ndarray, str]:
             return arr.astype(dtype), f"image {os.path.basename(path)} ({preprocess.name} preprocessing, {shape[2]}x{shape[3]})"
         from PIL import Image
 
-        try:
-            img = Image.open(path).convert("RGB").resize((shape[3], shape[2]), Image.BILINEAR)
-        except OSError as e:
-            raise C2Error(f"cannot read image: {e}", path) from None
+        from ..classify.images import load_image
+
+        img = load_image(path).resize((shape[3], shape[2]), Image.BILINEAR)
         arr = np.asarray(img, dtype=np.float32).transpose(2, 0, 1)[None]
         if shape[1] != 3:
             raise C2Error(f"image has 3 channels, the input expects {shape[1]}", path)

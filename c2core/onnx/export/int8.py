@@ -28,7 +28,7 @@ from ...errors import C2Error
 from ...proto import caffe2_pb2
 from . import int8_exact
 from .context import Quant
-from .registry import exporter, lookup
+from .registry import lookup, register
 
 # Int8 op -> (float op, fused relu)
 FLOAT_OF = {
@@ -88,7 +88,7 @@ def quantized(ctx, x: str, blob: str, q: Quant) -> None:
     ctx.bind(blob, out)
 
 
-@exporter("Int8Quantize")
+@register("Int8Quantize")
 def int8_quantize(ctx, op, args):
     if ctx.int8 == "exact":
         return int8_exact.EXPORTERS[op.type](ctx, op, args)
@@ -96,7 +96,7 @@ def int8_quantize(ctx, op, args):
     quantized(ctx, x, op.output[0], Quant(args.float("Y_scale", 1.0), args.int("Y_zero_point", 0)))
 
 
-@exporter("Int8Dequantize")
+@register("Int8Dequantize")
 def int8_dequantize(ctx, op, args):
     q = _quant_of(ctx, ctx.input(op.input[0]), op.input[0])
     x = dequantized(ctx, op.input[0])
@@ -118,7 +118,7 @@ def _bias_real(ctx, op) -> str:
                                           _scalar(ctx, 0, np.int32, "zero_point")])
 
 
-@exporter(*FLOAT_OF)
+@register(*FLOAT_OF)
 def int8_op(ctx, op, args):
     if ctx.int8 == "exact" and op.type in int8_exact.EXACT_OPS:
         return int8_exact.EXPORTERS[op.type](ctx, op, args)

@@ -96,6 +96,7 @@ def export_onnx(model, path=None, *, opset: int = DEFAULT_OPSET, input_shapes=No
     if bad:
         raise UnsupportedOpsError(bad, "the ONNX exporter (no exact mapping)", model.predict_path)
 
+    model.require_weights()
     lacking = model.missing_weights_error()
     if lacking is not None:
         raise lacking
@@ -139,7 +140,7 @@ def export_onnx(model, path=None, *, opset: int = DEFAULT_OPSET, input_shapes=No
     n_ops = len(net.op)
     t0 = time.perf_counter()
     for i, op in enumerate(net.op):
-        if cancel is not None and cancel():
+        if cancel is not None and cancel.cancelled:
             raise Cancelled("ONNX export cancelled")
         if progress is not None:
             progress(i / max(n_ops, 1) * 0.8, f"op {i + 1}/{n_ops}: {op.type}")
