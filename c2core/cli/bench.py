@@ -14,6 +14,8 @@ import sys
 
 
 def add_arguments(p) -> None:
+    from .calib_options import add_calib_arguments
+
     p.add_argument("model", metavar="PATH", help="Caffe2 model (file or folder) or .onnx")
     p.add_argument("--backends", help="comma-separated NAME[:PRECISION] (default: every available CPU backend)")
     p.add_argument("--batch", type=int, default=1, help="batch size (default 1)")
@@ -23,11 +25,13 @@ def add_arguments(p) -> None:
     p.add_argument("--in-process", action="store_true",
                    help="run all backends in this process (peak memory = sampled RSS growth instead of the isolated process peak RSS)")
     p.add_argument("--json", action="store_true", help="print JSON")
+    add_calib_arguments(p)
 
 
 def run(args) -> int:
     from c2core.backends import parse_specs
     from c2core.benchmark import benchmark, default_specs, format_table
+    from c2core.cli.calib_options import calib_options
     from c2core.errors import C2Error, about
     from c2core.tasks import stderr_progress
 
@@ -41,7 +45,8 @@ def run(args) -> int:
         specs = default_specs()
     with about(args.model):
         results = benchmark(args.model, specs, batch=args.batch, runs=args.runs, warmup=args.warmup,
-                            threads=args.threads, isolate=not args.in_process, progress=stderr_progress())
+                            threads=args.threads, isolate=not args.in_process, progress=stderr_progress(),
+                            backend_options=calib_options(args, specs))
     for r in results:
         if r.status != "ok":
             print(f"warning: {r.backend}: {r.status}: {r.error}", file=sys.stderr)

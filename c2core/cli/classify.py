@@ -22,11 +22,15 @@ def add_arguments(p) -> None:
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.add_argument("--preset", choices=sorted(PRESETS), help="preprocessing preset (default: the model's model.json, else torchvision)")
     p.add_argument("--labels", metavar="FILE", help="labels file (default: the model's, else ImageNet)")
+    from .calib_options import add_calib_arguments
+
+    add_calib_arguments(p)
 
 
 def run(args) -> int:
     from c2core.backends import parse_specs
     from c2core.classify import Classifier, load_image
+    from c2core.cli.calib_options import calib_options
     from c2core.errors import C2Error, about
 
     if args.top < 1:
@@ -34,7 +38,8 @@ def run(args) -> int:
     with about("--backend"):
         backend = parse_specs(args.backend)[0]
     images = [load_image(p) for p in args.images]  # a non-image exits 2 before any model work
-    with about(args.model), Classifier(args.model, backend=backend, preset=args.preset, labels=args.labels) as clf:
+    with about(args.model), Classifier(args.model, backend=backend, preset=args.preset, labels=args.labels,
+                                          backend_options=calib_options(args, [backend])) as clf:
         for w in clf.warnings:
             print(f"warning: {w}", file=sys.stderr)
         results = clf.classify_images(images, list(args.images), top=args.top)

@@ -25,6 +25,9 @@ def add_arguments(p) -> None:
     for prec in ("fp32", "fp16", "int8"):
         p.add_argument(f"--rtol-{prec}", type=float, metavar="X", help=f"relative tolerance for {prec} backends")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    from .calib_options import add_calib_arguments
+
+    add_calib_arguments(p)
 
 
 def load_input_file(path: str, source) -> dict:
@@ -56,6 +59,7 @@ def load_input_file(path: str, source) -> dict:
 
 def run(args) -> int:
     from c2core.backends import ModelSource, parse_specs
+    from c2core.cli.calib_options import calib_options
     from c2core.compare import compare_backends
     from c2core.errors import C2Error, about
     from c2core.tasks import stderr_progress
@@ -73,7 +77,8 @@ def run(args) -> int:
         with about(args.input):
             inputs = load_input_file(args.input, src) if args.input else None
         report = compare_backends(src, specs, reference=reference, inputs=inputs, seed=args.seed,
-                                  tolerances=tol, progress=stderr_progress())
+                                  tolerances=tol, progress=stderr_progress(),
+                                  backend_options=calib_options(args, specs + [reference]))
     if args.json:
         json.dump(report.to_dict(), sys.stdout, indent=2)
         sys.stdout.write("\n")
