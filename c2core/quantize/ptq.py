@@ -165,7 +165,7 @@ def quantize(source, engine: str, calib_dir: str, output: str, *, count: int | N
     finally:
         shutil.rmtree(work, ignore_errors=True)
     files = [dst for _, dst in staged][::-1]
-    write_sidecar(source, output, {"engine": engine, "precision": "int8", "method": method,
+    write_sidecar(source, output, name, shape, {"engine": engine, "precision": "int8", "method": method,
                                    "calibration": sets.summary(), "fingerprint": sets.fingerprint})
     step(1.0, "done")
     return QuantReport(engine, output, files, fp32_bytes, int8_bytes, sets.summary(), top1, top5, max_abs, mean_abs,
@@ -312,7 +312,7 @@ def _latencies(a, b, feeds, runs: int) -> tuple[float, float]:
 # ----- sidecar -----------------------------------------------------------------------------
 
 
-def write_sidecar(source, artifact: str, quantization: dict) -> str | None:
+def write_sidecar(source, artifact: str, input_name: str, input_shape, quantization: dict) -> str | None:
     """model.json beside `artifact`: the source's sidecar (preprocessing, labels, input)
     plus what was quantized how; a labels file it names is copied too. Atomic."""
     import json
@@ -324,6 +324,8 @@ def write_sidecar(source, artifact: str, quantization: dict) -> str | None:
     for k in ("predict_net", "init_net"):
         sc.pop(k, None)  # the artifact is the model now
     sc["model"] = os.path.basename(artifact)
+    # the artifact's input, so a reader of the file alone fits preprocessing to it
+    sc["input"] = dict(sc.get("input") or {}) | {"name": input_name, "shape": [int(d) for d in input_shape]}
     sc["quantization"] = quantization
     labels = sc.get("labels")
     if isinstance(labels, str) and labels != "imagenet" and source.folder:
