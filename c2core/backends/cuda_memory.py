@@ -231,6 +231,11 @@ def _probe_cudart(rt) -> str:
     if err != ok or not driver:
         return "no NVIDIA driver found (libcuda is not loaded: install the NVIDIA driver; `nvidia-smi` must work)"
     err, count = rt.cudaGetDeviceCount()
+    if _enum_name(err) == "cudaErrorNoDevice":
+        count, err = 0, ok
+    if _enum_name(err) == "cudaErrorInsufficientDriver":
+        return (f"the NVIDIA driver ({_driver(driver)}) is too old for this CUDA runtime: update the driver or "
+                "install a cuda-python matching it")
     if err != ok:
         return f"no usable CUDA GPU: cudaGetDeviceCount failed with {_enum_name(err)} (driver {_driver(driver)})"
     if count < 1:

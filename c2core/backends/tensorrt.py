@@ -163,7 +163,8 @@ def cuda_reason() -> str:
 def _trt_import_reason(e: BaseException) -> str:
     """Why `import tensorrt` failed: the package is absent, or its libraries (libnvinfer) are."""
     text = str(e)
-    if isinstance(e, ModuleNotFoundError) and getattr(e, "name", None) in ("tensorrt", None) and ".so" not in text:
+    missing = isinstance(e, ModuleNotFoundError) or text.startswith("No module named")
+    if missing and (getattr(e, "name", None) or "tensorrt").split(".")[0] in ("tensorrt", "tensorrt_bindings"):
         return ("Python package 'tensorrt' is not installed (pip install 'caffe2-studio[tensorrt]'; its libraries "
                 "come from NVIDIA's package index)")
     if "nvinfer" in text or ".so" in text or isinstance(e, OSError):
