@@ -292,6 +292,10 @@ def install(ns: dict, major: int) -> None:
         def get_calibration_profile(self):
             return self._calib_profile
 
+    for gone in ("set_calibration_profile", "get_calibration_profile"):
+        if gone not in api["config_members"]:
+            delattr(IBuilderConfig, gone)
+
     class IInt8Calibrator:
         def __init__(self):
             pass
@@ -355,7 +359,7 @@ def install(ns: dict, major: int) -> None:
         return out
 
     def _calibrate(network, config, monitor):
-        cal = config.int8_calibrator
+        cal = getattr(config, "int8_calibrator", None)
         if cal is None:
             _err("Int8 precision has been set for a layer or layer output, but int8 calibrator is not provided")
             return None
@@ -367,7 +371,7 @@ def install(ns: dict, major: int) -> None:
                 _err("Calibration cache is invalid")
                 return None
         dynamic = any(any(d < 0 for d in dims) for _, dims, _ in network.inputs)
-        profile = config._calib_profile
+        profile = getattr(config, "_calib_profile", None)
         if dynamic and profile is None:
             _err("Calibration profile must be set for a network with dynamic shapes")
             return None
