@@ -256,6 +256,18 @@ def consumer_guess(model, name: str):
     return None
 
 
+# Ops that read their first input as something else than float32.
+_CONSUMER_DTYPES = {"PackedInt8BGRANHWCToNCHWCStylizerPreprocess": "uint8"}
+
+
+def consumer_dtype(model, name: str) -> str | None:
+    """The dtype the first op reading `name` needs when it is not float32 (a uint8 image), else None."""
+    for op in model.predict_net.op:
+        if name in op.input:
+            return _CONSUMER_DTYPES.get(op.type) if list(op.input).index(name) == 0 else None
+    return None
+
+
 def _misfit(shape, guess) -> str | None:
     """Why `shape` cannot feed the consumer `guess` describes (rank, channels), else None."""
     if guess is None:

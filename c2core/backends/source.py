@@ -195,7 +195,19 @@ class ModelSource:
         if missing:
             raise C2Error(f"input shape unknown for {', '.join(missing)}: give --input-shape NAME=N,C,H,W", self.path)
         rng = np.random.default_rng(seed)
-        return {n: rng.standard_normal(shapes[n]).astype(np.float32) for n in names}
+        out = {}
+        for n in names:
+            dt = None
+            if self.model is not None:
+                from ..inputs import consumer_dtype
+
+                dt = self.resolved().dtypes.get(n) or consumer_dtype(self.model, n)
+            if dt is not None and np.dtype(dt).kind in "iub":
+                hi = 256 if np.dtype(dt) == np.uint8 else 2
+                out[n] = rng.integers(0, hi, shapes[n]).astype(dt)
+            else:
+                out[n] = rng.standard_normal(shapes[n]).astype(np.float32)
+        return out
 
     # ----- metadata ------------------------------------------------------------------
     def sidecar(self) -> dict:
