@@ -190,12 +190,15 @@ def open_model(path: str, init_path: str | None = None, value_info: str | dict |
     else:
         if init_path is None and looks_like_init_name(path):
             _refuse_swapped(path, find_partner(path, want_init=False), want_predict=False)
+    empty_init = False
     if init is None and not structure_only:
         if init_path is None:
             init_path = find_partner(path, want_init=True)
         if init_path is not None:
             init, ifmt = read_net(init_path)
-            if not is_init_net(init):
+            if not init.op:
+                empty_init = True  # no fill ops: a net without weights (warned below)
+            elif not is_init_net(init):
                 if looks_like_init_name(init_path):
                     raise C2FormatError(
                         f"named like an init net but holds computation ops (e.g. {_first_non_fill(init)}): "
@@ -209,6 +212,8 @@ def open_model(path: str, init_path: str | None = None, value_info: str | dict |
         vi = value_info or os.path.join(os.path.dirname(os.path.abspath(predict_path)), "value_info.json")
         if value_info or os.path.isfile(vi):
             m.value_info = load_value_info(vi)
+    if empty_init:
+        m.warnings.append(f"{os.path.basename(init_path)}: init net holds no ops (the model has no weights)")
     _check(m)
     return m
 
