@@ -27,14 +27,14 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     from ..draw import draw, format_of
-    from ..io import open_model
+    from ..io import open_structure
 
     from ..errors import C2Error
 
     fmt = format_of(args.output)  # a bad extension fails before the model is read
     if not (args.timeout > 0):
         raise C2Error("must be a positive number of seconds", "--timeout")
-    model = open_model(args.path, structure_only=True)
+    model = open_structure(args.path)
     draw(model, args.output, fmt=fmt, rankdir=args.rankdir, minimal=args.minimal or args.minimal_dependency,
          minimal_dependency=args.minimal_dependency, append_output=args.append_output, timeout=args.timeout)
     for w in model.warnings:
