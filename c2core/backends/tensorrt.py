@@ -271,7 +271,6 @@ class _BuildMonitor:
                 self.phases: dict = {}
                 self.cancelled = False
                 self.steps = 0
-
                 self.error: BaseException | None = None
 
             def phase_start(self, phase_name, parent_phase, num_steps):
