@@ -217,6 +217,17 @@ def _worker(job: dict) -> int:
         from .backends import parse_spec
 
         res = BenchResult(job["spec"], parse_spec(job["spec"])[1], job.get("batch") or 0, status="failed", error=str(e))
+    except Exception as e:  # noqa: BLE001 - an engine's own exception: this backend's failure, one line
+        # (no traceback on the shared stderr ahead of the parent's error line; C2CORE_DEBUG=1 shows it)
+        if os.environ.get("C2CORE_DEBUG"):
+            import traceback
+
+            traceback.print_exc()
+        from .backends import parse_spec
+
+        msg = str(e).strip().splitlines()
+        res = BenchResult(job["spec"], parse_spec(job["spec"])[1], job.get("batch") or 0, status="failed",
+                          error=f"{type(e).__name__}: {msg[0][:300] if msg else ''}".rstrip(": "))
     hwm = _vm_hwm_bytes()
     if hwm is not None:
         res.peak_mb = round(hwm / (1 << 20), 1)

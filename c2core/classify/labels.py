@@ -16,10 +16,22 @@ RESOURCES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file_
 IMAGENET = os.path.join(RESOURCES, "imagenet_labels.txt")
 
 
+MAX_LABELS_BYTES = 64 << 20
+
+
 def load_labels(path: str) -> list[str]:
+    import stat
+
     try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            raise C2Error("labels must be a regular file (not a folder, pipe or device)", path)
+        if st.st_size > MAX_LABELS_BYTES:
+            raise C2Error(f"labels file is {st.st_size:,} bytes, more than a labels file holds", path)
         with open(path, encoding="utf-8") as f:
             text = f.read()
+    except UnicodeDecodeError as e:
+        raise C2Error(f"labels file is not UTF-8 text ({e.reason} at byte {e.start})", path) from None
     except OSError as e:
         raise C2Error(f"cannot read labels: {e.strerror}", path) from None
     if path.lower().endswith(".json"):
@@ -42,6 +54,18 @@ def load_labels(path: str) -> list[str]:
     return [ln.rstrip("\r").strip() for ln in lines]
 
 
+def confined(name: str, folder: str, what: str) -> str:
+    """`name` (from model.json) as a path inside the model's `folder`: a file
+    the model ships, never an absolute path, `..` or a link leading out."""
+    if "\x00" in name or os.path.isabs(name):
+        raise C2Error(f"model.json {what} '{name}' must be a file inside the model's folder", folder)
+    base = os.path.realpath(folder)
+    p = os.path.realpath(os.path.join(base, name))
+    if os.path.commonpath([base, p]) != base:
+        raise C2Error(f"model.json {what} '{name}' points outside the model's folder: refused", folder)
+    return p
+
+
 def imagenet_labels() -> list[str] | None:
     return load_labels(IMAGENET) if os.path.isfile(IMAGENET) else None
 
@@ -53,8 +77,11 @@ def labels_for(sidecar: dict, folder: str | None, override: str | None = None) -
     spec = sidecar.get("labels")
     if isinstance(spec, list):
         return [str(x) for x in spec]
+    if spec is not None and not isinstance(spec, (str, list)):
+        raise C2Error(f"model.json 'labels' must be a file name, a list or 'imagenet', got {type(spec).__name__}",
+                      folder)
     if isinstance(spec, str) and spec and spec.lower() != "imagenet":
-        p = spec if os.path.isabs(spec) else os.path.join(folder or ".", spec)
+        p = confined(spec, folder or ".", "labels")
         if os.path.isfile(p):
             return load_labels(p)
         alt = os.path.join(RESOURCES, os.path.basename(spec))

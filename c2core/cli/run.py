@@ -2,7 +2,9 @@
 
 `c2core run PATH --input NAME=FILE.npy ... [--fetch BLOB]... -o OUT.npz`.
 `--input FILE.npy` without a name feeds the first data input. Every external
-output (and each fetched blob) is written by name into OUT.npz, atomically.
+output (and each fetched blob) is written by name into OUT.npz, atomically
+(names that are not plain keys, e.g. `allow_pickle`-like clashes, `../x` or
+NUL bytes, go under `out_<i>` with a name table: see `c2core.io.npz`).
 Bad input (no weights, wrong shape or dtype, unsupported ops, unreadable
 .npy) exits 2 with a one-line reason.
 """
@@ -30,8 +32,6 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    import numpy as np
-
     from ..io import open_model
     from ..io.npy import load_npy
     from ..io.save import atomic_path
@@ -55,10 +55,21 @@ def run(args) -> int:
             print(f"note: input '{name}' {list(shape)}: seeded N(0,1) data (seed {args.seed})", file=sys.stderr)
     with about(args.path):
         outs = pred.run(inputs, fetch=args.fetch)
+    from ..io.npz import NAMES_KEY, member_keys, write_npz
+
     with atomic_path(args.output) as tmp:
         with open(tmp, "wb") as f:
-            np.savez(f, **outs)
+            renamed = write_npz(f, outs)
+    keys = member_keys(list(outs))
     for name, a in outs.items():
-        print(f"{name}: {list(a.shape)} {a.dtype}")
-    print(f"wrote {len(outs)} array(s) to {args.output}")
+        shown = name if keys[name] == name else f"{name!r} (key {keys[name]})"
+        print(f"{_short(shown)}: {list(a.shape)} {a.dtype}")
+    print(f"wrote {len(outs)} array(s) to {args.output}; read with numpy.load(PATH)[KEY]")
+    if renamed:
+        print(f"{len(renamed)} blob name(s) are not plain keys and are stored as out_<i>; their exact names: "
+              f"json.loads(str(numpy.load(PATH)['{NAMES_KEY}'])) (c2core.io.npz.read_npz does both)")
     return 0
+
+
+def _short(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
