@@ -32,6 +32,8 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
+    import numpy as np
+
     from ..io import open_model
     from ..io.npy import load_npy
     from ..io.save import atomic_path
