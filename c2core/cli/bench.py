@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import sys
 
+from .inputs import add_shape_arguments
+
 
 def add_arguments(p) -> None:
     from .calib_options import add_calib_arguments
@@ -26,6 +28,7 @@ def add_arguments(p) -> None:
                    help="run all backends in this process (peak memory = sampled RSS growth instead of the isolated process peak RSS)")
     p.add_argument("--json", action="store_true", help="print JSON")
     add_calib_arguments(p)
+    add_shape_arguments(p)
 
 
 def run(args) -> int:
@@ -44,9 +47,13 @@ def run(args) -> int:
     else:
         specs = default_specs()
     with about(args.model):
+        warnings: list = []
         results = benchmark(args.model, specs, batch=args.batch, runs=args.runs, warmup=args.warmup,
                             threads=args.threads, isolate=not args.in_process, progress=stderr_progress(),
+                            input_shapes=args.input_shape, value_info=args.value_info, warnings=warnings,
                             backend_options=calib_options(args, specs))
+    for w in warnings:
+        print(f"warning: {w}", file=sys.stderr)
     for r in results:
         if r.status != "ok":
             print(f"warning: {r.backend}: {r.status}: {r.error}", file=sys.stderr)

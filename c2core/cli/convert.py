@@ -21,7 +21,7 @@ import argparse
 import importlib
 
 from ..errors import C2Error, about
-from .inputs import parse_input_files, parse_input_shapes
+from .inputs import model_input_shapes, parse_input_files
 
 # target -> module with add_target_arguments(parser) and convert_target(model, args) -> int
 TARGETS = {
@@ -129,8 +129,8 @@ def convert_target(model, args) -> int:
         raise C2Error(f"ONNX export is fp32 (Caffe2 Int8 nets: see --int8) or int8 (--calib), not {args.precision}",
                       "--precision")
 
-    shapes = parse_input_shapes(args.input_shape, model.data_inputs)
     inputs = parse_input_files(args.input, model.data_inputs)
+    shapes = model_input_shapes(model, args.input_shape, inputs)
     try:
         proto, report = export_verified(
             model, args.output, verify=args.verify, keep_failed=args.keep_failed, inputs=inputs, rtol=args.rtol,

@@ -32,11 +32,11 @@ def convert_int8(model, args, engine: str) -> int:
     from ..backends import ModelSource
     from ..quantize.ptq import quantize
     from .convert_openvino import run_task
-    from .inputs import parse_input_shapes
+    from .inputs import model_input_shapes
 
     if not getattr(args, "calib", None):
         raise C2Error("--precision int8 needs --calib DIR, a folder of calibration images", "--calib")
-    shapes = parse_input_shapes(args.input_shape, model.data_inputs)
+    shapes = model_input_shapes(model, args.input_shape, {})
     if getattr(args, "dynamic_batch", False):
         raise C2Error("--precision int8 writes a static batch-1 model; drop --dynamic-batch", "--dynamic-batch")
     with ModelSource(model=model, batch=1, input_shapes=shapes or None, opset=args.opset) as source:
