@@ -265,7 +265,8 @@ def range_(ctx):
 @register("OneHot")
 def one_hot(ctx):
     idx = ctx.shape(0)
-    return [BlobInfo((idx[0], -1), "float32")]
+    depth = ctx.values(1)
+    return [BlobInfo((idx[0], int(depth[0]) if depth else -1), "float32")]
 
 
 @register("Expand")
@@ -280,3 +281,15 @@ def expand(ctx):
         return [BlobInfo(None, ctx.dtype(0))]
     x = ctx.shape(0)
     return [BlobInfo(tuple([-1] * max(s[0], len(x))), ctx.dtype(0))]
+
+
+@register("PackedInt8BGRANHWCToNCHWCStylizerPreprocess")
+def stylizer_preprocess(ctx):
+    n, h, w, _ = ctx.shape(0)
+    return [BlobInfo((n, 3, h, w), "float32")]
+
+
+@register("BRGNCHWCToPackedInt8BGRAStylizerDeprocess")
+def stylizer_deprocess(ctx):
+    n, _, h, w = ctx.shape(0)
+    return [BlobInfo((n, h, w, 4), "uint8")]

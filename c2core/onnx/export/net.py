@@ -22,9 +22,12 @@ from ...errors import C2Error, Cancelled, UnsupportedOpsError
 from ...fills import DTYPE_OF_PROTO
 
 MIN_OPSET, MAX_OPSET, DEFAULT_OPSET = 13, 21, 17
-INT8_MODES = ("qdq", "float")
+INT8_MODES = ("qdq", "exact", "float")
 QUANTIZED_OUTPUTS_KEY = "c2core:quantized_outputs"
 PRODUCER = "caffe2-studio c2core"
+# Float ops that only move values: a dequantized Int8 blob stays one through them.
+_MOVES_VALUES = frozenset({"NCHW2NHWC", "NHWC2NCHW", "Transpose", "Reshape", "Flatten", "Squeeze", "ExpandDims",
+                           "Copy", "Alias", "Identity"})
 BIG_WEIGHT_BYTES = 1 << 16  # weights larger than this skip the checker's copy (see below)
 
 
@@ -44,13 +47,26 @@ def unsupported_ops(net) -> list[str]:
     return sorted(bad)
 
 
+def _names_read(nodes) -> set:
+    """Every name the nodes read, sub-graphs (If branches, Loop bodies) included."""
+    out = set()
+    for n in nodes:
+        out.update(n.input)
+        for a in n.attribute:
+            for g in ([a.g] if a.HasField("g") else []) + list(a.graphs):
+                out |= _names_read(g.node) | {o.name for o in g.output}
+    return out
+
+
 def _input_dtype(model, name):
     vi = model.value_info.get(name)
     if vi is not None:
         dt = DTYPE_OF_PROTO.get(int(vi[0]))
         if dt is not None and dt is not np.object_:
             return np.dtype(dt)
-    return np.dtype(np.float32)
+    from ...inputs import consumer_dtype
+
+    return np.dtype(consumer_dtype(model, name) or np.float32)
 
 
 def resolve_input_shapes(model, input_shapes=None) -> dict[str, tuple]:
@@ -93,6 +109,7 @@ def export_onnx(model, path=None, *, opset: int = DEFAULT_OPSET, input_shapes=No
     if bad:
         raise UnsupportedOpsError(bad, "the ONNX exporter (no exact mapping)", model.predict_path)
 
+    model.require_weights()
     lacking = model.missing_weights_error()
     if lacking is not None:
         raise lacking
@@ -141,12 +158,16 @@ def export_onnx(model, path=None, *, opset: int = DEFAULT_OPSET, input_shapes=No
         if progress is not None:
             progress(i / max(n_ops, 1) * 0.8, f"op {i + 1}/{n_ops}: {op.type}")
         ctx.op_index, ctx.op = i, op
+        source = ctx.current.get(op.input[0]) if op.type in _MOVES_VALUES and op.input else None
         try:
             lookup(op.type)(ctx, op, Args(op.arg, op.type))
         except C2Error as e:
             label = f"op #{i} {op.type}" + (f" '{op.name}'" if op.name else "") + f" ({', '.join(op.input)} -> {', '.join(op.output)})"
             hint = " (the model has no weights: give its init net)" if model.structure_only else ""
             raise C2Error(f"{label}: {e.reason}{hint}", model.predict_path) from None
+        if source in ctx.dequantized:
+            # values only move: the output is still measured in the Int8 blob's steps
+            ctx.dequantized[ctx.current[op.output[0]]] = ctx.dequantized[source]
 
     outputs = []
     for b in net.external_output:
@@ -171,6 +192,11 @@ def export_onnx(model, path=None, *, opset: int = DEFAULT_OPSET, input_shapes=No
     # The checker (full_check: strict shape inference) runs on a skeleton in which
     # large weights are typed graph inputs: same graph, same types, no 100s of MB
     # serialised twice. The weights are then added to the real model once, raw.
+    # Exporters that reshape a weight (PRelu's slope, a transposed filter) leave the
+    # original unread: keep only initializers a node or an output reads (ORT warns otherwise).
+    read = _names_read(ctx.nodes) | {o.name for o in outputs}
+    for k in [k for k in ctx.initializers if k not in read]:
+        del ctx.initializers[k]
     big = {k for k, a in ctx.initializers.items() if a.nbytes > BIG_WEIGHT_BYTES}
     small = [numpy_helper.from_array(np.require(a, requirements='C'), k) for k, a in ctx.initializers.items() if k not in big]
     stand_ins = [helper.make_tensor_value_info(k, helper.np_dtype_to_tensor_dtype(ctx.initializers[k].dtype),
@@ -186,6 +212,8 @@ def export_onnx(model, path=None, *, opset: int = DEFAULT_OPSET, input_shapes=No
     proto.producer_version = __version__
     qouts = {o.name: {"scale": ctx.quant[o.name].scale, "zero_point": ctx.quant[o.name].zero_point, "form": int8}
              for o in outputs if o.name in ctx.quant}
+    qouts.update({o.name: {"scale": ctx.dequantized[o.name].scale, "zero_point": ctx.dequantized[o.name].zero_point,
+                           "form": int8, "dequantized": True} for o in outputs if o.name in ctx.dequantized})
     if qouts:
         # Int8 outputs' quantization, so a verifier can compare a float-form
         # output with the executor's uint8 blob (real = scale * (q - zero_point)).

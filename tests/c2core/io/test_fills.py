@@ -147,7 +147,7 @@ def test_value_count_mismatch_is_an_error_naming_the_op(tmp_path, shape):
     init = caffe2_pb2.NetDef()
     init.op.append(op)
     with pytest.raises(C2FormatError, match=r"GivenTensorFill 'w'.*needs \d+ values but 5 are stored") as e:
-        _open_with_init(tmp_path, init)
+        _open_with_init(tmp_path, init).weights  # noqa: B018 - opening keeps the structure, the weights refuse
     assert e.value.path.endswith("init_net.pb")
 
 
