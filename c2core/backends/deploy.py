@@ -170,7 +170,7 @@ def _parity(src: ModelSource, artifact_path: str, backend: str, precision: str, 
     from ..compare import compare_backends
 
     if inputs:
-        from ..classify.presets import from_sidecar
+        from ..preprocess.presets import from_sidecar
         from ..onnx.verify import load_input
 
         full = src.example_inputs(seed)

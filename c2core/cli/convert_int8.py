@@ -17,7 +17,7 @@ def add_quant_arguments(p) -> None:
     """Defined once, whichever target module asks first."""
     if "--calib-count" in p._option_string_actions:
         return
-    from ..classify.presets import PRESETS
+    from ..preprocess.presets import PRESETS
 
     g = p.add_argument_group("int8 post-training quantization (--to openvino|onnx --precision int8)")
     if "--calib" not in p._option_string_actions:

@@ -29,6 +29,7 @@ NO_SHAPE_RULE = {
     "ONNXWhile": "loop-carried shapes can change per iteration",
     "FlexibleTopK": "output length is the data-dependent sum of per-row k",
     "RecurrentNetwork": "step-net shapes are inferred by the RNN support (issue 10, another branch)",
+    "LSTMUnit": "RNN support in progress (issue 10's RecurrentNetwork item, another branch)",
 }
 
 # Run by the executor, but no exact ONNX mapping: default conversion refuses nets with them.
@@ -47,6 +48,7 @@ NOT_EXPORTED = {
     "CollectAndDistributeFpnRpnProposals": "FPN proposal routing (see CollectRpnProposals)",
     "While": "loop with a cond_net: ONNX Loop export is not implemented (If is)",
     "IsEmpty": "only meaningful with control flow that is not exported (While)",
+    "OneHot": "met in init nets (UniformIntFill -> Cast -> OneHot), which run at load time into weights; never a predict-net node so far",
     "Upsample": "an old spelling whose `mode` picks ResizeNearest or UpsampleBilinear; exporting it would duplicate those exporters",
 }
 
@@ -64,13 +66,14 @@ NOT_EXECUTED = {
     **dict.fromkeys(["ATen", "Python", "Print", "NoOp", "CreateScope", "Do", "ONNXWhile", "HasElements"],
                     "needs a PyTorch/Python runtime or workspace scopes that the executor does not model"),
     "RecurrentNetwork": "RNN support is issue 10's RecurrentNetwork item (another branch)",
+    "LSTMUnit": "RNN support is issue 10's RecurrentNetwork item (another branch)",
     # detection and int8 variants without a kernel yet
     **dict.fromkeys(["HeatmapMaxKeypoint", "PSRoIPool", "RoIPool", "RoIAlignRotated", "Int8RoIAlign", "Int8ConvTranspose",
                      "Int8Slice", "MaxPoolWithIndex", "ResizeNearest3D"],
                     "no kernel yet: rare in deployed models; refused by name, never approximated"),
     # math without a kernel yet
     **dict.fromkeys(["ColwiseMax", "RowwiseMax", "Cube", "CumSum", "DotProduct", "Expand", "FlexibleTopK", "Gelu", "Logit",
-                     "Normalize", "OneHot", "Range", "RangeFill", "ReduceTailSum", "ReluN", "SumElements", "SumSqrElements",
+                     "Normalize", "Range", "RangeFill", "ReduceTailSum", "ReluN", "SumElements", "SumSqrElements",
                      "TopK", "Where", "FloatToHalf", "HalfToFloat"],
                     "no kernel yet: not met in the model zoo / corpus nets; refused by name, never approximated"),
 }
