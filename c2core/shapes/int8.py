@@ -9,7 +9,7 @@ from __future__ import annotations
 from .conv import conv_shape, conv_transpose_shape
 from .elementwise import binary_shape, broadcast_shapes
 from .info import BlobInfo
-from .linear import fc_shape
+from .matmul import fc_shape
 from .pool import pool_shape
 from .reshape import flatten_shape, reshape_shape
 from .registry import register, same
