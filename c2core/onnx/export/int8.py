@@ -128,7 +128,7 @@ def int8_op(ctx, op, args):
     f.type = float_type
     del f.input[:]
     del f.output[:]
-    for b in op.input:
+    for k, b in enumerate(op.input):
         tmp = ctx.fresh(f"{b}_real")
         if k == 2 and float_type in ("Conv", "FC"):
             ctx.bind(tmp, _bias_real(ctx, op))

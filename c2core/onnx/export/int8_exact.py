@@ -170,7 +170,7 @@ def _nhwc_out(ctx, y_nchw_u8: str, out: str) -> str:
 
 
 def _check_nhwc(args, op_type):
-    order = args.str("order", "NHWC").upper()
+    order = args.str("order").upper()
     if order != "NHWC":
         raise C2Error(f"{op_type} supports only order NHWC (Caffe2 has no NCHW Int8 kernels), got {order}")
 
