@@ -66,6 +66,9 @@ class ModelSource:
     def open(cls, path: str, batch: int | None = None, input_shapes: dict | None = None,
              workdir: str | None = None, **kw) -> "ModelSource":
         path = os.fspath(path)
+        from ..io.publish import settle_model
+
+        settle_model(path)  # one complete generation of a multi-file artifact (xml+bin, plan+sidecar)
         if not os.path.exists(path):
             raise C2Error("no such file or folder", path)
         if kind_of(path) != "caffe2":

@@ -132,6 +132,9 @@ def open_model(path: str, init_path: str | None = None, value_info: str | dict |
                structure_only: bool = False) -> Model:
     """Open a model from a predict file, an init file, a folder or a minidb."""
     path = os.fspath(path)
+    from .publish import settle_model
+
+    settle_model(path)  # a publish into this folder that a killed writer left half done is finished first
     if not os.path.exists(path):
         raise C2FormatError("no such file or folder", path)
     if os.path.isdir(path):

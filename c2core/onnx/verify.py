@@ -1,18 +1,10 @@
 """Prove an ONNX export: run ONNX Runtime and the c2core executor on the same inputs.
 
-Per external output the report gives the shapes, the largest absolute
-difference and the relative error, defined as
-
-    max_rel = max|onnx - ref| / max(max|ref|, TINY)        TINY = 1e-30
-
-(one number per output, scaled by the reference's largest magnitude, so a
-logit vector and a probability vector are judged alike and exact zeros do
-not blow up element-wise ratios). An output passes when max_rel <= rtol
-(default 1e-4 for FP32) and the shapes agree; integer and boolean outputs
-must match exactly (max_abs <= int_atol, default 0), except the uint8
-outputs of QDQ-exported Int8 ops, which may differ by 1 LSB: QuantizeLinear
-rounds a float result where Caffe2 (QNNPACK) requantizes in fixed point, so
-their bound is max(int_atol, 1). NaNs pass only where the reference has NaN too.
+Each external output is judged by `c2core.parity.compare_output` (the one
+definition shared with compare and the deploy gates: max_rel = max|got - ref|
+/ max(max|ref|, 1e-30), integers exact up to int_atol, one step for the uint8
+outputs of QDQ-exported Int8 ops, NaN only where the reference has NaN); the
+report is a `parity.ParityReport`.
 
 Inputs not given are drawn with a fixed seed (standard normal for floats,
 integers in [0, 10) otherwise); a given input may be an array, a `.npy` file,
@@ -24,94 +16,13 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..errors import C2Error
+from ..parity import TINY, OutputParity, ParityReport, compare_output  # noqa: F401  (TINY: the documented constant)
 
-TINY = 1e-30
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
-RELATIVE_ERROR_DEFINITION = "max_rel = max|onnx - ref| / max(max|ref|, 1e-30)"
-
-
-@dataclass
-class OutputCheck:
-    name: str
-    shape: tuple
-    ref_shape: tuple
-    max_abs: float
-    max_rel: float
-    ok: bool
-    note: str = ""
-
-
-@dataclass
-class VerifyReport:
-    outputs: list[OutputCheck]
-    rtol: float
-    inputs: dict  # name -> description ("random normal, seed 0", "file x.npy")
-    reference: str = "c2core executor"
-    runtime: str = "onnxruntime"
-    definition: str = RELATIVE_ERROR_DEFINITION
-    seconds: dict = field(default_factory=dict)  # 'onnxruntime', 'reference'
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.outputs) and all(o.ok for o in self.outputs)
-
-    @property
-    def failures(self) -> list[OutputCheck]:
-        return [o for o in self.outputs if not o.ok]
-
-    def format(self) -> str:
-        lines = [f"verification: {self.runtime} vs {self.reference}, rtol {self.rtol:g} ({self.definition})"]
-        for n, d in self.inputs.items():
-            lines.append(f"  input  {n}: {d}")
-        w = max([len(o.name) for o in self.outputs] + [6])
-        lines.append(f"  {'output':<{w}}  {'shape':<18} {'max_abs':>11} {'max_rel':>11}  result")
-        for o in self.outputs:
-            shape = "x".join(map(str, o.shape)) or "scalar"
-            res = "ok" if o.ok else "FAIL" + (f" ({o.note})" if o.note else "")
-            lines.append(f"  {o.name:<{w}}  {shape:<18} {o.max_abs:>11.3e} {o.max_rel:>11.3e}  {res}")
-        lines.append("  PASSED" if self.ok else f"  FAILED: {len(self.failures)} of {len(self.outputs)} output(s) above tolerance")
-        return "\n".join(lines)
-
-    def to_dict(self) -> dict:
-        return {
-            "ok": self.ok, "rtol": self.rtol, "definition": self.definition, "reference": self.reference,
-            "runtime": self.runtime, "inputs": dict(self.inputs), "seconds": dict(self.seconds),
-            "outputs": [dict(name=o.name, shape=list(o.shape), ref_shape=list(o.ref_shape), max_abs=o.max_abs,
-                             max_rel=o.max_rel, ok=o.ok, note=o.note) for o in self.outputs],
-        }
-
-
-def compare(name: str, got: np.ndarray, ref: np.ndarray, rtol: float, int_atol: float = 0) -> OutputCheck:
-    """One output's errors under the module's definition."""
-    got, ref = np.asarray(got), np.asarray(ref)
-    if got.shape != ref.shape:
-        return OutputCheck(name, got.shape, ref.shape, float("inf"), float("inf"), False,
-                           f"shape {list(got.shape)} vs reference {list(ref.shape)}")
-    if got.size == 0:
-        return OutputCheck(name, got.shape, ref.shape, 0.0, 0.0, True)
-    a, b = got.astype(np.float64), ref.astype(np.float64)
-    nan_a, nan_b = np.isnan(a), np.isnan(b)
-    if (nan_a != nan_b).any():
-        return OutputCheck(name, got.shape, ref.shape, float("nan"), float("nan"), False, "NaN where the reference has none")
-    a, b = np.where(nan_a, 0, a), np.where(nan_b, 0, b)
-    same_inf = np.isinf(a) & (a == b)
-    diff = np.where(same_inf, 0.0, np.abs(a - b))
-    max_abs = float(diff.max())
-    scale = float(np.abs(np.where(np.isinf(b), 0, b)).max())
-    max_rel = max_abs / max(scale, TINY)
-    if ref.dtype.kind in "iub":
-        ok = max_abs <= int_atol
-        note = "" if ok else f"integer output differs by {max_abs:g} > {int_atol:g}"
-    else:
-        ok = max_rel <= rtol
-        note = "" if ok else f"max_rel {max_rel:.3e} > rtol {rtol:g}"
-    return OutputCheck(name, got.shape, ref.shape, max_abs, max_rel, ok, note)
-
 
 def model_preprocess(model_path: str | None):
     """The preprocessing a model's sidecar (model.json beside it) declares, or None.
@@ -203,7 +114,7 @@ def _executor_reference(model):
 
 
 def verify_onnx(model, onnx_model, inputs=None, rtol: float = 1e-4, *, seed: int = 0, int_atol: float = 0,
-                reference=None, batch: int | None = None) -> VerifyReport:
+                reference=None, batch: int | None = None) -> ParityReport:
     """Run `onnx_model` (a path or ModelProto) in ONNX Runtime and `model` in the
     reference (default: the c2core executor) on the same inputs; compare outputs.
 
@@ -251,16 +162,11 @@ def verify_onnx(model, onnx_model, inputs=None, rtol: float = 1e-4, *, seed: int
         onnx_name = onnx_names[k] if k < len(onnx_names) else None
         if onnx_name is None or name not in ref:
             where = "the ONNX model" if onnx_name is None else "the reference"
-            checks.append(OutputCheck(name, (), (), float("inf"), float("inf"), False, f"missing from {where}"))
+            checks.append(OutputParity(name, (), (), float("inf"), float("inf"), False, f"missing from {where}"))
             continue
-        r = np.asarray(ref[name])
         q = qouts.get(onnx_name)
-        if q is not None and r.dtype == np.uint8 and got[onnx_name].dtype.kind == "f":
-            # float-form Int8 export: compare with the real value of the executor's uint8 blob
-            r = ((r.astype(np.float64) - q["zero_point"]) * q["scale"]).astype(np.float32)
-        atol = max(int_atol, 1) if q is not None and q.get("form") == "qdq" and r.dtype == np.uint8 else int_atol
-        checks.append(compare(name, got[onnx_name], r, rtol, atol))
-    return VerifyReport(checks, rtol, described, reference="c2core executor" if reference is None else "reference",
+        checks.append(compare_output(name, got[onnx_name], np.asarray(ref[name]), rtol, int_atol=int_atol, quant=q))
+    return ParityReport(checks, rtol, described, reference="c2core executor" if reference is None else "reference",
                         runtime=f"onnxruntime {ort.__version__}",
                         seconds={"onnxruntime": t1 - t0, "reference": t2 - t1})
 
@@ -286,41 +192,6 @@ def _np_dtype(ort_type: str) -> np.dtype:
     if ort_type not in table:
         raise C2Error(f"input type {ort_type} is not supported for verification")
     return np.dtype(table[ort_type])
-
-
-class VerificationFailed(C2Error):
-    """The exported model's outputs differ from the reference beyond tolerance."""
-
-    def __init__(self, report: VerifyReport, path: str | None = None, kept: bool = False):
-        self.report = report
-        names = ", ".join(f"{o.name} ({o.note})" for o in report.failures)
-        tail = "; file kept because --keep-failed was given" if kept else "; nothing was written"
-        super().__init__(f"verification failed for {names}{tail}", path)
-
-
-def export_verified(model, path: str, *, verify: bool = True, keep_failed: bool = False, inputs=None,
-                    rtol: float = 1e-4, int_atol: float = 0, seed: int = 0, reference=None,
-                    external_data_threshold=None, **export_kw):
-    """Export to a staged file, verify the staged file, and move it onto `path`
-    only when verification passes (or `keep_failed`). Returns (proto, report|None);
-    raises VerificationFailed after a failed verification."""
-    from .export.net import export_onnx
-    from .save import EXTERNAL_DATA_THRESHOLD, staged_onnx
-
-    threshold = EXTERNAL_DATA_THRESHOLD if external_data_threshold is None else external_data_threshold
-    proto = export_onnx(model, None, external_data_threshold=threshold, **export_kw)
-    if export_kw.get("input_shapes"):
-        model = _with_shapes(model, export_kw["input_shapes"])
-    report = None
-    state = {"commit": True}
-    with staged_onnx(proto, path, threshold, commit=lambda: state["commit"]) as staged:
-        if verify:
-            report = verify_onnx(model, staged, inputs, rtol, seed=seed, reference=reference, int_atol=int_atol,
-                                 batch=_example_batch(export_kw.get("input_shapes"), model))
-            state["commit"] = report.ok or keep_failed
-    if report is not None and not report.ok:
-        raise VerificationFailed(report, os.fspath(path), kept=keep_failed)
-    return proto, report
 
 
 def _with_shapes(model, input_shapes):
