@@ -127,7 +127,8 @@ def compare_output(name: str, got, ref, rtol: float = 1e-4, *, int_atol: float =
     stray_nan = int(np.count_nonzero(nan_a != nan_b))
     a, b = np.where(nan_a | nan_b, 0.0, a), np.where(nan_a | nan_b, 0.0, b)
     same_inf = np.isinf(a) & (a == b)
-    diff = np.where(same_inf, 0.0, np.abs(a - b))
+    with np.errstate(invalid="ignore"):  # inf - inf where both agree: masked just here
+        diff = np.where(same_inf, 0.0, np.abs(a - b))
     max_abs = float(diff.max())
     finite_ref = np.abs(np.where(np.isinf(b), 0.0, b))
     max_rel = max_abs / max(float(finite_ref.max()), TINY)

@@ -26,8 +26,9 @@ reading the folder while a writer is killed mid-step-3 could see the mix until
 the next c2core access settles it; it never lasts longer.)
 
 Stale staging folders and journal temps of dead processes are swept from the
-output folder only (owner = pid + process start time, recorded inside; a
-folder of another host is swept once older than an hour).
+output folder only (owner = host + pid + process start time, recorded inside,
+the pid also in the name; a folder of another host is swept once older than
+an hour).
 """
 
 from __future__ import annotations
@@ -64,10 +65,17 @@ def _owner() -> dict:
     return {"host": socket.gethostname(), "pid": pid, "start": _start_time(pid)}
 
 
+def _owner_from_token(token: str) -> dict | None:
+    """The owner a staging name implies (`<pid>-<random>`) when its owner file was never
+    written (the writer died between mkdir and writing it): a process of this host."""
+    pid = token.split("-", 1)[0]
+    return {"host": socket.gethostname(), "pid": int(pid), "start": ""} if pid.isdigit() else None
+
+
 def _alive(owner: dict, age: float) -> bool:
     """Is the process that wrote `owner` still running (so its files are not stale)?"""
     if not isinstance(owner, dict) or not isinstance(owner.get("pid"), int):
-        return age < 60.0  # owner not recorded yet (killed right after mkdir): give it a minute
+        return age < 60.0  # no owner at all: give it a minute
     if owner.get("host") != socket.gethostname():
         return age < FOREIGN_STALE_SECONDS
     pid = owner["pid"]
@@ -181,19 +189,25 @@ def sweep(folder: str) -> list[str]:
         names = os.listdir(folder)
     except OSError:
         return gone
+    # journal temps first (their owner is read from them, or from their staging folder)
+    for name in names:
+        if not (name.startswith(JOURNAL_PREFIX) and name.endswith(".json.tmp")):
+            continue
+        path = os.path.join(folder, name)
+        stage = os.path.join(folder, STAGE_PREFIX + name[len(JOURNAL_PREFIX):-len(".json.tmp")])
+        token = name[len(JOURNAL_PREFIX):-len(".json.tmp")]
+        owner = ((_read_json(path) or {}).get("owner") or _read_json(os.path.join(stage, OWNER_FILE))
+                 or _owner_from_token(token))
+        if not _alive(owner, _age(path)):
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+            gone.append(path)
     for name in names:
         path = os.path.join(folder, name)
         if name.startswith(STAGE_PREFIX) and os.path.isdir(path):
-            if not _alive(_read_json(os.path.join(path, OWNER_FILE)), _age(path)):
-                shutil.rmtree(path, ignore_errors=True)
-                gone.append(path)
-        elif name.startswith(JOURNAL_PREFIX) and name.endswith(".tmp"):
-            pid = name[len(JOURNAL_PREFIX):].split("-", 1)[0]
-            stage = os.path.join(folder, STAGE_PREFIX + name[len(JOURNAL_PREFIX):-len(".json.tmp")])
-            owner = _read_json(os.path.join(stage, OWNER_FILE)) or {"pid": int(pid) if pid.isdigit() else None}
+            owner = _read_json(os.path.join(path, OWNER_FILE)) or _owner_from_token(name[len(STAGE_PREFIX):])
             if not _alive(owner, _age(path)):
-                with contextlib.suppress(OSError):
-                    os.unlink(path)
+                shutil.rmtree(path, ignore_errors=True)
                 gone.append(path)
     return gone
 
