@@ -13,7 +13,6 @@ backends read the shapes from the file, the executor from `input_shapes()`.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -169,18 +168,9 @@ class ModelSource:
     def sidecar(self) -> dict:
         """The model's model.json (preprocessing, labels), or {} when absent."""
         if self._sidecar is None:
-            self._sidecar = {}
-            folder = self.folder
-            if folder:
-                p = os.path.join(folder, "model.json")
-                if os.path.isfile(p):
-                    try:
-                        with open(p, encoding="utf-8") as f:
-                            data = json.load(f)
-                        if isinstance(data, dict):
-                            self._sidecar = data
-                    except (OSError, json.JSONDecodeError) as e:
-                        raise C2Error(f"model.json is not valid JSON: {e}", p) from None
+            from ..io.sidecar import read_sidecar
+
+            self._sidecar = read_sidecar(self.folder) if self.folder else {}
         return self._sidecar
 
     def close(self) -> None:

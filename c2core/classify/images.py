@@ -11,8 +11,7 @@ from __future__ import annotations
 import os
 
 from ..errors import C2Error
-
-IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff", ".ppm", ".pgm")
+from ..io.user_files import IMAGE_EXTS  # noqa: F401  (the one list; classify's callers import it from here)
 
 
 def load_image(path: str, background=(255, 255, 255)):

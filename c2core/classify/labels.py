@@ -21,7 +21,9 @@ def load_labels(path: str) -> list[str]:
         with open(path, encoding="utf-8") as f:
             text = f.read()
     except OSError as e:
-        raise C2Error(f"cannot read labels: {e.strerror}", path) from None
+        from ..io.user_files import file_error
+
+        raise file_error(e, path, "labels") from None
     if path.lower().endswith(".json"):
         try:
             data = json.loads(text)

@@ -17,6 +17,7 @@ from ..fills import FILL_OPS
 from ..model import Model
 from .pairing import find_partner, looks_like_init_name, model_files_in
 from .sniff import looks_like_minidb, looks_like_text, parse_netdef
+from .user_files import file_error
 
 __all__ = ["open_model", "read_net", "is_init_net", "load_value_info"]
 
@@ -30,14 +31,8 @@ def _read(path: str) -> bytes:
             raise C2FormatError(f"file is {size:,} bytes, larger than any model this tool opens", path)
         with open(path, "rb") as f:
             return f.read()
-    except IsADirectoryError:
-        raise C2FormatError("is a folder, expected a file", path) from None
-    except PermissionError:
-        raise C2FormatError("permission denied", path) from None
-    except FileNotFoundError:
-        raise C2FormatError("no such file", path) from None
     except OSError as e:
-        raise C2FormatError(f"cannot read: {e.strerror}", path) from None
+        raise file_error(e, path) from None
 
 
 def is_init_net(net) -> bool:
@@ -58,7 +53,7 @@ def load_value_info(path: str) -> dict:
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise C2FormatError(f"not valid JSON: {e}", path) from None
     except OSError as e:
-        raise C2FormatError(f"cannot read: {e.strerror}", path) from None
+        raise file_error(e, path) from None
     if not isinstance(data, dict):
         raise C2FormatError("expected an object mapping blob names to [elem_type, dims]", path)
     out = {}
@@ -180,6 +175,8 @@ def open_model(path: str, init_path: str | None = None, value_info: str | dict |
         vi = value_info or os.path.join(os.path.dirname(os.path.abspath(predict_path)), "value_info.json")
         if value_info or os.path.isfile(vi):
             m.value_info = load_value_info(vi)
+    if init is None and m.value_info and set(predict.external_input) <= set(m.value_info):
+        m.weightless = True  # every input is declared data: there is nothing an init net could fill
     _check(m)
     return m
 

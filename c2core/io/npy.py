@@ -33,4 +33,6 @@ def load_npy(path) -> np.ndarray:
                                 path) from None
         raise C2FormatError(f"not a readable .npy file ({e})", path) from None
     except OSError as e:
-        raise C2FormatError(f"cannot read .npy file: {e.strerror or e}", path) from None
+        from .user_files import file_error
+
+        raise file_error(e, path, ".npy file") from None

@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import C2Error
 from ..parity import TINY, OutputParity, ParityReport, compare_output  # noqa: F401  (TINY: the documented constant)
 
-IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
+from ..io.user_files import IMAGE_EXTS, file_error
 
 def model_preprocess(model_path: str | None):
     """The preprocessing a model's sidecar (model.json beside it) declares, or None.
@@ -32,20 +32,10 @@ def model_preprocess(model_path: str | None):
     """
     if not model_path:
         return None
-    folder = model_path if os.path.isdir(model_path) else os.path.dirname(os.path.abspath(model_path))
-    side = os.path.join(folder, "model.json")
-    if not os.path.isfile(side):
-        return None
-    import json
-
     from ..classify.presets import from_sidecar
+    from ..io.sidecar import read_sidecar
 
-    try:
-        with open(side, encoding="utf-8") as f:
-            data = json.load(f)
-    except (OSError, ValueError) as e:
-        raise C2Error(f"model.json is not valid JSON: {e}", side) from None
-    return from_sidecar(data) if isinstance(data, dict) else None
+    return from_sidecar(read_sidecar(model_path))
 
 
 def load_input(value, shape, dtype, preprocess=None) -> tuple[np.ndarray, str]:
@@ -77,7 +67,7 @@ def load_input(value, shape, dtype, preprocess=None) -> tuple[np.ndarray, str]:
         try:
             img = Image.open(path).convert("RGB").resize((shape[3], shape[2]), Image.BILINEAR)
         except OSError as e:
-            raise C2Error(f"cannot read image: {e}", path) from None
+            raise file_error(e, path, "image") from None
         arr = np.asarray(img, dtype=np.float32).transpose(2, 0, 1)[None]
         if shape[1] != 3:
             raise C2Error(f"image has 3 channels, the input expects {shape[1]}", path)

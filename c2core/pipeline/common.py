@@ -109,3 +109,40 @@ def engine_parity(src, artifact_path: str, backend: str, precision: str, rtol, s
     report.seconds = {"reference": t1 - t0, backend: time.perf_counter() - t1}
     report.outputs = compare_all(got, ref, tol)
     return report
+
+
+def sidecar_moves(model, st, out_path: str) -> tuple[list, str]:
+    """Publish moves that put the source model's model.json (and a labels file it names)
+    beside a converted artifact, so classify reads the same preprocessing and labels there.
+
+    Nothing when the source has no sidecar or the output is in the source's folder; an
+    output folder holding a different model.json keeps it (the returned note says so).
+    """
+    from ..io.sidecar import SIDECAR, read_sidecar, sidecar_bytes, sidecar_path
+
+    src_path = getattr(model, "predict_path", None)
+    if not src_path or not os.path.exists(src_path):
+        return [], ""
+    src_side = sidecar_path(src_path)
+    data = read_sidecar(src_path)
+    out_dir = os.path.dirname(os.path.abspath(out_path))
+    if not data or os.path.dirname(src_side) == out_dir:
+        return [], ""
+    new = sidecar_bytes(data)
+    dst = os.path.join(out_dir, SIDECAR)
+    if os.path.exists(dst):
+        with open(dst, "rb") as f:
+            if f.read() != new:
+                return [], f"kept the {SIDECAR} already in {out_dir} (it differs from the source model's)"
+    moves = []
+    labels = data.get("labels")
+    if isinstance(labels, str) and not os.path.isabs(labels) and os.path.basename(labels) == labels:
+        src_labels = os.path.join(os.path.dirname(src_side), labels)
+        if os.path.isfile(src_labels) and not os.path.exists(os.path.join(out_dir, labels)):
+            with open(src_labels, "rb") as f, open(st.path(labels), "wb") as g:
+                g.write(f.read())
+            moves.append((st.path(labels), os.path.join(out_dir, labels)))
+    with open(st.path(SIDECAR), "wb") as f:
+        f.write(new)
+    moves.append((st.path(SIDECAR), dst))
+    return moves, f"{SIDECAR} published beside the output"

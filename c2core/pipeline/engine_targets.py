@@ -14,15 +14,20 @@ import os
 from ..errors import C2Error
 from ..io.publish import Staging
 from ..tasks import check_cancel, no_progress, sub_progress
-from .common import Timer, engine_parity, open_source, output_folder
+from .common import Timer, engine_parity, open_source, output_folder, sidecar_moves
 from .report import ConversionFailed, ConvertReport
 
 
-def _finish(rep: ConvertReport, st: Staging, moves: list, keep_failed: bool, timer: Timer, progress) -> None:
+def _finish(rep: ConvertReport, st: Staging, moves: list, keep_failed: bool, timer: Timer, progress,
+            model=None) -> None:
+    """Publish the artifact's files (root last), the source's model.json beside them."""
     if rep.ok or keep_failed:
         with timer.stage("publish"):
-            st.publish(moves)
-        rep.outputs = [f for _, f in moves]
+            side, note = sidecar_moves(model, st, moves[-1][1])
+            if note:
+                rep.details["sidecar"] = note
+            st.publish(moves[:-1] + side + moves[-1:])
+        rep.outputs = [f for _, f in moves] + [f for _, f in side]
         rep.written = True
     rep.seconds = timer.seconds
     progress(1.0, f"wrote {os.path.basename(moves[-1][1])}" if rep.written else "parity check failed: nothing written")
@@ -70,8 +75,9 @@ def to_openvino(model, out_xml: str, precision: str = "fp32", *, init_path: str 
                 rep.parity = engine_parity(src, xml, "openvino", precision, rtol, seed, cancel, inputs)
         check_cancel(cancel)
         base = os.path.splitext(out_xml)[0]
-        _finish(rep, st, [(info.bin, base + ".bin"), (xml, out_xml)], keep_failed, timer, progress)
-    rep.outputs = sorted(rep.outputs, key=lambda p: not p.endswith(".xml"))  # the .xml first, as always
+        _finish(rep, st, [(info.bin, base + ".bin"), (xml, out_xml)], keep_failed, timer, progress, model)
+    if rep.written:
+        rep.outputs = [out_xml, base + ".bin"] + rep.outputs[2:]  # the .xml first, as always
     if not rep.ok:
         raise ConversionFailed(rep, out_xml, kept=keep_failed)
     return rep
@@ -123,8 +129,9 @@ def to_tensorrt(model, out_plan: str, precision: str = "fp32", *, init_path: str
                 rep.parity = engine_parity(src, plan, "tensorrt", precision, rtol, seed, cancel, inputs)
         check_cancel(cancel)
         moves = [(tensorrt.sidecar_path(plan), tensorrt.sidecar_path(out_plan)), (plan, out_plan)]
-        _finish(rep, st, moves, keep_failed, timer, progress)
-    rep.outputs = [out_plan, tensorrt.sidecar_path(out_plan)] if rep.written else []
+        _finish(rep, st, moves, keep_failed, timer, progress, model)
+    if rep.written:
+        rep.outputs = [out_plan, tensorrt.sidecar_path(out_plan)] + rep.outputs[2:]
     if not rep.ok:
         raise ConversionFailed(rep, out_plan, kept=keep_failed)
     return rep

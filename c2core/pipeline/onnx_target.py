@@ -7,7 +7,7 @@ import os
 
 from ..io.publish import Staging
 from ..tasks import check_cancel, no_progress, sub_progress
-from .common import Timer, open_source, output_folder
+from .common import Timer, open_source, output_folder, sidecar_moves
 from .report import ConversionFailed, ConvertReport
 
 
@@ -53,8 +53,11 @@ def to_onnx(model, out_path: str, *, init_path: str | None = None, value_info: s
         rep.seconds = timer.seconds
         if rep.ok or keep_failed:
             with timer.stage("publish"):
-                rep.outputs = [out_path] + [f for s, f in moves[:-1] if s is not None]
-                st.publish(moves)
+                side, note = sidecar_moves(model, st, out_path)
+                if note:
+                    rep.details["sidecar"] = note
+                rep.outputs = [out_path] + [f for s, f in moves[:-1] + side if s is not None]
+                st.publish(moves[:-1] + side + moves[-1:])
             rep.written = True
     progress(1.0, f"wrote {os.path.basename(out_path)}" if rep.written else "verification failed: nothing written")
     if not rep.ok:
