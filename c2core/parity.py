@@ -63,12 +63,14 @@ class OutputParity:
     top1_agreement: float | None = None  # classifier-like outputs: fraction of rows with the same argmax
     topk_overlap: float | None = None  # ... mean |topk(got) & topk(ref)| / k
     top_k: int | None = None
+    agreement: object = None  # quantize.agreement.Agreement of an approximate Int8 output (steps p99, tie-aware top-k)
 
     def to_dict(self) -> dict:
         return {"name": self.name, "shape": list(self.shape), "ref_shape": list(self.ref_shape),
                 "max_abs": self.max_abs, "max_rel": self.max_rel, "ok": self.ok, "note": self.note,
                 "kind": self.kind, "tolerance": self.tolerance, "max_steps": self.max_steps,
-                "top1_agreement": self.top1_agreement, "topk_overlap": self.topk_overlap, "top_k": self.top_k}
+                "top1_agreement": self.top1_agreement, "topk_overlap": self.topk_overlap, "top_k": self.top_k,
+                "agreement": None if self.agreement is None else self.agreement.to_dict()}
 
 
 def _squeezed(shape) -> tuple:
@@ -180,6 +182,24 @@ class ParityReport:
     seconds: dict = field(default_factory=dict)
     error: str = ""  # the candidate failed to prepare or run
     unavailable: bool = False  # the candidate cannot run on this machine (not a failure of the model)
+    int8_form: str | None = None  # a Caffe2 Int8 net exported as 'exact', 'qdq' or 'float'
+    max_steps: float | None = None  # pass bound of the approximate Int8 forms
+    samples: int = 1  # verification runs pooled into the figures
+
+    @property
+    def exact(self) -> bool | None:
+        """True for a bit-exact Int8 export, False for an approximate one, None for float nets."""
+        return None if self.int8_form is None else self.int8_form == "exact"
+
+    def criterion(self) -> str:
+        if self.int8_form == "exact":
+            return "Int8 form 'exact': every output value must be identical to the executor's (bit-exact)"
+        if self.int8_form is not None:
+            from .quantize.agreement import CRITERION
+
+            return (f"Int8 form '{self.int8_form}' is APPROXIMATE by design (float rounding instead of QNNPACK's "
+                    f"fixed point): pass when {CRITERION.format(max_steps=self.max_steps)}; other outputs by rtol")
+        return f"rtol {self.rtol:g} ({self.definition})"
 
     @property
     def status(self) -> str:
@@ -204,9 +224,9 @@ class ParityReport:
         return self.runtime
 
     def format(self) -> str:
-        lines = [f"verification: {self.runtime} vs {self.reference}, rtol {self.rtol:g} ({self.definition})"]
+        lines = [f"verification: {self.runtime} vs {self.reference}, {self.criterion()}"]
         for n, d in self.inputs.items():
-            lines.append(f"  input  {n}: {d}")
+            lines.append(f"  input  {n}: {d}" + (f" ({self.samples} runs)" if self.samples > 1 else ""))
         if self.error:
             lines.append(f"  {self.status.upper()}: {self.error}")
             return "\n".join(lines)
@@ -216,25 +236,36 @@ class ParityReport:
             shape = "x".join(map(str, o.shape)) or "scalar"
             res = "ok" if o.ok else "FAIL" + (f" ({o.note})" if o.note else "")
             extra = ""
-            if o.max_steps is not None:
+            if o.agreement is not None:
+                pass  # described on its own line below
+            elif o.max_steps is not None:
                 extra += f", {o.max_steps:g} quantization step(s)"
             if o.top1_agreement is not None and o.top1_agreement < 1.0:
                 extra += f", top-1 agrees on {o.top1_agreement:.0%} of rows"
             lines.append(f"  {o.name:<{w}}  {shape:<18} {o.max_abs:>11.3e} {o.max_rel:>11.3e}  {res}{extra}")
+            if o.agreement is not None:
+                lines.append(f"  {'':<{w}}  {o.agreement.describe()}")
         lines.append("  PASSED" if self.ok else f"  FAILED: {len(self.failures)} of {len(self.outputs)} output(s) above tolerance")
         return "\n".join(lines)
 
     def summary(self) -> dict:
         """The short form scripts read (`convert --json`'s "verify")."""
-        return {"ok": self.ok, "outputs": [{"name": o.name, "max_abs": float(o.max_abs), "max_rel": float(o.max_rel),
-                                            "ok": bool(o.ok)} for o in self.outputs]}
+        outs = [{"name": o.name, "max_abs": float(o.max_abs), "max_rel": float(o.max_rel), "ok": bool(o.ok)}
+                | ({"agreement": o.agreement.to_dict()} if o.agreement is not None else {}) for o in self.outputs]
+        summary = {"ok": self.ok, "outputs": outs}
+        if self.int8_form is not None:  # which Int8 form was verified, and whether it is exact or approximate
+            summary["int8"] = {"form": self.int8_form, "exact": self.exact, "criterion": self.criterion()}
+        return summary
 
     def to_dict(self) -> dict:
         return {"ok": self.ok, "status": self.status, "rtol": self.rtol, "definition": self.definition,
                 "reference": self.reference, "runtime": self.runtime, "precision": self.precision,
                 "inputs": {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.inputs.items()},
                 "seconds": dict(self.seconds), "error": self.error,
-                "outputs": [o.to_dict() for o in self.outputs]}
+                "outputs": [o.to_dict() for o in self.outputs],
+                "int8": None if self.int8_form is None else {"form": self.int8_form, "exact": self.exact,
+                                                             "criterion": self.criterion(), "max_steps": self.max_steps},
+                "samples": self.samples}
 
 
 def compare_all(got: dict, ref: dict, rtol: float, *, int_atol: float = 0, quant: dict | None = None) -> list:

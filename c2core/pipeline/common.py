@@ -20,10 +20,12 @@ def open_source(model, init_path: str | None = None, value_info: str | None = No
     """A c2core Model from a Model or a path (predict net, model folder, minidb):
     the entry points take paths so the app can call them in a child process."""
     if not isinstance(model, (str, os.PathLike)):
+        model.require_weights()
         return model
     from ..io import open_model
 
     m = open_model(os.fspath(model), init_path=init_path, value_info=value_info)
+    m.require_weights()
     if m.structure_only:
         raise C2Error("the model has no weights (structure-only net): give its init net with --init", os.fspath(model))
     return m

@@ -15,11 +15,12 @@ def to_onnx(model, out_path: str, *, init_path: str | None = None, value_info: s
             opset: int = 17, input_shapes: dict | None = None, dynamic_batch: bool = False, int8: str = "qdq",
             verify: bool = True, keep_failed: bool = False, inputs: dict | None = None, rtol: float = 1e-4,
             int_atol: float = 0, seed: int = 0, reference=None, external_data_threshold: int | None = None,
-            progress=None, cancel=None) -> ConvertReport:
+            samples: int | None = None, max_steps: float | None = None, progress=None, cancel=None) -> ConvertReport:
     """Write OUT.onnx (+ OUT.onnx.data past protobuf's limit), verified before it appears.
 
     model: a c2core Model or a path (predict net, model folder). reference: optional
-    callable feeds -> outputs replacing the executor (tests). Raises ConversionFailed
+    callable feeds -> outputs replacing the executor (tests). samples / max_steps: how
+    approximate Int8 forms are judged (c2core.onnx.verify). Raises ConversionFailed
     (with the report) when verification fails; the file is then published only with
     keep_failed.
     """
@@ -48,7 +49,8 @@ def to_onnx(model, out_path: str, *, init_path: str | None = None, value_info: s
             checked = _with_shapes(model, input_shapes) if input_shapes else model
             with timer.stage("parity"):
                 rep.parity = verify_onnx(checked, moves[-1][0], inputs, rtol, seed=seed, reference=reference,
-                                         int_atol=int_atol, batch=_example_batch(input_shapes, checked))
+                                         int_atol=int_atol, batch=_example_batch(input_shapes, checked),
+                                         samples=samples, max_steps=max_steps)
         check_cancel(cancel)
         rep.seconds = timer.seconds
         if rep.ok or keep_failed:
