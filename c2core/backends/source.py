@@ -131,7 +131,13 @@ class ModelSource:
         elif self.kind == "onnx":
             shapes = self._shapes_from_onnx()
         else:
-            shapes = {}
+            # an IR / plan: the sidecar written beside it names its input (c2core/quantize/ptq.py)
+            from ..inputs import _sidecar_shape
+
+            declared = _sidecar_shape(self.sidecar())
+            inp = self.sidecar().get("input")
+            name = inp.get("name") if isinstance(inp, dict) else None
+            shapes = {name: declared} if declared and isinstance(name, str) else {}
         if self.batch is not None:
             shapes = {k: (int(self.batch),) + tuple(v[1:]) if v else v for k, v in shapes.items()}
         return shapes
