@@ -21,8 +21,8 @@ from __future__ import annotations
 import argparse
 import importlib
 
-from ..errors import about
-from .inputs import parse_input_files, parse_input_shapes
+from ..errors import C2Error, about
+from .inputs import model_input_shapes, parse_input_files
 
 # target -> module with add_target_arguments(parser) and convert_target(model, args) -> int
 TARGETS = {
@@ -78,26 +78,43 @@ def run(args) -> int:
     except ConversionFailed as e:
         print(e.report.parity.format())
         raise
-    print(report.parity.format() if report.parity is not None else "verification skipped (--no-verify)")
+    if report.details.get("quantization") is None:  # a quantization prints its own report
+        print(report.parity.format() if report.parity is not None else "verification skipped (--no-verify)")
     if getattr(args, "json", False):
         import json
 
-        print(json.dumps(report.summary()))
+        line = report.summary()
+        if report.details.get("quantization") is not None:
+            line["quantization"] = report.details["quantization"]
+        print(json.dumps(line))
     return 0
 
 
 # ----- the ONNX target ---------------------------------------------------------
 def add_target_arguments(p) -> None:
-    """ONNX has no options beyond the shared ones."""
+    """--precision int8 (post-training quantization) beyond the shared options."""
+    from .convert_int8 import add_quant_arguments
+    from .convert_openvino import add_precision_once
+
+    add_precision_once(p)
+    add_quant_arguments(p)
 
 
 def convert_target(model, args):
     """Run the pipeline's ONNX entry point; returns its ConvertReport."""
     from ..pipeline import to_onnx
 
-    rep = to_onnx(model, args.output, verify=args.verify, keep_failed=args.keep_failed,
-                  inputs=parse_input_files(args.input, model.data_inputs), rtol=args.rtol, int_atol=args.int_atol,
-                  seed=args.seed, opset=args.opset, input_shapes=parse_input_shapes(args.input_shape, model.data_inputs),
+    if getattr(args, "precision", "fp32") == "int8":
+        from .convert_int8 import convert_int8
+
+        return convert_int8(model, args, "onnxruntime")
+    if getattr(args, "precision", "fp32") != "fp32":
+        raise C2Error(f"ONNX export is fp32 (Caffe2 Int8 nets: see --int8) or int8 (--calib), not {args.precision}",
+                      "--precision")
+    inputs = parse_input_files(args.input, model.data_inputs)
+    rep = to_onnx(model, args.output, verify=args.verify, keep_failed=args.keep_failed, inputs=inputs, rtol=args.rtol,
+                  int_atol=args.int_atol, seed=args.seed, opset=args.opset,
+                  input_shapes=model_input_shapes(model, args.input_shape, inputs),
                   dynamic_batch=args.dynamic_batch, int8=args.int8, max_steps=args.max_steps)
     d = rep.details
     print(f"wrote {args.output}: opset {d['opset']}, IR {d['ir_version']}, {d['nodes']} nodes, "
