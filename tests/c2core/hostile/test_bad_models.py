@@ -281,3 +281,19 @@ def test_backend_engine_exception_is_one_line(pair, tmp_path, monkeypatch):
     b.prepared, b.input_names = True, ["data"]
     with pytest.raises(C2Error, match=r"onnxruntime failed running at node 'relu'"):
         b.run({"data": np.zeros((1, 3, 8, 8), np.float32)})
+
+
+def test_onnx_names_with_invalid_utf8(tmp_path, capsys):
+    import onnx
+    from onnx import TensorProto, helper
+
+    g = helper.make_graph([helper.make_node("Relu", ["x"], ["pool"])], "g",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                          [helper.make_tensor_value_info("pool", TensorProto.FLOAT, [1, 4])])
+    data = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
+    p = tmp_path / "bad.onnx"
+    p.write_bytes(data.replace(b"pool", b"po\xefl"))
+    rc, _, err = _cli(["import", p, "-o", tmp_path / "out"], capsys)
+    line = _error(err)
+    assert rc == 2 and "bad.onnx" in line and "not valid UTF-8" in line
+    assert not (tmp_path / "out").exists()
