@@ -169,11 +169,18 @@ def _join(name: str, parts: list, path: str):
         raise C2FormatError(f"minidb record '{name}' holds a '{b.type or 'untyped'}' blob, not a tensor", path)
     # Chunked tensor: each chunk names the full dims and its [begin, end) element range.
     first = protos[0].tensor
-    shape = checked_shape(first.dims, f"tensor '{name}'", path)
     dt = DTYPE_OF_PROTO.get(first.data_type)
     if dt is None or dt is np.object_:
         raise C2FormatError(f"tensor '{name}': chunked data type {first.data_type} is not supported", path)
-    n = int(np.prod(shape, dtype=np.int64))
+    shape = checked_shape(first.dims, f"tensor '{name}'", path, np.dtype(dt).itemsize)
+    n = 1
+    for d in shape:
+        n *= d
+    # the chunks must claim every element before the whole tensor is allocated
+    claimed = sum(max(0, int(b.tensor.segment.end) - int(b.tensor.segment.begin)) if b.tensor.HasField("segment")
+                  else n for b in protos)
+    if claimed < n:
+        raise C2FormatError(f"tensor '{name}': its chunks cover {claimed:,} of {n:,} elements (a chunk is missing)", path)
     flat = np.empty(n, dtype=dt)
     covered = np.zeros(n, dtype=bool) if n <= (1 << 28) else None
     total = 0
