@@ -297,3 +297,19 @@ def test_onnx_names_with_invalid_utf8(tmp_path, capsys):
     line = _error(err)
     assert rc == 2 and "bad.onnx" in line and "not valid UTF-8" in line
     assert not (tmp_path / "out").exists()
+
+
+def test_draw_50k_op_chain_refused_at_once_dot_still_written(tmp_path, capsys):
+    net = caffe2_pb2.NetDef(external_input=["x"])
+    prev = "x"
+    for i in range(50000):
+        net.op.add(type="Relu", input=[prev], output=[f"y{i}"])
+        prev = f"y{i}"
+    net.external_output.append(prev)
+    p = tmp_path / "chain.pb"
+    p.write_bytes(net.SerializeToString())
+    t0 = time.perf_counter()
+    rc, _, err = _cli(["draw", p, "-o", tmp_path / "g.svg"], capsys)
+    line = _error(err)
+    assert rc == 2 and "chain.pb" in line and "100,001 nodes (50,000 ops)" in line and "write a .dot file" in line
+    assert time.perf_counter() - t0 < 30 and not (tmp_path / "g.svg").exists()
