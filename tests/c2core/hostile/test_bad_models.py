@@ -313,3 +313,16 @@ def test_draw_50k_op_chain_refused_at_once_dot_still_written(tmp_path, capsys):
     line = _error(err)
     assert rc == 2 and "chain.pb" in line and "100,001 nodes (50,000 ops)" in line and "write a .dot file" in line
     assert time.perf_counter() - t0 < 30 and not (tmp_path / "g.svg").exists()
+
+
+def test_minidb_meta_keys_not_utf8(tmp_path, capsys):
+    from tests.c2core.io.caffe2_minidb_writer import save_to_db
+
+    m, w = tiny_classifier()
+    db = tmp_path / "m.minidb"
+    save_to_db(str(db), m.predict_net, w, ["data"], ["prob"], {"data": [1, 3, 8, 8], "prob": [1, 5]})
+    data = db.read_bytes()
+    assert b"INPUTS_BLOB_TYPE" in data
+    db.write_bytes(data.replace(b"INPUTS_BLOB_TYPE", b"INPUTS_BLOB_TYP\xff"))
+    rc, out, err = _cli(["info", db], capsys)
+    assert rc == 0 and "Traceback" not in err
