@@ -89,3 +89,31 @@ def labels_for(sidecar: dict, folder: str | None, override: str | None = None) -
             return load_labels(alt)
         raise C2Error(f"labels file '{spec}' named by model.json not found", folder)
     return imagenet_labels()
+
+
+IMAGENET_CLASSES = 1000
+
+
+def labels_for_classes(classes: int, sidecar: dict | None = None, folder: str | None = None,
+                       override: str | None = None, warnings: list | None = None) -> list[str]:
+    """Labels that match a model with `classes` outputs (the app and the CLI both ask here).
+
+    --labels FILE / model.json's labels when given (a count that differs from the
+    model's is warned about, missing names become `class i`); else ImageNet's
+    only for 1000 classes (1001: index 0 is 'background', as in TF-slim models);
+    else `class 0..N-1` with a warning.
+    """
+    chosen = labels_for(sidecar or {}, folder, override) if (override or (sidecar or {}).get("labels") not in (None, "imagenet", "ImageNet")) else None
+    if chosen is not None:
+        if len(chosen) != classes and warnings is not None:
+            warnings.append(f"labels file has {len(chosen)} labels but the model outputs {classes} classes")
+        return [chosen[i] if i < len(chosen) else f"class {i}" for i in range(classes)]
+    net = imagenet_labels()
+    if net is not None and classes == IMAGENET_CLASSES:
+        return net
+    if net is not None and classes == IMAGENET_CLASSES + 1:
+        return ["background"] + net
+    if warnings is not None:
+        warnings.append(f"the model outputs {classes} classes, not ImageNet's 1000: showing 'class 0'..'class {classes - 1}' "
+                        "(give its labels with --labels FILE)")
+    return [f"class {i}" for i in range(classes)]

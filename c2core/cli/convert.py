@@ -21,7 +21,7 @@ import argparse
 import importlib
 
 from ..errors import C2Error, about
-from .inputs import parse_input_files, parse_input_shapes
+from .inputs import model_input_shapes, parse_input_files
 
 # target -> module with add_target_arguments(parser) and convert_target(model, args) -> int
 TARGETS = {
@@ -79,7 +79,10 @@ def run(args) -> int:
         import json
 
         outputs, report = getattr(args, "_outcome", ([args.output], None))
-        print(json.dumps({"target": args.to, "outputs": outputs, "verify": verify_summary(report)}))
+        line = {"target": args.to, "outputs": outputs, "verify": verify_summary(report)}
+        if getattr(args, "_quantization", None) is not None:
+            line["quantization"] = args._quantization
+        print(json.dumps(line))
     return rc
 
 
@@ -107,14 +110,27 @@ def verify_summary(report) -> dict | None:
 
 # ----- the ONNX target ---------------------------------------------------------
 def add_target_arguments(p) -> None:
-    """ONNX has no options beyond the shared ones."""
+    """--precision int8 (post-training quantization) beyond the shared options."""
+    from .convert_int8 import add_quant_arguments
+    from .convert_openvino import add_precision_once
+
+    add_precision_once(p)
+    add_quant_arguments(p)
 
 
 def convert_target(model, args) -> int:
     from ..onnx.verify import VerificationFailed, export_verified
 
-    shapes = parse_input_shapes(args.input_shape, model.data_inputs)
+    if getattr(args, "precision", "fp32") == "int8":
+        from .convert_int8 import convert_int8
+
+        return convert_int8(model, args, "onnxruntime")
+    if getattr(args, "precision", "fp32") != "fp32":
+        raise C2Error(f"ONNX export is fp32 (Caffe2 Int8 nets: see --int8) or int8 (--calib), not {args.precision}",
+                      "--precision")
+
     inputs = parse_input_files(args.input, model.data_inputs)
+    shapes = model_input_shapes(model, args.input_shape, inputs)
     try:
         proto, report = export_verified(
             model, args.output, verify=args.verify, keep_failed=args.keep_failed, inputs=inputs, rtol=args.rtol,

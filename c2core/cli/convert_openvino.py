@@ -7,7 +7,8 @@ executor before it is moved onto OUT; the parity report is printed.
 
 from __future__ import annotations
 
-PRECISION_HELP = "weights/arithmetic: openvino fp32|fp16 (FP16 weights), tensorrt fp32|fp16|int8 (default fp32)"
+PRECISION_HELP = ("weights/arithmetic: openvino fp32|fp16 (FP16 weights)|int8 (NNCF PTQ, --calib), onnx fp32|int8 "
+                  "(ORT static QDQ, --calib), tensorrt fp32|fp16|int8 (default fp32)")
 
 
 def add_precision_once(p) -> None:
@@ -17,7 +18,10 @@ def add_precision_once(p) -> None:
 
 
 def add_target_arguments(p) -> None:
+    from .convert_int8 import add_quant_arguments
+
     add_precision_once(p)
+    add_quant_arguments(p)
 
 
 def run_task(fn, name: str):
@@ -35,13 +39,17 @@ def run_task(fn, name: str):
 
 def convert_target(model, args) -> int:
     from c2core.backends.deploy import to_openvino
-    from c2core.cli.inputs import parse_input_files, parse_input_shapes
+    from c2core.cli.inputs import model_input_shapes, parse_input_files
     from c2core.errors import C2Error
 
+    if args.precision == "int8":
+        from .convert_int8 import convert_int8
+
+        return convert_int8(model, args, "openvino")
     if args.precision not in ("fp32", "fp16"):
-        raise C2Error(f"OpenVINO IR weights are fp32 or fp16, not {args.precision}", "--precision")
-    shapes = parse_input_shapes(args.input_shape, model.data_inputs)
+        raise C2Error(f"OpenVINO IR weights are fp32, fp16 or int8, not {args.precision}", "--precision")
     inputs = parse_input_files(args.input, model.data_inputs)
+    shapes = model_input_shapes(model, args.input_shape, inputs)
     res = run_task(lambda progress, cancel: to_openvino(
         model, args.output, precision=args.precision, dynamic_batch=args.dynamic_batch, input_shapes=shapes or None,
         opset=args.opset, verify=args.verify, rtol=args.rtol, seed=args.seed, keep_failed=args.keep_failed,

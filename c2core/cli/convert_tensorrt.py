@@ -17,7 +17,8 @@ def add_target_arguments(p) -> None:
     g = p.add_argument_group("tensorrt target")
     g.add_argument("--workspace-mb", type=int, default=1024, help="builder workspace limit in MiB (default 1024)")
     g.add_argument("--timing-cache", metavar="FILE", help="TensorRT timing cache to reuse and update")
-    g.add_argument("--calib", metavar="FOLDER", help="int8: folder of calibration images (model preprocessing)")
+    if "--calib" not in p._option_string_actions:  # shared with the openvino/onnx int8 targets
+        g.add_argument("--calib", metavar="FOLDER", help="int8: folder of calibration images (model preprocessing)")
     g.add_argument("--calib-batch", type=int, default=8, help="int8: calibration batch size (default 8)")
     g.add_argument("--batch-range", metavar="MIN,OPT,MAX", help="with --dynamic-batch: profile batch sizes (default 1,1,32)")
 
@@ -37,14 +38,14 @@ def parse_batch_range(text):
 def convert_target(model, args) -> int:
     from c2core.backends.deploy import to_tensorrt
     from c2core.backends.tensorrt import trt_availability
-    from c2core.cli.inputs import parse_input_files, parse_input_shapes
+    from c2core.cli.inputs import model_input_shapes, parse_input_files
     from c2core.errors import C2Error
 
     av = trt_availability()
     if not av.ok:
         raise C2Error(f"TensorRT is not available here: {av.reason}", "--to")
-    shapes = parse_input_shapes(args.input_shape, model.data_inputs)
     inputs = parse_input_files(args.input, model.data_inputs)
+    shapes = model_input_shapes(model, args.input_shape, inputs)
     res = run_task(lambda progress, cancel: to_tensorrt(
         model, args.output, precision=args.precision, dynamic_batch=args.dynamic_batch,
         batch_range=parse_batch_range(args.batch_range), input_shapes=shapes or None, opset=args.opset,

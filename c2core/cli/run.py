@@ -11,8 +11,10 @@ Bad input (no weights, wrong shape or dtype, unsupported ops, unreadable
 
 from __future__ import annotations
 
-from ..errors import about
-from .inputs import parse_input_files
+import sys
+
+from ..errors import C2Error, about
+from .inputs import add_shape_arguments, parse_input_files
 
 
 def add_arguments(p) -> None:
@@ -25,18 +27,34 @@ def add_arguments(p) -> None:
     p.add_argument("--device", default="cpu", help="cpu or cuda")
     p.add_argument("--threads", type=int, default=None, help="torch threads while running")
     p.add_argument("--no-fold", action="store_true", help="do not fold BN/scale ops into convolutions")
+    p.add_argument("--seed", type=int, default=0, help="seed of the N(0,1) data fed to inputs given only by --input-shape")
+    add_shape_arguments(p)
 
 
 def run(args) -> int:
+    import numpy as np
+
     from ..io import open_model
     from ..io.npy import load_npy
     from ..io.save import atomic_path
     from ..runtime import Predictor
 
-    model = open_model(args.path, args.init)
+    from ..inputs import parse_input_shapes
+
+    model = open_model(args.path, args.init, value_info=args.value_info)
     with about(args.path):
         pred = Predictor(model, device=args.device, threads=args.threads, fold=not args.no_fold)
     inputs = {name: load_npy(path) for name, path in parse_input_files(args.input, pred.inputs).items()}
+    given = parse_input_shapes(args.input_shape, pred.inputs)
+    rng = np.random.default_rng(args.seed)
+    for name, shape in given.items():
+        if name in inputs:
+            if tuple(inputs[name].shape) != tuple(shape):
+                raise C2Error(f"input '{name}' from file has shape {list(inputs[name].shape)}, not {list(shape)}",
+                              "--input-shape")
+        elif name in pred.inputs:
+            inputs[name] = rng.standard_normal(shape).astype(np.float32)
+            print(f"note: input '{name}' {list(shape)}: seeded N(0,1) data (seed {args.seed})", file=sys.stderr)
     with about(args.path):
         outs = pred.run(inputs, fetch=args.fetch)
     from ..io.npz import NAMES_KEY, member_keys, write_npz
