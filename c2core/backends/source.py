@@ -202,6 +202,10 @@ class ModelSource:
         missing = [n for n in names if n not in shapes]
         if missing:
             raise C2Error(f"input shape unknown for {', '.join(missing)}: give --input-shape NAME=N,C,H,W", self.path)
+        from .. import budget
+
+        for n in names:  # float64 draws, then float32: 12 bytes per element at the peak
+            budget.check_shape(shapes[n], 12, f"example input '{n}'", self.path)
         rng = np.random.default_rng(seed)
         out = {}
         for n in names:

@@ -87,7 +87,10 @@ def load_image(path: str, background=(255, 255, 255)):
                 im = ImageOps.exif_transpose(im)
     except UnidentifiedImageError:
         raise C2Error("not an image (PIL cannot identify this file)", path) from None
-    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as e:
+    except Image.DecompressionBombError as e:
+        raise C2Error(f"image is over the {MAX_PIXELS / 1e6:.0f}-megapixel limit (a decompression bomb?): {e}",
+                      path) from None
+    except (OSError, ValueError, SyntaxError, EOFError) as e:
         raise C2Error(f"cannot read image: {e}", path) from None
     return to_rgb(im, background)
 

@@ -253,6 +253,9 @@ def open_model(path: str, init_path: str | None = None, value_info: str | dict |
               formats={"predict": pfmt, **({"init": ifmt} if init is not None else {})})
     if weights_error is None and init is not None:
         try:
+            from ..validate import validate_net
+
+            validate_net(init, init_path)  # argument types first: the specs read them
             m.weight_specs  # bad shapes / value counts surface here, before anything is allocated
         except C2FormatError as e:
             weights_error = e.reason

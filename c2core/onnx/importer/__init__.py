@@ -60,6 +60,9 @@ def convert_graph(model, name: str | None = None, names: str = "readable"):
     if names not in NAMING_MODES:
         raise C2Error(f"names must be one of {', '.join(NAMING_MODES)} (got {names!r})")
 
+    from ..tensors import check_names
+
+    check_names(model)
     prep = prepare(model)
     ctx = ImportContext(prep.consts, prep.shapes, prep.dtypes, prep.opset,
                         name=name or model.graph.name or "imported")
