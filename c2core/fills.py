@@ -246,7 +246,7 @@ def _run_fill(op, index: int, path: str | None) -> list[Weight]:
         else:
             arr = _given_values(op, arg, dtype, shape, what, path)
         if op.type == "GivenTensorFill" and "dtype" in args:
-            dt = DTYPE_OF_PROTO.get(args.int("dtype"))
+            dt = fill_dtype(op, args)  # one reading of `dtype` (fill_shape used it already)
             if dt is not None and dt is not np.object_:
                 arr = arr.astype(dt)
         w = Weight(name, arr, op.type)

@@ -131,9 +131,9 @@ class Model:
                     shape = fill_shape(op, a, self.init_path)
                     check_stored_count(op, shape, self.init_path)
                     if op.type == "ConstantFill" or (op.type == "GivenTensorFill" and "dtype" in a):
-                        from .fills import DTYPE_OF_PROTO
+                        from .fills import fill_dtype  # one reading of `dtype`, tolerant of a non-int value
 
-                        dt = np.dtype(DTYPE_OF_PROTO.get(a.int("dtype"), np.float32)).name
+                        dt = np.dtype(fill_dtype(op, a)).name
                     else:
                         dt = _DTYPE_NAMES.get(op.type, "float32")
                     specs[op.output[0]] = WeightSpec(op.output[0], shape, dt, op.type, op.type in ("XavierFill", "MSRAFill", "GaussianFill", "UniformFill", "UniformIntFill"))

@@ -28,8 +28,6 @@ NO_SHAPE_RULE = {
     "Do": "runs a sub-net in another workspace; blob mapping is by index lists",
     "ONNXWhile": "loop-carried shapes can change per iteration",
     "FlexibleTopK": "output length is the data-dependent sum of per-row k",
-    "RecurrentNetwork": "step-net shapes are inferred by the RNN support (issue 10, another branch)",
-    "LSTMUnit": "RNN support in progress (issue 10's RecurrentNetwork item, another branch)",
 }
 
 # Run by the executor, but no exact ONNX mapping: default conversion refuses nets with them.
@@ -48,6 +46,8 @@ NOT_EXPORTED = {
     "CollectAndDistributeFpnRpnProposals": "FPN proposal routing (see CollectRpnProposals)",
     "While": "loop with a cond_net: ONNX Loop export is not implemented (If is)",
     "IsEmpty": "only meaningful with control flow that is not exported (While)",
+    "RecurrentNetwork": "step nets would become ONNX Loop/LSTM: not implemented; conversion refuses RNN nets by name",
+    "LSTMUnit": "only inside RecurrentNetwork step nets (see RecurrentNetwork)",
     "OneHot": "met in init nets (UniformIntFill -> Cast -> OneHot), which run at load time into weights; never a predict-net node so far",
     "Upsample": "an old spelling whose `mode` picks ResizeNearest or UpsampleBilinear; exporting it would duplicate those exporters",
 }
@@ -65,8 +65,6 @@ NOT_EXECUTED = {
     # control flow and callbacks with no portable meaning
     **dict.fromkeys(["ATen", "Python", "Print", "NoOp", "CreateScope", "Do", "ONNXWhile", "HasElements"],
                     "needs a PyTorch/Python runtime or workspace scopes that the executor does not model"),
-    "RecurrentNetwork": "RNN support is issue 10's RecurrentNetwork item (another branch)",
-    "LSTMUnit": "RNN support is issue 10's RecurrentNetwork item (another branch)",
     # detection and int8 variants without a kernel yet
     **dict.fromkeys(["HeatmapMaxKeypoint", "PSRoIPool", "RoIPool", "RoIAlignRotated", "Int8RoIAlign", "Int8ConvTranspose",
                      "Int8Slice", "MaxPoolWithIndex", "ResizeNearest3D"],

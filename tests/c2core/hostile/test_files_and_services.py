@@ -79,7 +79,7 @@ def test_image_limits(tmp_path):
 def test_large_jpeg_decoded_at_reduced_scale(tmp_path, monkeypatch):
     from PIL import Image
 
-    from c2core.classify import images
+    from c2core.preprocess import images
 
     img = np.zeros((200, 300, 3), np.uint8)
     img[:, 150:] = 255
