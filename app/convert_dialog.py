@@ -290,6 +290,21 @@ class ConvertDialog(QDialog):
         self.cancel_btn.setEnabled(False)
         self.done.emit(self.job.state)
 
+    def detach(self, reason: str) -> None:
+        """The document this dialog converts is no longer shown: cancel its run, drop
+        its result and close (a conversion never reports under another model)."""
+        if self.job is not None:
+            for sig in (self.job.finished, self.job.failed, self.job.cancelled, self.job.progress):
+                try:
+                    sig.disconnect()
+                except (RuntimeError, TypeError):
+                    pass
+            self.job.cancel()
+        self.doc = None
+        self.report = None
+        self.result.setPlainText(f"Cancelled: {reason}.")
+        self.close()
+
     def closeEvent(self, event):
         if self.job is not None and self.job.is_running:
             self.job.cancel()

@@ -25,6 +25,8 @@ class Document:
     shape_error: str = ""
     open_seconds: float = 0.0
     activations: dict = field(default_factory=dict)  # blob -> np.ndarray from the last run
+    fingerprint: str = ""  # the core's net_fingerprint: key of per-model choices (shapes, preset, labels)
+    input_overrides: dict = field(default_factory=dict)  # input name -> shape the user set (Inputs panel)
 
     @property
     def title(self) -> str:
@@ -49,10 +51,19 @@ def split_pair(paths: list[str]) -> tuple[str, str | None]:
     return paths[0], None
 
 
+def infer_document_shapes(doc: Document, input_shapes: dict | None = None) -> tuple[dict, str]:
+    """(shapes, error) of the document's graph for these input shapes (worker thread)."""
+    try:
+        return doc.graph.infer_shapes(input_shapes=input_shapes or None), ""
+    except Exception as e:  # shapes are a nicety: the graph still opens
+        return {}, f"shape inference failed: {e}"
+
+
 def load_document(path: str, init_path: str | None = None, progress=None, cancel=None) -> Document:
     """Open, build the graph and infer shapes (worker thread)."""
     from c2core.graph import Graph
     from c2core.io import open_model
+    from c2core.io.digest import net_fingerprint
 
     t0 = time.perf_counter()
     progress = progress or (lambda f, m: None)
@@ -63,6 +74,7 @@ def load_document(path: str, init_path: str | None = None, progress=None, cancel
     progress(0.5, "Building the graph…")
     graph = Graph(model)
     doc = Document(model, graph, path)
+    doc.fingerprint = net_fingerprint(model)
     progress(0.7, "Inferring shapes…")
     try:
         doc.shapes = graph.infer_shapes()

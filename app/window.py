@@ -44,6 +44,9 @@ class MainWindow(QMainWindow):
         self.open_job: jobs.Job | None = None
         self.last_error = ""
         self._netron = None  # (server handle, url)
+        self._pending_images = None  # (open job, image paths): classified once that model is open
+        self._shapes_job: jobs.Job | None = None
+        self._doc_dialogs: list = []  # convert dialogs bound to the current document
 
         self.canvas = GraphCanvas()
         self.welcome = WelcomePage()
@@ -129,14 +132,20 @@ class MainWindow(QMainWindow):
         self.act_find = A("&Find…", self.canvas.show_find, QKeySequence.Find, "find", tip="Find ops and blobs (Ctrl+F)")
         self.act_find_next = A("Find &Next", self.canvas.find_next, QKeySequence.FindNext)
         self.act_find_prev = A("Find &Previous", self.canvas.find_previous, QKeySequence.FindPrevious)
-        self.act_lr = A("Left to Right", lambda on: self.canvas.set_options(rankdir="LR" if on else "TB"), "Ctrl+L",
-                        "direction", checkable=True, tip="Lay the graph out left-to-right instead of top-to-bottom")
-        self.act_collapse = A("Collapse In-place Chains", lambda on: self.canvas.set_options(collapse=on), None,
-                              "collapse", checkable=True, checked=True, tip="Draw Conv→BN→Relu chains as one box")
-        self.act_weights = A("Show Weights", lambda on: self.canvas.set_options(show_weights=on), None, "weights",
-                             checkable=True, tip="Draw weight blobs as nodes")
-        self.act_shapes = A("Show Shapes", lambda on: self.canvas.set_options(show_shapes=on), None, "shapes",
-                            checkable=True, checked=True, tip="Label edges with inferred shapes")
+        self.act_lr = A("Left to Right", lambda on: self._view_option("lr", rankdir="LR" if on else "TB"), "Ctrl+L",
+                        "direction", checkable=True, checked=self._view_setting("lr", False),
+                        tip="Lay the graph out left-to-right instead of top-to-bottom")
+        self.act_collapse = A("Collapse In-place Chains", lambda on: self._view_option("collapse", collapse=on), None,
+                              "collapse", checkable=True, checked=self._view_setting("collapse", True),
+                              tip="Draw Conv→BN→Relu chains as one box")
+        self.act_weights = A("Show Weights", lambda on: self._view_option("weights", show_weights=on), None, "weights",
+                             checkable=True, checked=self._view_setting("weights", False), tip="Draw weight blobs as nodes")
+        self.act_shapes = A("Show Shapes", lambda on: self._view_option("shapes", show_shapes=on), None, "shapes",
+                            checkable=True, checked=self._view_setting("shapes", True), tip="Label edges with inferred shapes")
+        self.canvas.options.rankdir = "LR" if self.act_lr.isChecked() else "TB"
+        self.canvas.options.collapse = self.act_collapse.isChecked()
+        self.canvas.options.show_weights = self.act_weights.isChecked()
+        self.canvas.options.show_shapes = self.act_shapes.isChecked()
         self.act_netron = A("Open in &Netron", self.open_in_netron, "Ctrl+Shift+N", "netron",
                             tip="Serve this model with Netron and open the browser")
         self.act_about = A("&About Caffe2 Studio", self.show_about, None, "info")
@@ -222,8 +231,20 @@ class MainWindow(QMainWindow):
         self.inspector.select_blob.connect(self.canvas.select_blob)
         self.classify_panel.activations_ready.connect(self._activations_ready)
         self.model_panel.support_ready.connect(self._update_enabled)
+        self.classify_panel.preset_changed.connect(self._preset_changed)
+        self.model_panel.inputs.changed.connect(self._inputs_changed)
 
     # ----- settings ----------------------------------------------------------------
+    @staticmethod
+    def _view_setting(name: str, default: bool) -> bool:
+        v = settings.get(f"view/{name}", default)
+        return v if isinstance(v, bool) else str(v).lower() in ("true", "1")
+
+    def _view_option(self, name: str, **kw) -> None:
+        """A View toggle: applied to the canvas and kept for the next start."""
+        settings.put(f"view/{name}", bool(next(iter(kw.values())) not in (False, "TB")))
+        self.canvas.set_options(**kw)
+
     def _restore_settings(self):
         geo = settings.get("window/geometry")
         state = settings.get("window/state")
@@ -274,9 +295,9 @@ class MainWindow(QMainWindow):
         if path:
             self.open_path(path)
 
-    def open_paths(self, paths: list[str]) -> None:
+    def open_paths(self, paths: list[str]) -> jobs.Job:
         predict, init = split_pair(paths)
-        self.open_path(predict, init)
+        return self.open_path(predict, init)
 
     def open_path(self, path: str, init_path: str | None = None) -> jobs.Job:
         """Open a model in the background; the window stays responsive."""
@@ -288,14 +309,21 @@ class MainWindow(QMainWindow):
         self._busy(f"Opening {path}…")
         log.info("opening %s", path)
         job = jobs.Job(lambda progress, cancel: load_document(path, init_path, progress, cancel), "open model", self)
-        job.finished.connect(lambda doc, j=job: j is self.open_job and self.set_document(doc))
+        job.finished.connect(lambda doc, j=job: j is self.open_job and self.set_document(doc, j))
         job.failed.connect(lambda msg, j=job: j is self.open_job and self._open_failed(path, msg))
         job.progress.connect(self._progress)
         self.open_job = job
         return job.start()
 
-    def set_document(self, doc: Document) -> None:
+    def set_document(self, doc: Document, opened_by: jobs.Job | None = None) -> None:
+        """Show `doc`. Work of the previous document (classification, conversions,
+        shape updates) is cancelled and its results dropped: nothing of one model
+        is ever shown under another."""
         self._idle()
+        self._detach_old_jobs()
+        from .inputs_panel import remembered
+
+        doc.input_overrides = {k: v for k, v in remembered(doc.fingerprint).items() if k in doc.model.data_inputs}
         self.document = doc
         settings.add_recent(doc.path)
         settings.put("last_dir", os.path.dirname(os.path.abspath(doc.path)))
@@ -306,19 +334,70 @@ class MainWindow(QMainWindow):
         self.canvas.set_graph(doc.graph, doc.shapes)
         self.inspector.set_document(doc)
         self.model_panel.set_document(doc)
-        self.classify_panel.set_document(doc)
+        self.classify_panel.set_document(doc)  # emits preset_changed: the Inputs panel gets its crop
         self._update_enabled()
         notes = list(doc.model.warnings) + ([doc.shape_error] if doc.shape_error else [])
         for w in notes:
             log.warning("%s", w)
-        if notes:
+        if doc.model.structure_only:
+            self.banner.show_message(
+                "<b>Structure only:</b> this model's weights are missing or unreadable, so it opens as a graph "
+                "without values. Classify and the converters need the weights (open the folder or the "
+                "predict+init pair)." + ("<br>" + "<br>".join(_html(n) for n in notes[:3]) if notes else ""), "warning")
+        elif notes:
             self.banner.show_message("<b>Opened with warnings:</b> " + "<br>".join(_html(n) for n in notes[:4]), "warning")
+        if doc.input_overrides:
+            self._inputs_changed(doc.input_overrides)
         n_ops = len(doc.model.predict_net.op)
         self.status_label.setText(f"{doc.title}: {n_ops} ops, opened in {doc.open_seconds:.2f} s")
         self.document_opened.emit(doc)
+        pending, self._pending_images = self._pending_images, None
+        if pending is not None and pending[0] is opened_by:
+            self.classify_dock.show()
+            self.classify_dock.raise_()
+            self.classify_panel.add_images(pending[1])
+
+    def _detach_old_jobs(self) -> None:
+        """Cancel what the previous document started; their late signals are ignored."""
+        if self._shapes_job is not None:
+            self._shapes_job.cancel()
+            self._shapes_job = None
+        for dlg in list(self._doc_dialogs):
+            if getattr(dlg, "doc", None) is not None:
+                dlg.detach("another model was opened")
+        self._doc_dialogs = [d for d in self._doc_dialogs if getattr(d, "doc", None) is None]
+
+    # ----- inputs and preprocessing ------------------------------------------------------------
+    def _preset_changed(self, preprocess) -> None:
+        self.model_panel.inputs.set_crop(getattr(preprocess, "crop", None))
+
+    def _inputs_changed(self, overrides: dict) -> None:
+        """Re-infer the graph's shapes with the Inputs panel's shapes (worker), then redraw labels."""
+        from c2core.input_rows import feed_shapes
+
+        from .document import infer_document_shapes
+
+        doc = self.document
+        if doc is None:
+            return
+        shapes = feed_shapes(self.model_panel.inputs.rows)
+        if self._shapes_job is not None:
+            self._shapes_job.cancel()
+        job = jobs.Job(lambda p, c: infer_document_shapes(doc, shapes), "infer shapes", self)
+        job.finished.connect(lambda r, j=job, d=doc: j is self._shapes_job and d is self.document
+                             and self._shapes_ready(*r))
+        self._shapes_job = job
+        job.start()
+
+    def _shapes_ready(self, shapes: dict, error: str) -> None:
+        self.document.shapes, self.document.shape_error = shapes, error
+        self.canvas.set_graph(self.document.graph, shapes)
+        self.inspector.refresh()
+        self.model_panel.refresh()
 
     def _open_failed(self, path: str, msg: str) -> None:
         self._idle()
+        self._pending_images = None  # images dropped with a model that did not open are not run on another
         self.last_error = msg
         name = os.path.basename(path.rstrip('/')) or path
         self.banner.show_message(f"<b>Could not open {_html(name)}</b><br>{_html(msg)}<br><span style='color:#6c757d'>"
@@ -369,8 +448,11 @@ class MainWindow(QMainWindow):
         images = [p for p in paths if p.lower().endswith(IMAGE_SUFFIXES)]
         models = [p for p in paths if p not in images]
         if models:
-            self.open_paths(models)
-        if images:
+            # the model opens first; the images are classified with it once it is open
+            job = self.open_paths(models)
+            if images:
+                self._pending_images = (job, images)
+        elif images:
             self.classify_dock.show()
             self.classify_dock.raise_()
             self.classify_panel.add_images(images)
@@ -391,9 +473,10 @@ class MainWindow(QMainWindow):
         self.inspector.show_blob(blob, version)
         self.inspector_dock.raise_()
 
-    def _activations_ready(self, acts: dict):
-        if self.document is not None:
-            self.document.activations = acts
+    def _activations_ready(self, payload: dict):
+        doc = payload.get("doc")
+        if doc is not None and doc is self.document:
+            doc.activations = payload["activations"]
             self.inspector.refresh()
 
     # ----- converters, netron, about ------------------------------------------------------------------
@@ -402,8 +485,10 @@ class MainWindow(QMainWindow):
 
         if kind != "import_onnx" and self.document is None:
             return None
-        dlg = ConvertDialog(self, kind, self.document, **kw)
+        dlg = ConvertDialog(self, kind, self.document if kind != "import_onnx" else None, **kw)
         dlg.open_result.connect(self.open_path)
+        if dlg.doc is not None:
+            self._doc_dialogs = [d for d in self._doc_dialogs if d.isVisible()] + [dlg]
         dlg.show()
         self._last_dialog = dlg
         return dlg

@@ -110,11 +110,13 @@ class GraphCanvas(QWidget):
         self._provisional_timer.timeout.connect(self._show_provisional)
         self.scene.selectionChanged.connect(self._on_selection)
         self.view.installEventFilter(self)
+        self.view.viewport_moved.connect(self._update_minimap_visibility)
 
     # ----- geometry of overlays ----------------------------------------------
     def resizeEvent(self, event):
         super().resizeEvent(event)
         self._place_overlays()
+        self._update_minimap_visibility()
 
     def showEvent(self, event):
         super().showEvent(event)
@@ -328,10 +330,9 @@ class GraphCanvas(QWidget):
             self._set_status("")
         if first and self._fit_next:
             self.view.fit(self._input_anchor(), self.options.rankdir)
-        self.minimap.setVisible(len(self.drawing.nodes) > 12)
-        if len(self.drawing.nodes) > 12:
-            # on the next event-loop turn: the GUI breathes between moving items and drawing the overview
-            QTimer.singleShot(0, lambda g=self._gen, b=bounds: g == self._gen and self._refresh_minimap(b))
+        # on the next event-loop turn: the GUI breathes between moving items and drawing the overview
+        QTimer.singleShot(0, lambda g=self._gen, b=bounds: g == self._gen and self._refresh_minimap(b))
+        self._update_minimap_visibility()
         self._place_overlays()
         self._on_selection()
         log.info("graph: %s layout of %d nodes drawn %.3f s after opening", lay.engine, len(self.drawing.nodes), elapsed)
@@ -343,6 +344,18 @@ class GraphCanvas(QWidget):
             if n.kind == "input" and n.id in self.node_items:
                 return self.node_items[n.id].sceneBoundingRect().center()
         return None
+
+    def _update_minimap_visibility(self) -> None:
+        """The overview only when part of the graph is off screen: a graph that fits
+        needs none, and the overview would only cover its nodes."""
+        if self.layout_result is None or not self.node_items:
+            self.minimap.hide()
+            return
+        from PySide6.QtCore import QRectF
+
+        lay = self.layout_result  # the layout's own bounds: no walk over thousands of items per scroll
+        whole = QRectF(0, 0, lay.width, lay.height).adjusted(4, 4, -4, -4)
+        self.minimap.setVisible(not self.view.visible_scene_rect().contains(whole))
 
     def _refresh_minimap(self, bounds) -> None:
         boxes = [(it.sceneBoundingRect(), it._fill.color()) for it in self.node_items.values()]

@@ -81,6 +81,11 @@ class GraphView(QGraphicsView):
         r = self.scene().itemsBoundingRect()
         if not r.isEmpty():
             self.fitInView(r.adjusted(-20, -20, 20, 20), Qt.KeepAspectRatio)
+            for _ in range(4):  # scroll bars appearing or vanishing can leave an edge just outside
+                if self.visible_scene_rect().contains(r):
+                    break
+                self.scale(0.96, 0.96)
+                self.centerOn(r.center())
             self.zoomed.emit(self.scale_factor)
             self.viewport_moved.emit()
 

@@ -26,8 +26,10 @@ __all__ = ["Classifier", "Preprocess", "PRESETS", "get_preset", "load_image", "l
 DEFAULT_PRESET = "torchvision"
 
 
-def resolve_preprocess(source, preset: str | Preprocess | None = None, warnings: list | None = None) -> Preprocess:
-    """The preprocessing for this model, fitted to its input size."""
+def resolve_preprocess(source, preset: str | Preprocess | None = None, warnings: list | None = None,
+                       hint: str = "--preset") -> Preprocess:
+    """The preprocessing for this model, fitted to its input size; `hint` names where the
+    user chooses a preset (the CLI's --preset, the app's Preset box) in the warning."""
     if isinstance(preset, Preprocess):
         p = preset
     elif preset:
@@ -38,7 +40,7 @@ def resolve_preprocess(source, preset: str | Preprocess | None = None, warnings:
             p = get_preset(DEFAULT_PRESET)
             if warnings is not None:
                 warnings.append(f"no preprocessing declared for this model (model.json); using preset "
-                                f"'{DEFAULT_PRESET}' (choose with --preset: {', '.join(PRESETS)})")
+                                f"'{DEFAULT_PRESET}' (choose with {hint}: {', '.join(PRESETS)})")
     shapes = source.input_shapes()
     if len(shapes) == 1:
         shape = next(iter(shapes.values()))

@@ -73,26 +73,39 @@ def test_about_lists_engine_versions(qtbot, window):
     dlg.close()
 
 
-def test_settings_persist_layout_preset_and_recent(qtbot, tiny_model_dir):
-    from app import settings
+def test_settings_persist_layout_preset_view_toggles_and_recent(qtbot, tiny_model_dir, tmp_path):
     from app.main import make_app
     from app.window import MainWindow
+    from app_models import chain_net
 
+    from c2core.io.save import save_model
+
+    other = tmp_path / "other"
+    save_model(chain_net(4), str(other))
     make_app()
     w = MainWindow()
     qtbot.addWidget(w)
     w.show()
     open_and_wait(qtbot, w, tiny_model_dir)
     w.classify_panel.preset.setCurrentIndex(w.classify_panel.preset.findData("caffe"))
+    w.act_lr.setChecked(True)
+    w.act_shapes.setChecked(False)
+    w.act_weights.setChecked(True)
     w.log_dock.hide()
     w.close()
-    assert settings.get("classify/preset") == "caffe"
     w2 = MainWindow()
     qtbot.addWidget(w2)
     w2.show()
-    assert w2.classify_panel.preset.currentData() == "caffe"
+    # view toggles survive a restart, and the canvas draws with them
+    assert w2.act_lr.isChecked() and not w2.act_shapes.isChecked() and w2.act_weights.isChecked()
+    assert (w2.canvas.options.rankdir, w2.canvas.options.show_shapes, w2.canvas.options.show_weights) == ("LR", False, True)
     assert not w2.log_dock.isVisible()  # window state restored
     assert w2.welcome.recent.item(0).data(256) == os.path.abspath(tiny_model_dir)
+    # the preset is remembered for that model's content, not for every model
+    open_and_wait(qtbot, w2, str(other))
+    assert w2.classify_panel.preset.currentData() == ""
+    open_and_wait(qtbot, w2, tiny_model_dir)
+    assert w2.classify_panel.preset.currentData() == "caffe"
     w2.close()
 
 
