@@ -60,12 +60,25 @@ def input_rows(model, overrides: dict | None = None, crop: int | None = None) ->
         elif spec is not None and spec.shape is not None and spec.numel > 1:
             shape, source, assumed = tuple(int(d) for d in spec.shape), PLACEHOLDER, ()
             dtype, dtype_assumed = spec.dtype or dtype, spec.dtype is None
-        elif i == 0 and len(names) == 1 and crop:
+        elif i == 0 and len(names) == 1 and crop and _feeds_image_op(model, name):
             shape, source, assumed = (1, 3, int(crop), int(crop)), PREPROCESSING, (True, True, False, False)
         else:
             shape, source, assumed = None, UNKNOWN, ()
         rows.append(InputRow(name, shape, dtype, source, assumed, dtype_assumed))
     return rows
+
+
+IMAGE_OPS = ("Conv", "Int8Conv", "SpatialBN", "MaxPool", "AveragePool", "LRN", "NCHW2NHWC", "Sub", "Mul", "Add",
+             "ChannelShuffle", "Scale", "Copy", "Int8Quantize")
+
+
+def _feeds_image_op(model, name: str) -> bool:
+    """The input's first reader is an op that takes an image batch (a convolution, a
+    normalisation, mean subtraction): only then is the preprocessing crop a fair guess."""
+    for op in model.predict_net.op:
+        if name in op.input:
+            return op.type.startswith(IMAGE_OPS) and list(op.input).index(name) == 0
+    return False
 
 
 def feed_shapes(rows) -> dict:
