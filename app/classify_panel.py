@@ -374,7 +374,7 @@ class ClassifyPanel(QWidget):
                                 preset_hint="the Preset box", progress=progress, cancel=cancel)
 
         job = jobs.Job(work, f"classify ({backend})", self)
-        job.doc = doc
+        job.doc, job.backend_choice = doc, backend
         job.finished.connect(lambda r, j=job: self._mine(j) and self._done(r))
         job.failed.connect(lambda m, j=job: self._mine(j) and self._failed(m))
         job.cancelled.connect(lambda j=job: self._mine(j) and self._cancelled())
@@ -406,7 +406,7 @@ class ClassifyPanel(QWidget):
 
     def _done(self, outcome) -> None:
         results, acts, warnings = outcome.results, outcome.activations, outcome.warnings
-        auto = self.backend.currentData() == "auto"
+        auto = getattr(self.job, "backend_choice", "") == "auto"
         for r in results:
             r["auto"] = auto
             r["auto_note"] = outcome.auto_note if auto else ""
@@ -417,9 +417,9 @@ class ClassifyPanel(QWidget):
             msg += f"; {len(acts)} activations captured (select a blob to inspect)"
         if warnings:
             msg += "<br><span style='color:#d9480f'>" + "<br>".join(_e(w) for w in warnings) + "</span>"
-        self.status.setText(msg)
         if auto:
             msg += f"<br><span style='color:#868e96'>auto chose {_e(outcome.backend)}: {_e(outcome.auto_note)}</span>"
+        self.status.setText(msg)
         if acts:
             self.activations_ready.emit({"doc": self.doc, "activations": acts})
         self.results_ready.emit(results)
