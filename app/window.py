@@ -47,6 +47,7 @@ class MainWindow(QMainWindow):
         self._pending_images = None  # (open job, image paths): classified once that model is open
         self._shapes_job: jobs.Job | None = None
         self._doc_dialogs: list = []  # convert dialogs bound to the current document
+        self._outer_pending: str | None = None  # blob to select once the enclosing net is drawn
 
         self.canvas = GraphCanvas()
         self.welcome = WelcomePage()
@@ -58,7 +59,12 @@ class MainWindow(QMainWindow):
         lay = QVBoxLayout(central)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
+        from .graph.breadcrumbs import Breadcrumbs
+
+        self.breadcrumbs = Breadcrumbs()
+        self.net_stack: list = []  # drill-in path: (title, graph, shapes, outer blobs); [0] is the model's net
         lay.addWidget(self.banner)
+        lay.addWidget(self.breadcrumbs)
         lay.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
@@ -229,6 +235,10 @@ class MainWindow(QMainWindow):
         self.canvas.status.connect(lambda t: t and self.status_label.setText(t))
         self.inspector.select_op.connect(self.canvas.select_op)
         self.inspector.select_blob.connect(self.canvas.select_blob)
+        self.inspector.open_subnet.connect(self.open_subnet)
+        self.inspector.show_outer.connect(self._show_outer)
+        self.canvas.node_activated.connect(self._node_activated)
+        self.breadcrumbs.go.connect(self.go_to_level)
         self.classify_panel.activations_ready.connect(self._activations_ready)
         self.model_panel.support_ready.connect(self._update_enabled)
         self.classify_panel.preset_changed.connect(self._preset_changed)
@@ -331,6 +341,8 @@ class MainWindow(QMainWindow):
         self.welcome.set_recent(settings.recent_files())
         self.setWindowTitle(f"{doc.title} ({_home(doc.path)}) — Caffe2 Studio")
         self.stack.setCurrentWidget(self.canvas)
+        self.net_stack = [(doc.title, doc.graph, doc.shapes, [])]
+        self.breadcrumbs.set_path([doc.title])
         self.canvas.set_graph(doc.graph, doc.shapes)
         self.inspector.set_document(doc)
         self.model_panel.set_document(doc)
@@ -390,10 +402,60 @@ class MainWindow(QMainWindow):
         job.start()
 
     def _shapes_ready(self, shapes: dict, error: str) -> None:
-        self.document.shapes, self.document.shape_error = shapes, error
-        self.canvas.set_graph(self.document.graph, shapes)
-        self.inspector.refresh()
+        doc = self.document
+        doc.shapes, doc.shape_error = shapes, error
+        self.net_stack[0] = (doc.title, doc.graph, shapes, [])
+        if len(self.net_stack) == 1:
+            self.canvas.set_graph(doc.graph, shapes)
+            self.inspector.set_net(doc.graph, shapes)
         self.model_panel.refresh()
+
+    # ----- sub-nets ------------------------------------------------------------------------------
+    def open_subnet(self, index: int, arg: str, position: int = 0) -> bool:
+        """Drill into a sub-net of op `index` of the net shown (If/While/RecurrentNetwork)."""
+        from c2core.subnets import open_subnet
+
+        if not self.net_stack:
+            return False
+        graph = self.net_stack[-1][1]
+        try:
+            view = open_subnet(graph, index, arg, position, weights=self.document.graph.weights)
+        except (KeyError, IndexError) as e:
+            self.status_label.setText(str(e))
+            return False
+        self.net_stack.append((view.title, view.graph, {}, view.outer))
+        self._show_level()
+        self.status_label.setText(f"{view.title}: {len(view.graph.nodes)} ops "
+                                  f"({len(view.outer)} blob(s) from the outer net)")
+        return True
+
+    def go_to_level(self, level: int) -> None:
+        """Back to a net on the breadcrumb path (0: the model's own)."""
+        if 0 <= level < len(self.net_stack) - 1:
+            del self.net_stack[level + 1:]
+            self._show_level()
+
+    def _show_level(self) -> None:
+        title, graph, shapes, outer = self.net_stack[-1]
+        parent = self.net_stack[-2][0] if len(self.net_stack) > 1 else ""
+        self.breadcrumbs.set_path([t for t, *_ in self.net_stack])
+        self.canvas.set_graph(graph, shapes)
+        self.inspector.set_net(graph, shapes, outer, parent)
+
+    def _show_outer(self, blob: str) -> None:
+        """A blob the sub-net shares with its enclosing net: go up and select it there."""
+        self._outer_pending = blob  # selected once the enclosing net is drawn
+        self.go_to_level(len(self.net_stack) - 2)
+
+    def _node_activated(self, node) -> None:
+        """Double-click: an op carrying sub-nets opens its first one."""
+        if node.kind == "op" and self.net_stack:
+            graph = self.net_stack[-1][1]
+            for i in node.ops:
+                subs = graph.subnets(i)
+                if subs:
+                    self.open_subnet(i, subs[0].arg, subs[0].position)
+                    return
 
     def _open_failed(self, path: str, msg: str) -> None:
         self._idle()
@@ -409,6 +471,10 @@ class MainWindow(QMainWindow):
         self.open_failed.emit(msg)
 
     def _drawn(self, engine: str, seconds: float) -> None:
+        if self._outer_pending:
+            blob, self._outer_pending = self._outer_pending, None
+            if not self.canvas.select_blob(blob) and not self.canvas.select_node(f"in:{blob}"):
+                self.inspector.show_blob(blob)  # no edge carries it here: still say where it comes from
         t = self.canvas.timings
         self.status_label.setText(f"{self.document.title if self.document else ''}: {t.get('nodes', 0)} nodes drawn "
                                   f"({engine} layout) in {seconds:.2f} s")

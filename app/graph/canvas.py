@@ -69,6 +69,7 @@ class GraphCanvas(QWidget):
     node_selected = Signal(object)  # DNode
     edge_selected = Signal(str, int)  # blob, version
     selection_cleared = Signal()
+    node_activated = Signal(object)  # DNode double-clicked (an op with sub-nets opens them)
     status = Signal(str)
 
     def __init__(self, parent=None):
@@ -111,6 +112,7 @@ class GraphCanvas(QWidget):
         self.scene.selectionChanged.connect(self._on_selection)
         self.view.installEventFilter(self)
         self.view.viewport_moved.connect(self._update_minimap_visibility)
+        self.view.item_double_clicked.connect(lambda it: isinstance(it, NodeItem) and self.node_activated.emit(it.node))
 
     # ----- geometry of overlays ----------------------------------------------
     def resizeEvent(self, event):

@@ -121,3 +121,28 @@ def write_feature_map_model(folder) -> str:
     b.op("Relu", "conv1", "conv1")
     save_model(model_from(b.net, {"conv_w": CONV_W, "conv_b": CONV_B}), str(folder))
     return str(folder)
+
+
+def write_control_net(folder) -> str:
+    """op0 Relu(data)->x; op1 If(c) then: Relu(x)->y, Sigmoid(y)->y / else: Tanh(x)->y; op2 While(loop: Add(y, one)->y
+    with a nested If, cond: LT(y, ten)->c). Structure only, saved as a predict net."""
+    from c2core.io.save import save_net
+
+    def net(name, *ops):
+        nb = NetBuilder(name)
+        for t, i, o in ops:
+            nb.op(t, i, o)
+        return nb.net
+
+    then_net = net("then", ("Relu", "x", "y"), ("Sigmoid", "y", "y"))
+    else_net = net("else", ("Tanh", "x", "y"))
+    lb = NetBuilder("loop")
+    lb.op("Add", ["y", "one"], "y")
+    lb.op("If", "c", "y", then_net=net("inner_then", ("Abs", "y", "y")))
+    b = NetBuilder("control")
+    b.op("Relu", "data", "x")
+    b.op("If", ["c"], ["y"], then_net=then_net, else_net=else_net)
+    b.op("While", ["c", "y"], ["y"], loop_net=lb.net, cond_net=net("cond", ("LT", ["y", "ten"], "c")))
+    b.inputs("data", "c", "one", "ten").outputs("y")
+    save_net(b.net, str(folder / "predict_net.pb"))
+    return str(folder / "predict_net.pb")
