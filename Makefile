@@ -19,7 +19,7 @@ DEB_PKGS := graphviz xvfb xauth fonts-dejavu-core chromium desktop-file-utils \
   libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 \
   libxrender1 libxi6
 
-.PHONY: setup system-deps run test lint bench clean default-model dist bundle screenshots
+.PHONY: setup system-deps run test lint bench clean default-model dist bundle screenshots gpu-check
 
 setup: system-deps $(STAMP)
 
@@ -53,6 +53,13 @@ lint: setup
 # building their own copy.
 test: setup lint default-model
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Real TensorRT on a machine with an NVIDIA GPU: installs the [tensorrt] extra (tensorrt +
+# cuda-python), builds FP32/FP16/INT8 plans of the default model, checks parity, benchmarks,
+# and writes gpu-check-report/tensorrt-check.{json,txt}. Exit 77 (skipped) where there is no GPU.
+gpu-check: setup default-model
+	$(PY) -m pip install -q -e ".[tensorrt]"
+	C2STUDIO_DEFAULT_MODEL=$(DEFAULT_MODEL) $(PY) tests/gpu/run_tensorrt_check.py --out gpu-check-report $(ARGS)
 
 # Refresh the screenshots in docs/ (real windows under Xvfb).
 screenshots: setup default-model

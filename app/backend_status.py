@@ -2,8 +2,8 @@
 
 `availability_table()` imports openvino/onnxruntime probes: seconds, so it
 runs on a worker; the result is cached because it cannot change while the app
-runs. The executor's `unsupported_ops` lists its op types without importing
-torch (c2core.ops.registry.listed_op_types).
+runs. The executor's `unsupported_ops` reads its op types from the op manifest
+without importing torch (c2core.schema.support).
 """
 
 from __future__ import annotations

@@ -12,7 +12,6 @@ Widgets never start threads themselves; tests check that `pool()` is idle.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 import traceback
 from typing import Any, Callable
@@ -20,7 +19,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from c2core.errors import C2Error, Cancelled
-from c2core.tasks import CancelToken
+from c2core.tasks import CANCELLED, DONE, FAILED, PENDING, RUNNING, CancelToken, Task
 
 log = logging.getLogger("c2studio.jobs")
 
@@ -57,13 +56,19 @@ class _Runnable(QRunnable):
 
 
 class Job(QObject):
-    """One background task with progress, cancel and a single final signal."""
+    """A Qt face for one `c2core.tasks.Task`: its progress, result and state as signals.
+
+    The task (state machine, cancel token, timing) is the core's; this class only
+    runs it on the pool and re-emits what happens on the GUI thread.
+    """
 
     progress = Signal(float, str)  # fraction in [0, 1] or -1 for "busy", message
     finished = Signal(object)
     failed = Signal(str)
     cancelled = Signal()
     done = Signal()  # after any of finished/failed/cancelled
+
+    _STATES = {PENDING: "new", RUNNING: "running", DONE: "finished", FAILED: "failed", CANCELLED: "cancelled"}
 
     def __init__(self, fn: Callable[..., Any], name: str = "job", parent: QObject | None = None,
                  min_interval: float = 0.05):
@@ -72,19 +77,35 @@ class Job(QObject):
         super().__init__(None)
         self.fn = fn
         self.name = name
-        self.token = make_token()
-        self.result: Any = None
+        self.task = Task(fn, name=name, on_progress=self._report)
         self.error: str | None = None
-        self.state = "new"  # running, finished, failed, cancelled
-        self.elapsed = 0.0
+        self._started = False
         self._min_interval = min_interval
         self._last_emit = 0.0
-        self._ended = threading.Event()
         self.done.connect(self._forget)
+
+    @property
+    def token(self) -> CancelToken:
+        return self.task.cancel_token
+
+    @property
+    def result(self) -> Any:
+        return self.task.result
+
+    @property
+    def state(self) -> str:
+        """new, running, finished, failed or cancelled (the task's state in the app's words)."""
+        if self._started and self.task.state == PENDING:
+            return "running"
+        return self._STATES[self.task.state]
+
+    @property
+    def elapsed(self) -> float:
+        return self.task.elapsed or 0.0
 
     # ----- GUI side -------------------------------------------------------
     def start(self) -> "Job":
-        self.state = "running"
+        self._started = True
         _LIVE.add(self)
         log.info("%s: started", self.name)
         pool().start(_Runnable(self))
@@ -93,7 +114,7 @@ class Job(QObject):
     def cancel(self) -> None:
         if self.state == "running":
             log.info("%s: cancel requested", self.name)
-            self.token.cancel()
+            self.task.cancel()
 
     @property
     def is_running(self) -> bool:
@@ -101,7 +122,7 @@ class Job(QObject):
 
     def wait(self, timeout: float = 30.0) -> bool:
         """Block until the worker returned (tests, app shutdown)."""
-        return self._ended.wait(timeout)
+        return self.task.wait(timeout)
 
     def _forget(self) -> None:
         _LIVE.discard(self)
@@ -120,35 +141,21 @@ class Job(QObject):
         time.sleep(0.001)  # hand the GIL to the GUI thread so it can show this (and a Cancel) promptly
 
     def _execute(self) -> None:
-        t0 = time.perf_counter()
         try:
-            result = self.fn(self._report, self.token)
-            if self.token.cancelled:
-                raise Cancelled("cancelled")
+            result = self.task.run()
         except Cancelled:
-            self.elapsed = time.perf_counter() - t0
-            self.state = "cancelled"
             log.info("%s: cancelled after %.2f s", self.name, self.elapsed)
-            self._ended.set()
             self.cancelled.emit()
         except C2Error as e:
-            self.elapsed = time.perf_counter() - t0
-            self.state, self.error = "failed", str(e)
+            self.error = str(e)
             log.error("%s: %s", self.name, e)
-            self._ended.set()
-            self.failed.emit(str(e))
+            self.failed.emit(self.error)
         except Exception as e:  # a bug in the core: still shown, never fatal
-            self.elapsed = time.perf_counter() - t0
-            self.state = "failed"
             self.error = f"{type(e).__name__}: {e}"
             log.error("%s failed:\n%s", self.name, traceback.format_exc())
-            self._ended.set()
             self.failed.emit(self.error)
         else:
-            self.elapsed = time.perf_counter() - t0
-            self.state, self.result = "finished", result
             log.info("%s: finished in %.2f s", self.name, self.elapsed)
-            self._ended.set()
             self.finished.emit(result)
         self.done.emit()
 

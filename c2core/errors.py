@@ -7,7 +7,15 @@ exit code 2. Anything else is a bug and exits 1.
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
+
+
+def strict_checks() -> bool:
+    """Developer checks on (C2CORE_STRICT=1, which the test suite sets): a shape
+    rule that crashes raises instead of giving unknown shapes, and the importer
+    verifies each converter emits only the op types it declares."""
+    return os.environ.get("C2CORE_STRICT", "") not in ("", "0")
 
 
 class C2Error(Exception):

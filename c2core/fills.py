@@ -14,11 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import budget
 from .args import Args
 from .errors import C2FormatError
-
-# Largest tensor we agree to materialise (elements); beyond it a shape is absurd.
-MAX_ELEMENTS = 1 << 34
 
 # TensorProto.DataType -> numpy dtype (ConstantFill's `dtype`, TensorProto data).
 DTYPE_OF_PROTO = {
@@ -82,17 +80,41 @@ def fill_args(op) -> Args:
     return Args([a for a in op.arg if a.name != "values"])
 
 
-def checked_shape(shape, what: str, path: str | None) -> tuple[int, ...]:
-    """A shape that is sane to allocate, or a C2FormatError saying why not."""
+def checked_shape(shape, what: str, path: str | None, itemsize: int = 4) -> tuple[int, ...]:
+    """A shape that is sane to allocate with `itemsize`-byte elements: a
+    C2FormatError for a negative dimension, a `budget.BudgetError` (exit 2,
+    naming the blob, the size and the budget) when it exceeds the memory budget."""
     shape = tuple(int(d) for d in shape)
     if any(d < 0 for d in shape):
         raise C2FormatError(f"{what}: negative dimension in shape {list(shape)}", path)
-    n = 1
-    for d in shape:
-        n *= d
-    if n > MAX_ELEMENTS:
-        raise C2FormatError(f"{what}: shape {list(shape)} claims {n:,} elements, too large to be real", path)
+    budget.check_shape(shape, itemsize, what, path)
     return shape
+
+
+def _itemsize(dt) -> int:
+    """Bytes per element as allocated (object arrays hold one pointer each)."""
+    return 8 if dt is None or dt is np.object_ else np.dtype(dt).itemsize
+
+
+def fill_dtype(op, args: Args):
+    """The numpy dtype a fill op creates."""
+    if op.type in GIVEN_FILLS:
+        dt = GIVEN_FILLS[op.type][1]
+        if op.type == "GivenTensorFill" and "dtype" in args:
+            dt = DTYPE_OF_PROTO.get(_safe_int(args, "dtype", 1), dt)
+        return dt
+    if op.type == "ConstantFill":
+        return DTYPE_OF_PROTO.get(_safe_int(args, "dtype", 1), np.float32)
+    if op.type == "UniformIntFill":
+        return np.int32
+    return np.float32
+
+
+def _safe_int(args: Args, name: str, default: int) -> int:
+    try:
+        return args.int(name, default)
+    except (TypeError, ValueError, OverflowError):
+        return default
 
 
 def _numel(shape) -> int:
@@ -186,7 +208,7 @@ def fill_shape(op, args: Args, path=None) -> tuple[int, ...] | None:
         return None
     shape = list(args.ints("shape", []) or [])
     shape += list(args.ints("extra_shape", []) or [])
-    return checked_shape(shape, what, path)
+    return checked_shape(shape, what, path, _itemsize(fill_dtype(op, args)))
 
 
 def run_fill(op, index: int, path: str | None = None) -> list[Weight]:
@@ -244,12 +266,16 @@ def _run_fill(op, index: int, path: str | None) -> list[Weight]:
 def tensor_proto_to_array(t, path=None) -> np.ndarray:
     """A `caffe2.TensorProto` (minidb blobs, Argument.t) as numpy."""
     what = f"tensor '{t.name}'"
-    shape = checked_shape(t.dims, what, path)
     dt = DTYPE_OF_PROTO.get(t.data_type)
     if dt is None:
         raise C2FormatError(f"{what}: unsupported data type {t.data_type}", path)
+    shape = checked_shape(t.dims, what, path, _itemsize(dt))
     n = _numel(shape)
     if t.HasField("raw_data") and dt is not np.object_:
+        size = np.dtype(dt).itemsize
+        if len(t.raw_data) != n * size:
+            raise C2FormatError(f"{what}: shape {list(shape)} {np.dtype(dt).name} needs {n * size:,} bytes of raw_data "
+                                f"but {len(t.raw_data):,} are stored (misaligned, truncated or corrupt)", path)
         vals = np.frombuffer(t.raw_data, dtype=dt)
     elif dt is np.float32:
         vals = np.asarray(t.float_data, dtype=np.float32)
@@ -273,7 +299,7 @@ def tensor_proto_to_array(t, path=None) -> np.ndarray:
 
 def qtensor_to_weight(name, q, path=None) -> Weight:
     """A `caffe2.QTensorProto` as a Weight carrying its scale and bias."""
-    shape = checked_shape(q.dims, f"qtensor '{name}'", path)
+    shape = checked_shape(q.dims, f"qtensor '{name}'", path, 4)
     vals = np.asarray(q.data, dtype=np.int32)
     if vals.size != _numel(shape):
         raise C2FormatError(f"qtensor '{name}': shape {list(shape)} needs {_numel(shape):,} values but {vals.size:,} are stored", path)

@@ -16,7 +16,7 @@ import numpy as np
 
 from .fills import FILL_OPS, GIVEN_FILLS, Weight, check_stored_count, checked_shape, fill_args, fill_shape
 from .args import Args
-from .errors import C2Error
+from .errors import C2Error, C2FormatError
 
 
 @dataclass
@@ -45,6 +45,7 @@ _DTYPE_NAMES = {
     "GivenTensorStringFill": "object", "GivenTensorByteStringToUInt8Fill": "uint8",
     "Int8GivenTensorFill": "uint8", "Int8GivenIntTensorFill": "int32",
 }
+_PLACEHOLDER_FILLS = {"ConstantFill", "GivenTensorFill", "GivenTensorIntFill", "GivenTensorInt64Fill", "GivenTensorDoubleFill"}
 _ITEMSIZE = {"float32": 4, "float64": 8, "int32": 4, "int16": 2, "int64": 8, "bool": 1, "uint8": 1, "int8": 1, "float16": 2}
 
 
@@ -60,6 +61,8 @@ class Model:
     _weights: dict | None = None
     _loader: Callable[[], dict] | None = None
     _specs: dict | None = None
+    # Why the weights cannot be read (a corrupt init net opened structure-only), else None.
+    weights_error: str | None = None
 
     # ----- identity -------------------------------------------------------
     @property
@@ -75,22 +78,28 @@ class Model:
     def structure_only(self) -> bool:
         return self.init_net is None and self._loader is None and not self._weights
 
+    def require_weights(self) -> None:
+        """Raise the reason the weights are unusable (a corrupt init net opened for
+        its structure only); running and converting call this first."""
+        if self.weights_error is not None:
+            raise C2FormatError(self.weights_error, self.init_path)
+
     # ----- weights ----------------------------------------------------------
     @property
     def weights(self) -> dict[str, Weight]:
-        """name -> Weight; runs the init net's fill ops the first time."""
+        """name -> Weight; runs the init net the first time (C2FormatError when
+        the init net was found corrupt: `weights_error`)."""
+        self.require_weights()
         if self._weights is None:
             if self._loader is not None:
                 self._weights = self._loader()
             elif self.init_net is not None:
-                from .fills import run_fill
+                from . import budget
+                from .init_net import run_init_net
 
-                out = {}
-                for i, op in enumerate(self.init_net.op):
-                    if op.type in FILL_OPS:
-                        for w in run_fill(op, i, self.init_path):
-                            out[w.name] = w
-                self._weights = out
+                # every fill's shape was checked alone (weight_specs); together they must fit too
+                budget.check_bytes(self.weights_bytes, "the init net's weights (all together)", self.init_path)
+                self._weights = run_init_net(self.init_net, self.init_path)
             else:
                 self._weights = {}
         return self._weights
@@ -102,14 +111,18 @@ class Model:
     def weight_specs(self) -> dict[str, WeightSpec]:
         """Shapes and dtypes of the weights, without reading their values."""
         if self._specs is None:
+            if self.weights_error is not None:
+                return {}
             if self._weights is not None or self.init_net is None:
                 self._specs = {
                     k: WeightSpec(k, w.shape, w.dtype, w.op_type, w.random) for k, w in self.weights.items()
                 }
             else:
+                from .init_net import computes
+
                 specs = {}
                 for op in self.init_net.op:
-                    if op.type not in FILL_OPS or not op.output:
+                    if op.type not in FILL_OPS or not op.output or (op.type == "ConstantFill" and len(op.input)):
                         continue
                     a = fill_args(op)
                     # Bad shapes and value counts are errors here, before anything is allocated.
@@ -122,6 +135,8 @@ class Model:
                     else:
                         dt = _DTYPE_NAMES.get(op.type, "float32")
                     specs[op.output[0]] = WeightSpec(op.output[0], shape, dt, op.type, op.type in ("XavierFill", "MSRAFill", "GaussianFill", "UniformFill", "UniformIntFill"))
+                if computes(self.init_net):
+                    specs = _computed_specs(self.init_net, specs)
                 self._specs = specs
         return self._specs
 
@@ -171,6 +186,14 @@ class Model:
         data = [n for n in ext if n not in have and n not in lacking]
         if ext and ext[0] in have and ext[0] not in data and self._is_placeholder(ext[0]):
             data.insert(0, ext[0])
+        # A 1-element fill read where data goes (Conv's X, FC's X) is a placeholder
+        # for a fed input wherever it is listed, not a weight.
+        specs = self.weight_specs
+        for n in ext:
+            if n in have and n not in data and specs[n].shape is not None and specs[n].numel <= 1 \
+                    and specs[n].op_type in _PLACEHOLDER_FILLS and self._is_placeholder(n, layers_only=True):
+                data.append(n)
+        data.sort(key=ext.index)
         if not data and ext and not have:
             data = [ext[0]]
         return data
@@ -229,10 +252,18 @@ class Model:
                 slots[b] = slots.get(b, True) and k == 0
         return [n for n in ext if slots.get(n, False)] or [ext[0]]
 
-    def _is_placeholder(self, name: str) -> bool:
+    def _is_placeholder(self, name: str, layers_only: bool = False) -> bool:
+        """`name` is first read at slot 0 of an op that takes data there (not
+        an elementwise op; with `layers_only`, a Layer/Normalization/Pool op)."""
         for op in self.predict_net.op:
             if name in op.input:
-                return list(op.input).index(name) == 0 and op.type not in ("Mul", "Add", "Sub", "Div", "Sum")
+                if list(op.input).index(name) != 0 or op.type in ("Mul", "Add", "Sub", "Div", "Sum"):
+                    return False
+                if layers_only:
+                    from .schema import category
+
+                    return len(op.input) > 1 and category(op.type) in ("Layer", "Normalization", "Pool")
+                return True
         return False
 
     @property
@@ -257,6 +288,41 @@ class Model:
         for op in self.predict_net.op:
             counts[op.type] = counts.get(op.type, 0) + 1
         return counts
+
+
+def _computed_specs(init_net, specs: dict) -> dict:
+    """Specs of an init net that computes (Cast, OneHot, Reshape...): shapes by
+    static inference over the whole net, no values read, no torch."""
+    from .shapes import BlobInfo, run_net
+
+    from .fills import GIVEN_FILLS, run_fill
+
+    env = {k: BlobInfo(s.shape, s.dtype) for k, s in specs.items()}
+    randoms = {k for k, s in specs.items() if s.random}
+    consts = {}  # small integer constants (Reshape's shape, OneHot's depth) read for their values
+    for i, op in enumerate(init_net.op):
+        s = specs.get(op.output[0]) if op.output else None
+        if op.type in GIVEN_FILLS and s is not None and s.shape is not None and s.numel <= 64 and s.dtype.startswith("int"):
+            consts[op.output[0]] = run_fill(op, i)[0].array.ravel().tolist()
+    from .proto import caffe2_pb2
+
+    computing = caffe2_pb2.NetDef()  # the fills are known already (and would hide the constants)
+    computing.op.extend(op for op in init_net.op if not (op.output and op.output[0] in specs and op.type in FILL_OPS))
+    run_net(computing, env, consts=consts)
+    out = dict(specs)
+    for op in init_net.op:
+        rnd = any(b in randoms for b in op.input)
+        for name in op.output:
+            if name in specs and op.type in FILL_OPS:
+                continue
+            info = env.get(name)
+            shape = None
+            if info is not None and info.shape is not None and all(d >= 0 for d in info.shape):
+                shape = tuple(info.shape)
+            out[name] = WeightSpec(name, shape, (info.dtype if info is not None and info.dtype else "float32"), op.type, rnd)
+            if rnd:
+                randoms.add(name)
+    return out
 
 
 def missing_weights_message(net, names) -> str:

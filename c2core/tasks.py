@@ -19,11 +19,22 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from .errors import Cancelled
 
-Progress = Callable[[float | None, str], None]
+
+
+class Progress(Protocol):
+    """The one progress signature every long job takes: `progress(fraction, message)`.
+
+    fraction is in [0, 1], or None while the amount of work is unknown; message is
+    one short line ("exporting ONNX", "job 3/10: resnet"). Conversions, batch, zoo
+    builds, benchmarks and the app's jobs all report through it.
+    """
+
+    def __call__(self, fraction: float | None, message: str) -> None: ...
+
 
 PENDING, RUNNING, DONE, FAILED, CANCELLED = "pending", "running", "done", "failed", "cancelled"
 
@@ -54,17 +65,11 @@ def no_progress(fraction: float | None, message: str) -> None:
     """The progress callback used when nobody listens."""
 
 
-def check_cancel(cancel) -> None:
-    """Accept a CancelToken, a threading.Event, a callable returning bool, or None."""
-    if cancel is None:
-        return
-    if isinstance(cancel, CancelToken):
+def check_cancel(cancel: "CancelToken | None") -> None:
+    """Raise `Cancelled` when `cancel` (a CancelToken, or None for "cannot be
+    cancelled") was cancelled: the one cancellation spelling of long jobs."""
+    if cancel is not None:
         cancel.check()
-    elif isinstance(cancel, threading.Event):
-        if cancel.is_set():
-            raise Cancelled("cancelled")
-    elif callable(cancel) and cancel():
-        raise Cancelled("cancelled")
 
 
 def sub_progress(progress: Progress | None, start: float, end: float) -> Progress:
@@ -109,6 +114,7 @@ class Task:
         try:
             self.cancel_token.check()
             self.result = self.fn(self._progress, self.cancel_token)
+            self.cancel_token.check()  # cancelled while finishing: the caller asked for nothing
             self.state = DONE
             self._progress(1.0, "done")
             return self.result

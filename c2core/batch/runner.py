@@ -144,8 +144,9 @@ def run_batch(jobs: list[Job], out_dir: str, workers: int = 2, resume: bool = Tr
               progress=None, cancel=None, python: str | None = None) -> BatchResult:
     """Run `jobs` with at most `workers` processes; returns every job's result.
 
-    progress(done, total, message) is called as jobs finish; cancel() -> bool
-    is polled (running workers are terminated; their outputs stay unwritten).
+    progress(fraction, message) (fraction = jobs finished / jobs) is called as jobs
+    finish; a cancelled `cancel` (CancelToken) terminates the running workers
+    (their outputs stay unwritten) and the batch returns what finished.
     """
     make_folder(out_dir)
     results: dict[str, JobResult] = {}
@@ -161,13 +162,13 @@ def run_batch(jobs: list[Job], out_dir: str, workers: int = 2, resume: bool = Tr
     total = len(jobs)
     done = len(results)
     if progress:
-        progress(done, total, f"{done} already done" if done else "starting")
+        progress(done / max(total, 1), f"{done} already done" if done else "starting")
     running: dict = {}  # Popen -> (job, attempt, t0)
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     py = python or sys.executable
     try:
         while pending or running:
-            if cancel and cancel():
+            if cancel is not None and cancel.cancelled:
                 for p in running:
                     p.terminate()
                 for p in running:
@@ -188,7 +189,7 @@ def run_batch(jobs: list[Job], out_dir: str, workers: int = 2, resume: bool = Tr
                 if p.returncode < 0 and attempt <= job.retries:
                     pending.append((job, attempt))  # killed: try again
                     if progress:
-                        progress(done, total, f"{job.name}: {_describe_exit(p.returncode)}, retrying")
+                        progress(done / max(total, 1), f"{job.name}: {_describe_exit(p.returncode)}, retrying")
                     continue
                 rel, abs_ = _parse_report(out)
                 if p.returncode == 0 and os.path.exists(job.output):
@@ -202,7 +203,7 @@ def run_batch(jobs: list[Job], out_dir: str, workers: int = 2, resume: bool = Tr
                 _save_state(out_dir, r)
                 done += 1
                 if progress:
-                    progress(done, total, f"{job.name}: {r.status}")
+                    progress(done / max(total, 1), f"{job.name}: {r.status}")
     finally:
         for p in running:
             if p.poll() is None:

@@ -51,6 +51,7 @@ class Preprocess:
         if unknown:
             raise C2Error(f"unknown preprocessing key(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
         vals = {k: v for k, v in d.items() if k in known}
+        _check_types(vals)
         for k in ("mean", "std"):
             if k in vals:
                 v = vals[k]
@@ -84,13 +85,19 @@ class Preprocess:
         """PIL RGB image -> float32 CHW array."""
         from PIL import Image
 
+        from .. import budget
+
         interp = getattr(Image.Resampling, _INTERP[self.interpolation])
         w, h = image.size
+        # the resized image (RGB) and the float32 arrays made from the crop
         if self.resize == 0:
+            budget.check_bytes(self.crop * self.crop * 27, f"preprocessing to {self.crop}x{self.crop}")
             image = image.resize((self.crop, self.crop), interp)
         else:
             s = self.resize / min(w, h)
             nw, nh = max(self.crop, int(round(w * s))), max(self.crop, int(round(h * s)))
+            budget.check_bytes(nw * nh * 3 + self.crop * self.crop * 24,
+                               f"preprocessing (resize {self.resize}: {w}x{h} -> {nw}x{nh} pixels)")
             image = image.resize((nw, nh), interp)
             left, top = (nw - self.crop) // 2, (nh - self.crop) // 2
             image = image.crop((left, top, left + self.crop, top + self.crop))
@@ -104,6 +111,33 @@ class Preprocess:
     def batch(self, images) -> np.ndarray:
         return np.stack([self.apply(im) for im in images])
 
+
+def _check_types(vals: dict) -> None:
+    """Values from model.json are untrusted: right types, finite numbers, sane sizes."""
+    import math
+
+    for k in ("resize", "crop"):
+        if k in vals:
+            v = vals[k]
+            if not isinstance(v, int) or isinstance(v, bool):
+                raise C2Error(f"preprocessing '{k}' must be an integer, got {v!r}")
+            if not (0 <= v <= MAX_SIDE):
+                raise C2Error(f"preprocessing '{k}' {v} is outside 0..{MAX_SIDE} pixels")
+    for k in ("color", "interpolation", "name", "notes"):
+        if k in vals and not isinstance(vals[k], str):
+            raise C2Error(f"preprocessing '{k}' must be a string, got {vals[k]!r}")
+    for k in ("scale", "mean", "std"):
+        if k not in vals:
+            continue
+        v = vals[k]
+        items = v if isinstance(v, (list, tuple)) else [v]
+        for x in items:
+            if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
+                raise C2Error(f"preprocessing '{k}' must hold finite numbers, got {x!r}")
+
+
+# Largest resize/crop side a model.json may ask for (an 8K image side).
+MAX_SIDE = 8192
 
 _INTERP = {"bilinear": "BILINEAR", "bicubic": "BICUBIC", "nearest": "NEAREST", "lanczos": "LANCZOS"}
 

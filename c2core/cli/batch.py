@@ -42,7 +42,10 @@ def run(args) -> int:
             raise C2Error(f"--index {args.index} out of range: the manifest lists {len(jobs)} job(s)", args.manifest)
         jobs = [jobs[args.index]]
     show = sys.stderr.isatty() or os.environ.get("C2_PROGRESS") == "1"
-    def progress(done, total, msg):
+    total = len(jobs)
+
+    def progress(fraction, msg):
+        done = round((fraction or 0.0) * total)
         if show:
             _bar(done, total, msg)
         else:

@@ -1,7 +1,7 @@
 """Convert a Caffe2 model to ONNX (and, through it, other targets), verified by running it.
 
 `c2core convert PATH --to onnx -o OUT.onnx [--opset N] [--input-shape NAME=1,3,224,224]
-[--dynamic-batch] [--int8 qdq|float] [--verify/--no-verify] [--rtol X] [--input NAME=FILE]`
+[--dynamic-batch] [--int8 qdq|exact|float] [--verify/--no-verify] [--rtol X] [--input NAME=FILE]`
 
 The model is exported to a staged file beside OUT, run in ONNX Runtime and in
 the c2core executor on the same inputs (random with --seed, or the given .npy
@@ -45,13 +45,17 @@ def add_arguments(p) -> None:
     p.add_argument("--input-shape", action="append", default=[], metavar="[NAME=]D0,D1,...",
                    help="shape of a data input (repeatable; without NAME= the first data input's)")
     p.add_argument("--dynamic-batch", action="store_true", help="make dimension 0 of inputs and outputs symbolic ('batch')")
-    p.add_argument("--int8", choices=("qdq", "float"), default="qdq",
-                   help="Int8 ops as QuantizeLinear/DequantizeLinear around float ops (qdq, default) or fully dequantised float")
+    p.add_argument("--int8", choices=("qdq", "exact", "float"), default="qdq",
+                   help="Caffe2 Int8 ops as QuantizeLinear/DequantizeLinear around float ops (qdq, default; approximate: "
+                        "verified in quantization steps and top-k agreement), QNNPACK's integer arithmetic bit for bit "
+                        "(exact; verified bit-exact), or fully dequantised float (approximate)")
     p.add_argument("--verify", action=argparse.BooleanOptionalAction, default=True,
                    help="verify against the executor before writing (default on)")
     p.add_argument("--rtol", type=float, default=1e-4, help="relative error tolerance per output (default 1e-4)")
+    p.add_argument("--max-steps", type=float, default=None, metavar="N",
+                   help="--int8 qdq/float: pass bound on the 99th-percentile difference in quantization steps (default 4)")
     p.add_argument("--int-atol", type=float, default=0,
-                   help="allowed difference for integer outputs (uint8 outputs of Int8 ops always allow 1 LSB)")
+                   help="allowed difference for integer outputs (default 0; approximate Int8 outputs are judged in steps, see --max-steps)")
     p.add_argument("--input", action="append", default=[], metavar="[NAME=]FILE",
                    help="verification input: .npy array or image (repeatable; default random, fixed seed)")
     p.add_argument("--seed", type=int, default=0, help="seed for random verification inputs")
@@ -66,6 +70,7 @@ def run(args) -> int:
     from ..io import open_model
 
     model = open_model(args.path, init_path=args.init, value_info=args.value_info)
+    model.require_weights()
     if model.structure_only:
         raise C2Error("the model has no weights (structure-only net): give its init net with --init", args.path)
     with about(args.path):  # what names no file of its own is about the model
@@ -91,8 +96,13 @@ def verify_summary(report) -> dict | None:
                 for r in report.results for d in r.outputs]
     else:
         outs = [{"name": o.name, "max_abs": float(o.max_abs), "max_rel": float(o.max_rel), "ok": bool(o.ok)}
+                | ({"agreement": o.agreement.to_dict()} if getattr(o, "agreement", None) is not None else {})
                 for o in report.outputs]
-    return {"ok": bool(report.ok), "outputs": outs}
+    summary = {"ok": bool(report.ok), "outputs": outs}
+    if getattr(report, "int8_form", None) is not None:
+        # which Int8 form was verified, and whether it is exact or approximate
+        summary["int8"] = {"form": report.int8_form, "exact": report.exact, "criterion": report.criterion()}
+    return summary
 
 
 # ----- the ONNX target ---------------------------------------------------------
@@ -109,7 +119,7 @@ def convert_target(model, args) -> int:
         proto, report = export_verified(
             model, args.output, verify=args.verify, keep_failed=args.keep_failed, inputs=inputs, rtol=args.rtol,
             int_atol=args.int_atol, seed=args.seed, opset=args.opset, input_shapes=shapes,
-            dynamic_batch=args.dynamic_batch, int8=args.int8)
+            dynamic_batch=args.dynamic_batch, int8=args.int8, max_steps=args.max_steps)
     except VerificationFailed as e:
         print(e.report.format())
         raise

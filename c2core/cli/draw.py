@@ -25,10 +25,10 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     from ..draw import draw, format_of
-    from ..io import open_model
+    from ..io import open_structure
 
     fmt = format_of(args.output)  # a bad extension fails before the model is read
-    model = open_model(args.path, structure_only=True)
+    model = open_structure(args.path)
     draw(model, args.output, fmt=fmt, rankdir=args.rankdir, minimal=args.minimal or args.minimal_dependency,
          minimal_dependency=args.minimal_dependency, append_output=args.append_output)
     for w in model.warnings:

@@ -40,7 +40,7 @@ def run(args) -> int:
         raise C2Error(f"unknown zoo model (known: {', '.join(sorted(RECIPES))})", args.name)
     out = os.path.expanduser(args.output or os.path.join(DEFAULT_ROOT, args.name))
     make_folder(out)  # a folder that cannot be made fails now, not after minutes of building
-    say = None if args.quiet else (lambda msg: print(f"  {msg}", file=sys.stderr))
+    say = None if args.quiet else (lambda fraction, msg: print(f"  {msg}", file=sys.stderr))
     with about(out):
         r = build(args.name, out, force=args.force, progress=say)
     if args.quiet:

@@ -13,12 +13,13 @@ import json
 import os
 
 from ..errors import C2FormatError
-from ..fills import FILL_OPS
 from ..model import Model
+from .by_content import (candidate_files_in, init_partner_by_content, partner_by_content, pick_by_content,
+                         predict_partner_by_content)
 from .pairing import find_partner, looks_like_init_name, model_files_in
 from .sniff import looks_like_minidb, looks_like_text, parse_netdef
 
-__all__ = ["open_model", "read_net", "is_init_net", "load_value_info"]
+__all__ = ["open_model", "open_structure", "read_net", "is_init_net", "load_value_info"]
 
 MAX_FILE_BYTES = 8 << 30
 
@@ -41,8 +42,11 @@ def _read(path: str) -> bytes:
 
 
 def is_init_net(net) -> bool:
-    """An init net creates blobs from nothing: every op is a fill op."""
-    return len(net.op) > 0 and all(op.type in FILL_OPS or (op.type.endswith("Fill") and not op.input) for op in net.op)
+    """An init net needs nothing fed: its ops read only blobs made earlier in it
+    (fills, and constants computed from them: Cast, OneHot, Reshape...)."""
+    from ..init_net import is_init_net as _is_init
+
+    return _is_init(net)
 
 
 def read_net(path: str):
@@ -51,35 +55,86 @@ def read_net(path: str):
 
 
 def load_value_info(path: str) -> dict:
-    """value_info.json: {"blob": [elem_type, [dims...]]}."""
+    """value_info.json: {"blob": [elem_type, [dims...]]}.
+
+    Every number is checked: integers only (no null, float, NaN, Infinity or
+    bool), a known elem_type, dims >= -1 (-1 or 0: any size), and the
+    declared size within the memory budget (an input of that shape is
+    allocated by run/compare/convert)."""
+    from .. import budget
+
     try:
+        size = os.path.getsize(path)
+        if size > (64 << 20):
+            raise C2FormatError(f"file is {size:,} bytes, too large for a value_info.json", path)
         with open(path, "rb") as f:
-            data = json.loads(f.read().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            data = json.loads(f.read().decode("utf-8"), parse_constant=_refuse_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as e:
         raise C2FormatError(f"not valid JSON: {e}", path) from None
+    except RecursionError:
+        raise C2FormatError("not valid JSON: nested too deeply", path) from None
     except OSError as e:
         raise C2FormatError(f"cannot read: {e.strerror}", path) from None
     if not isinstance(data, dict):
         raise C2FormatError("expected an object mapping blob names to [elem_type, dims]", path)
+    import numpy as np
+
+    from ..fills import DTYPE_OF_PROTO
+
     out = {}
     for k, v in data.items():
         if not (isinstance(v, list) and len(v) == 2 and isinstance(v[1], list)):
             raise C2FormatError(f"entry '{k}' is not [elem_type, [dims]]", path)
-        out[k] = (int(v[0]), [int(d) for d in v[1]])
+        et, dims = v
+        if not _is_int(et) or et not in DTYPE_OF_PROTO:
+            raise C2FormatError(f"entry '{k}': elem_type {et!r} is not a known TensorProto data type", path)
+        bad = [d for d in dims if not _is_int(d) or d < -1]
+        if bad:
+            raise C2FormatError(f"entry '{k}': dimension {bad[0]!r} is not an integer >= -1 (-1 or 0: any size)", path)
+        itemsize = 8 if et == 4 else np.dtype(DTYPE_OF_PROTO[et]).itemsize
+        budget.check_shape([max(d, 1) for d in dims], itemsize, f"input '{k}'", path)
+        out[k] = (int(et), [int(d) for d in dims])
     return out
 
 
-def _open_minidb(path: str, data: bytes) -> Model:
-    from .minidb import read_minidb
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
 
-    predict, weights, inputs, outputs, init = read_minidb(data, path)
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _open_minidb(path: str, data: bytes) -> Model:
+    """A predictor_exporter minidb: the predict net now, the weights (its init
+    nets run as Caffe2's predictor runs them) on first use."""
+    from .minidb import load_weights, predict_init_input_shapes, read_minidb
+
+    db = read_minidb(data, path)
+    predict = db.predict
     m = Model(predict_net=predict, init_net=None, predict_path=path, init_path=path,
               formats={"predict": "minidb", "init": "minidb"})
-    m._weights = weights
-    if inputs and not predict.external_input:
-        predict.external_input.extend(inputs)
-    if outputs and not predict.external_output:
-        predict.external_output.extend(outputs)
+    m.warnings.extend(db.warnings)
+    if db.inputs and not predict.external_input:
+        predict.external_input.extend(list(db.inputs) + [p for p in db.parameters if p not in db.inputs])
+    if db.outputs and not predict.external_output:
+        predict.external_output.extend(db.outputs)
+    declared = predict_init_input_shapes(db)
+    if declared:
+        m.value_info = {k: (int(v[0]), list(v[1])) for k, v in declared.items()}
+
+    def loader():
+        weights, _ = load_weights(db)
+        return weights
+
+    m._loader = loader
+    try:
+        m.weight_specs  # runs the init nets once: a bad record is reported on opening
+    except C2FormatError as e:
+        m._loader, m._weights, m._specs = None, None, None
+        m.weights_error = e.reason
+        m.warnings.append(f"{os.path.basename(path)}: {e.reason}: showing the structure only "
+                          "(running and converting need sound weights)")
     _check(m)
     return m
 
@@ -87,13 +142,16 @@ def _open_minidb(path: str, data: bytes) -> Model:
 def _pick_in_folder(folder: str) -> tuple[str, str | None]:
     files = model_files_in(folder)
     if not files:
-        raise C2FormatError("folder holds no Caffe2 model files (.pb, .pbtxt, .minidb)", folder)
+        files = candidate_files_in(folder)
+        if not files:
+            raise C2FormatError("folder holds no Caffe2 model files (.pb, .pbtxt, .minidb, or files that read as nets)", folder)
+        return pick_by_content(files, folder, read_net, is_init_net, _is_minidb_file)
     minidbs = [f for f in files if f.lower().endswith((".minidb", ".db"))]
     nets = [f for f in files if f not in minidbs]
     if not nets and minidbs:
         return minidbs[0], None
     by_name = [f for f in nets if not looks_like_init_name(f)]
-    if len(by_name) == 1:
+    if len(by_name) == 1 and find_partner(by_name[0], want_init=True) is not None:
         # Names decide without reading (a 100 MB init net is parsed once, by
         # open_model, which then checks both halves by content anyway).
         return by_name[0], find_partner(by_name[0], want_init=True)
@@ -105,7 +163,8 @@ def _pick_in_folder(folder: str) -> tuple[str, str | None]:
             continue
         (inits if is_init_net(net) else predicts).append(f)
     if not predicts:
-        raise C2FormatError("folder holds no readable predict net", folder)
+        # e.g. a labels .txt beside `X_predict.model`: the extensions said nothing
+        return pick_by_content(candidate_files_in(folder), folder, read_net, is_init_net, _is_minidb_file)
     if len(predicts) > 1:
         named = [p for p in predicts if os.path.basename(p).lower().startswith("predict_net")]
         if len(named) == 1:
@@ -123,9 +182,18 @@ def _pick_in_folder(folder: str) -> tuple[str, str | None]:
             predicts = sorted(next(iter(stems.values())), key=lambda p: not p.endswith(".pb"))
     p = predicts[0]
     init = find_partner(p, want_init=True)
-    if init is None and len(inits) == 1:
-        init = inits[0]
+    if init is None and inits:
+        init = partner_by_content(read_net(p)[0], inits, read_net)
     return p, init
+
+
+def _is_minidb_file(path: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    return looks_like_minidb(head) and not looks_like_text(head) and b"!!META_NET_DEF" in head
 
 
 def open_model(path: str, init_path: str | None = None, value_info: str | dict | None = None,
@@ -149,6 +217,8 @@ def open_model(path: str, init_path: str | None = None, value_info: str | dict |
         partner = find_partner(path, want_init=False)
         if partner is None:
             _refuse_swapped(path, find_partner(path, want_init=True), want_predict=True)
+            partner = predict_partner_by_content(path, net, read_net, is_init_net)
+        if partner is None:
             raise C2FormatError("is an init net (only fill ops); no predict net found beside it", path)
         pnet, pf = read_net(partner)
         if is_init_net(pnet):
@@ -158,19 +228,38 @@ def open_model(path: str, init_path: str | None = None, value_info: str | dict |
     else:
         if init_path is None and looks_like_init_name(path):
             _refuse_swapped(path, find_partner(path, want_init=False), want_predict=False)
+    weights_error = None
     if init is None and not structure_only:
         if init_path is None:
             init_path = find_partner(path, want_init=True)
+        if init_path is None:
+            init_path = init_partner_by_content(path, net, read_net, is_init_net)
         if init_path is not None:
-            init, ifmt = read_net(init_path)
-            if not is_init_net(init):
+            try:
+                init, ifmt = read_net(init_path)
+            except C2FormatError as e:
+                # A corrupt init net must not hide a sound graph: open the structure,
+                # say why the weights are missing, and let run/convert refuse.
+                weights_error = e.reason
+            if init is not None and not is_init_net(init):
                 if looks_like_init_name(init_path):
                     raise C2FormatError(
-                        f"named like an init net but holds computation ops (e.g. {_first_non_fill(init)}): "
+                        f"named like an init net but {_what_it_reads(init)}: "
                         f"swapped or mismatched pair with {os.path.basename(path)}", init_path)
-                raise C2FormatError(f"is a predict net, not an init net (paired with {os.path.basename(path)})", init_path)
+                raise C2FormatError(f"is a predict net, not an init net ({_what_it_reads(init)}; "
+                                    f"paired with {os.path.basename(path)})", init_path)
     m = Model(predict_net=predict, init_net=init, predict_path=predict_path, init_path=init_path,
               formats={"predict": pfmt, **({"init": ifmt} if init is not None else {})})
+    if weights_error is None and init is not None:
+        try:
+            m.weight_specs  # bad shapes / value counts surface here, before anything is allocated
+        except C2FormatError as e:
+            weights_error = e.reason
+    if weights_error is not None:
+        m.init_net, m._specs, m._weights = None, None, None
+        m.weights_error = weights_error
+        m.warnings.append(f"{os.path.basename(init_path)}: {weights_error}: showing the structure only "
+                          "(running and converting need sound weights)")
     if isinstance(value_info, dict):
         m.value_info = value_info
     else:
@@ -179,6 +268,24 @@ def open_model(path: str, init_path: str | None = None, value_info: str | dict |
             m.value_info = load_value_info(vi)
     _check(m)
     return m
+
+
+def open_structure(path: str, init_path: str | None = None, value_info=None) -> Model:
+    """The model for showing its graph (draw, the app): opened with its weights
+    when they are sound; when its init net cannot be used (corrupt, mismatched),
+    the structure alone with a warning naming the init file and why."""
+    try:
+        return open_model(path, init_path, value_info)
+    except C2FormatError as e:
+        m = open_model(path, None, value_info, structure_only=True)
+        bad = e.path or ""
+        if not m.predict_path or os.path.abspath(bad) == os.path.abspath(m.predict_path):
+            raise
+        m.init_path = bad
+        m.weights_error = e.reason
+        m.warnings.insert(0, f"{os.path.basename(bad)}: {e.reason}: showing the structure only "
+                             "(running and converting need sound weights)")
+        return m
 
 
 def _refuse_swapped(path: str, partner: str | None, want_predict: bool) -> None:
@@ -197,11 +304,15 @@ def _refuse_swapped(path: str, partner: str | None, want_predict: bool) -> None:
                             "the pair's names are swapped (rename the files)", path)
 
 
-def _first_non_fill(net) -> str:
-    for op in net.op:
-        if op.type not in FILL_OPS:
-            return op.type
-    return "?"
+def _what_it_reads(net) -> str:
+    """Why `net` is not an init net: the first blob it reads without creating it."""
+    from ..init_net import first_foreign_read
+
+    hit = first_foreign_read(net)
+    if hit is None:
+        return "creates no blob"
+    i, op_type, blob = hit
+    return f"op #{i} {op_type} reads '{blob}', which it does not create (a predict net reads fed data)"
 
 
 def _ignored_dilation(op, specs) -> bool:
@@ -217,6 +328,11 @@ def _ignored_dilation(op, specs) -> bool:
 def _check(m: Model) -> None:
     """Pair consistency; hard errors for mismatched pairs, warnings otherwise."""
     from ..schema import known_op_types
+    from ..validate import validate_net
+
+    validate_net(m.predict_net, m.predict_path)
+    if m.init_net is not None:
+        validate_net(m.init_net, m.init_path)
 
     specs = m.weight_specs
     ext = set(m.predict_net.external_input)

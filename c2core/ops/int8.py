@@ -146,9 +146,7 @@ def requantize_q31(acc: torch.Tensor, scale: np.float32, zero_point: int, qmin: 
         y = acc.to(torch.float64) * float(scale)
         y = torch.sign(y) * torch.floor(torch.abs(y) + 0.5)
         return (y + zero_point).clamp(qmin, qmax).to(torch.uint8)
-    bits = int(np.array(scale, dtype=np.float32).view(np.uint32))
-    multiplier = ((bits & 0x007FFFFF) | 0x00800000) << 7
-    shift = 127 + 31 - 32 - (bits >> 23)
+    multiplier, shift = q31_multiplier(scale)
     if shift >= 32:  # scale < 2**-32: everything rounds to zero
         return torch.full(acc.shape, min(max(zero_point, qmin), qmax), dtype=torch.uint8, device=acc.device)
     acc = acc.to(torch.int64)
@@ -157,6 +155,19 @@ def requantize_q31(acc: torch.Tensor, scale: np.float32, zero_point: int, qmin: 
     remainder = (q31 & mask) - (q31 < 0).to(torch.int64)
     n = (q31 >> shift) + (remainder > (mask >> 1)).to(torch.int64)
     return (n + zero_point).clamp(qmin, qmax).to(torch.uint8)
+
+
+def q31_multiplier(scale) -> tuple[int, int]:
+    """(Q31 multiplier, right shift) of a float32 requantization scale in (0, 1), as QNNPACK."""
+    bits = int(np.array(_f32(scale), dtype=np.float32).view(np.uint32))
+    return ((bits & 0x007FFFFF) | 0x00800000) << 7, 127 + 31 - 32 - (bits >> 23)
+
+
+def avgpool_multiplier(x_scale, y_scale, kernel_size: int) -> tuple[int, int]:
+    """(24-bit multiplier, right shift) of QNNPACK's average-pool requantization."""
+    scale = _f32(x_scale) / (_f32(y_scale) * _f32(kernel_size))
+    bits = int(np.array(scale, dtype=np.float32).view(np.uint32))
+    return (bits & 0x007FFFFF) | 0x00800000, 127 + 23 - (bits >> 23)
 
 
 def _round_half_away_pot(product: torch.Tensor, shift: int) -> torch.Tensor:
@@ -332,11 +343,16 @@ def int8_relu(ctx, x):
 def int8_sigmoid(ctx, x):
     x = _qtensor(x, "Int8Sigmoid input")
     ys, yzp = ctx.state
-    levels = torch.arange(256, dtype=torch.float32) - x.zero_point
-    real = levels * torch.tensor(_f32(x.scale))
-    table = ((1.0 / (1.0 + torch.exp(-real))) / torch.tensor(_f32(ys)) + yzp).clamp(0, 255)
-    table = torch.round(table).to(torch.uint8).to(x.values.device)
+    table = torch.from_numpy(sigmoid_table(x.scale, x.zero_point, ys, yzp)).to(x.values.device)
     return QTensor(table[x.values.to(torch.int64)], ys, yzp)
+
+
+def sigmoid_table(x_scale: float, x_zero_point: int, y_scale: float, y_zero_point: int) -> np.ndarray:
+    """Int8Sigmoid's 256-entry uint8 table (shared with the exact ONNX export)."""
+    levels = torch.arange(256, dtype=torch.float32) - x_zero_point
+    real = levels * torch.tensor(_f32(x_scale))
+    table = ((1.0 / (1.0 + torch.exp(-real))) / torch.tensor(_f32(y_scale)) + y_zero_point).clamp(0, 255)
+    return torch.round(table).to(torch.uint8).numpy()
 
 
 def _prepare_leaky(ctx):
@@ -349,14 +365,19 @@ def int8_leaky_relu(ctx, x):
     """QNNPACK's lookup table: y = x·(x<0 ? alpha : 1) in output units, float32."""
     x = _qtensor(x, "Int8LeakyRelu input")
     ys, yzp, alpha = ctx.state
-    ratio = _f32(_f32(x.scale) / _f32(ys))
+    table = torch.from_numpy(leaky_relu_table(x.scale, x.zero_point, ys, yzp, alpha)).to(x.values.device)
+    return QTensor(table[x.values.to(torch.int64)], ys, yzp)
+
+
+def leaky_relu_table(x_scale: float, x_zero_point: int, y_scale: float, y_zero_point: int, alpha: float) -> np.ndarray:
+    """Int8LeakyRelu's 256-entry uint8 table (shared with the exact ONNX export)."""
+    ratio = _f32(_f32(x_scale) / _f32(y_scale))
     if not (2.0 ** -8 <= float(ratio) < 2.0 ** 8):
         raise ValueError(f"Int8LeakyRelu: input/output scale ratio {float(ratio):g} outside QNNPACK's [2^-8, 2^8)")
-    levels = torch.arange(256, dtype=torch.float32) - x.zero_point
+    levels = torch.arange(256, dtype=torch.float32) - x_zero_point
     v = levels * float(ratio)
-    v = torch.where(v < 0, v * float(alpha), v).clamp(-yzp, 255 - yzp)
-    table = (torch.round(v) + yzp).to(torch.uint8).to(x.values.device)
-    return QTensor(table[x.values.to(torch.int64)], ys, yzp)
+    v = torch.where(v < 0, v * float(_f32(alpha)), v).clamp(-y_zero_point, 255 - y_zero_point)
+    return (torch.round(v) + y_zero_point).to(torch.uint8).numpy()
 
 
 def softmax_table(channels: int, input_scale: float) -> np.ndarray:
@@ -409,12 +430,9 @@ def int8_average_pool(ctx, x):
     xf = F.pad(xf, (pl, pr, pt, pb))  # padding holds the zero point: adds 0
     acc = F.avg_pool2d(xf, (kh, kw), stride=stride, divisor_override=1)
     acc = torch.round(acc).to(torch.int64).permute(0, 2, 3, 1)
-    scale = _f32(x.scale) / (_f32(ys) * _f32(kh * kw))
-    bits = int(np.array(scale, dtype=np.float32).view(np.uint32))
-    multiplier = (bits & 0x007FFFFF) | 0x00800000
-    shift = 127 + 23 - (bits >> 23)
+    multiplier, shift = avgpool_multiplier(x.scale, ys, kh * kw)
     if not (1 <= shift < 64):
-        raise ValueError(f"{ctx.type}: requantization scale {float(scale):g} out of QNNPACK's range")
+        raise ValueError(f"{ctx.type}: requantization scale {float(_f32(x.scale) / (_f32(ys) * _f32(kh * kw))):g} out of QNNPACK's range")
     y = _round_half_away_pot(acc * multiplier, shift) + yzp
     return QTensor(y.clamp(_relu_min(ys, yzp, s.relu), 255).to(torch.uint8).contiguous(), ys, yzp)
 

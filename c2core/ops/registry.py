@@ -4,8 +4,9 @@ A kernel is a plain function `kernel(ctx, *inputs) -> Tensor | tuple`, with
 inputs and outputs as torch tensors, decorated with `@register("Type", ...)`.
 `ctx` (an `OpContext`) gives the parsed arguments, the OperatorDef, the op's
 index, the state its `prepare` hook computed, and a way to run sub-nets
-(control flow). A second registration of the same type raises at import time,
-so two modules can never silently disagree about an op's semantics.
+(control flow). `KERNELS` is a `c2core.registry.Registry`: a second
+registration of the same type raises at import time, and every public module
+of this package is imported on first lookup (no list to edit).
 
 Kernels must not parse arguments on every call: anything derived from
 `ctx.args` belongs in `prepare(ctx) -> state`, run once when the net is
@@ -26,7 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-_KERNELS: dict[str, "OpSpec"] = {}
+from ..registry import Registry
+
 
 
 @dataclass(frozen=True)
@@ -70,63 +72,23 @@ class OpContext:
         return f"op #{self.index} {self.op.type}{name}"
 
 
+def _spec(op_type: str, fn: Callable, prepare: Callable | None = None, view: bool = False, inplace: Callable | None = None) -> OpSpec:
+    return OpSpec(op_type, fn, fn.__module__, prepare, view, inplace)
+
+
+KERNELS = Registry("kernel", "c2core.ops", make=_spec)
+
+
 def register(*op_types: str, prepare: Callable | None = None, view: bool = False, inplace: Callable | None = None):
     """Decorator: register `fn` as the kernel of each op type given."""
-
-    def deco(fn):
-        for t in op_types:
-            if t in _KERNELS:
-                prev = _KERNELS[t]
-                raise RuntimeError(f"op {t} registered twice: {prev.module}.{prev.kernel.__name__} and {fn.__module__}.{fn.__name__}")
-            _KERNELS[t] = OpSpec(t, fn, fn.__module__, prepare, view, inplace)
-        return fn
-
-    return deco
+    return KERNELS.register(*op_types, prepare=prepare, view=view, inplace=inplace)
 
 
 def lookup(op_type: str) -> OpSpec | None:
-    _load_all()
-    return _KERNELS.get(op_type)
+    return KERNELS.get(op_type)
 
 
 def supported_op_types() -> frozenset:
-    """The op types with a kernel; imports every kernel module (and torch)."""
-    _load_all()
-    return frozenset(_KERNELS)
-
-
-def listed_op_types() -> frozenset:
-    """The op types with a kernel, without importing torch when the kernels are not
-    loaded yet: then read from the kernel modules' source (`_listing`, cached)."""
-    if _LOADED:
-        return frozenset(_KERNELS)
-    from ._listing import static_op_types
-
-    return static_op_types()
-
-
-_LOADED = False
-_LOAD_LOCK = __import__("threading").RLock()
-
-
-def _load_all() -> None:
-    """Import every module in c2core/ops once (each registers its kernels).
-
-    Thread-safe: a second thread (the GUI runs jobs on workers) waits until every
-    kernel is registered instead of seeing a half-filled registry.
-    """
-    global _LOADED
-    if _LOADED:
-        return
-    with _LOAD_LOCK:
-        if _LOADED:
-            return
-        import importlib
-        import pkgutil
-
-        from . import __path__ as ops_path
-
-        for m in sorted(pkgutil.iter_modules(ops_path), key=lambda m: m.name):
-            if m.name not in ("registry",) and not m.name.startswith("_"):
-                importlib.import_module(f"c2core.ops.{m.name}")
-        _LOADED = True
+    """The op types with a kernel; imports every kernel module (and torch). Without
+    torch, `c2core.schema.support.layer_types("executor")` answers from the manifest."""
+    return KERNELS.types()

@@ -53,12 +53,13 @@ def _has_nchw_conv(net) -> bool:
 
 def unsupported_ops(net, have: frozenset | None = None) -> list[str]:
     """Op types in `net` (sub-nets included) that have no kernel. `have`: the op
-    types with a kernel; by default listed without importing torch, so that the
-    app's support checks stay cheap."""
+    types with a kernel; by default read from the op manifest
+    (c2core/schema/support.json) without importing torch, so that the app's
+    support checks stay cheap."""
     if have is None:
-        from ..ops.registry import listed_op_types
+        from ..schema.support import layer_types
 
-        have = listed_op_types()
+        have = layer_types("executor")
     return sorted(t for t in all_op_types(net) if t not in have)
 
 
@@ -104,6 +105,7 @@ class Predictor:
     # ------------------------------------------------------------------
     def _load_weights(self) -> dict:
         m = self.model
+        m.require_weights()
         if m.structure_only:
             raise C2Error("the model has no weights (structure-only net: give its init_net to run it)", m.predict_path)
         data = set(self.inputs)

@@ -5,8 +5,10 @@
 
 Known at the start: weights (`model.weight_specs`, no values read) and the
 data inputs (the `input_shapes` argument, else `model.input_shapes()` from
-value_info.json). Each op family has its rule module; an op without a rule, or
-whose rule fails, gets unknown outputs (shape None) and the walk continues.
+value_info.json). Each op family has its rule module (found by `RULES`'s package
+scan); an op without a rule, or whose rule fails, gets unknown outputs (shape
+None) and the walk continues, except in strict mode (`strict_rules`, used by the
+tests) where a rule that crashes is an error.
 Small integer weights (a Reshape's shape input, Slice's starts) are read for
 their values. Shapes may hold -1 for a size that cannot be known statically
 (see `info`); an input shape may use -1 or None for a free dimension.
@@ -15,18 +17,17 @@ their values. Shapes may hold -1 for a size that cannot be known statically
 from __future__ import annotations
 
 from .info import UNKNOWN, BlobInfo, DTYPE_OF_PROTO
-from .registry import RULES, rule
-from . import conv, control, detection, elementwise, fill, int8, linear, loss, norm, pool, reduce, reshape, scalars, tensor  # noqa: F401  (registers rules)
-from .engine import infer_op, run_net
+from .registry import RULES, register
+from .engine import infer_op, run_net, strict_rules
 
 __all__ = [
     "BlobInfo", "UNKNOWN", "infer_shapes", "infer_shapes_versioned", "infer_op", "run_net", "initial_env",
-    "small_constants", "supported_op_types", "RULES", "rule",
+    "small_constants", "supported_op_types", "RULES", "register", "strict_rules",
 ]
 
 
 def supported_op_types() -> frozenset:
-    return frozenset(RULES)
+    return RULES.types()
 
 
 def initial_env(model, input_shapes: dict | None = None, input_dtypes: dict | None = None) -> dict[str, BlobInfo]:

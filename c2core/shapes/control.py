@@ -8,8 +8,8 @@ paths disagree the shape is unknown (the dtype is kept when they agree on it).
 
 from __future__ import annotations
 
-from .info import UNKNOWN, BlobInfo
-from .registry import rule
+from .info import BadNet, BlobInfo, UNKNOWN
+from .registry import register
 
 
 def _agree(a: BlobInfo | None, b: BlobInfo | None) -> BlobInfo:
@@ -30,18 +30,18 @@ def _after(ctx, arg: str, env: dict, absent=_REQUIRED) -> dict:
     if net is not None:
         return ctx.run_subnet(net, env)
     if absent is _REQUIRED:
-        raise ValueError(f"{ctx.type} without {arg}")
+        raise BadNet(f"{ctx.type} without {arg}")
     return absent
 
 
-@rule("If")
+@register("If")
 def if_(ctx):
     then_env = _after(ctx, "then_net", ctx.env)
     else_env = _after(ctx, "else_net", ctx.env, absent=ctx.env)  # no else: blobs keep their values
     return [_agree(then_env.get(n), else_env.get(n)) for n in ctx.op.output]
 
 
-@rule("While")
+@register("While")
 def while_(ctx):
     after = _after(ctx, "loop_net", ctx.env)
     after = _after(ctx, "cond_net", after, absent=after)

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from ..conv_transpose_pads import conv_transpose_pads, conv_transpose_size
 from .geometry import join_layout, spatial_out, split_layout, window
-from .info import BlobInfo
-from .registry import rule
+from .info import BadNet, BlobInfo
+from .registry import register
 
 
 def conv_shape(ctx, order: str | None = None) -> tuple:
@@ -27,14 +27,14 @@ def conv_shape(ctx, order: str | None = None) -> tuple:
         cw = w[-1] if order == "NHWC" else w[1]
         group = ctx.i("group", 1)
         if c >= 0 and cw >= 0 and c != cw * group:
-            raise ValueError(f"X has {c} channels, filter expects {cw} x {group} groups")
+            raise BadNet(f"X has {c} channels, filter expects {cw} x {group} groups")
     else:
         m, kdims = -1, None
     win = window(ctx, len(spatial), kernel_from=kdims)
     return join_layout(n, m, spatial_out(spatial, win), order)
 
 
-@rule("Conv", "Conv1D", "Conv2D", "Conv3D")
+@register("Conv", "Conv1D", "Conv2D", "Conv3D")
 def conv(ctx):
     return [BlobInfo(conv_shape(ctx), ctx.dtype(0))]
 
@@ -52,16 +52,15 @@ def conv_transpose_shape(ctx, order: str | None = None) -> tuple:
     else:
         m, kdims = -1, None
     win = window(ctx, nd, kernel_from=kdims)  # the kernel; dilation is ignored, as by Caffe2
-    stride, pads, adj = conv_transpose_pads(ctx.args, nd)
-    out = []
-    for i in range(nd):
-        if spatial[i] < 0:
-            out.append(-1)
-            continue
-        out.append(conv_transpose_size(spatial[i], win.kernel[i], stride[i], adj[i], pads[i], pads[nd + i]))
+    try:  # the shared ConvTranspose arithmetic refuses a configuration with ValueError
+        stride, pads, adj = conv_transpose_pads(ctx.args, nd)
+        out = [-1 if spatial[i] < 0 else conv_transpose_size(spatial[i], win.kernel[i], stride[i], adj[i], pads[i], pads[nd + i])
+               for i in range(nd)]
+    except ValueError as e:
+        raise BadNet(str(e)) from e
     return join_layout(n, m, out, order)
 
 
-@rule("ConvTranspose")
+@register("ConvTranspose")
 def conv_transpose(ctx):
     return [BlobInfo(conv_transpose_shape(ctx), ctx.dtype(0))]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .geometry import join_layout, split_layout
 from .info import BlobInfo
-from .registry import rule
+from .registry import register
 
 F32 = "float32"
 
@@ -18,7 +18,7 @@ def _rois_count(ctx, i: int = 1) -> int:
     return r[0] if r else -1
 
 
-@rule("RoIAlign", "RoIAlignRotated", "Int8RoIAlign")
+@register("RoIAlign", "RoIAlignRotated", "Int8RoIAlign")
 def roi_align(ctx):
     order = ctx.order()
     _n, c, _sp = split_layout(ctx.shape(0), order)
@@ -26,7 +26,7 @@ def roi_align(ctx):
     return [BlobInfo(out, "uint8" if ctx.type.startswith("Int8") else ctx.dtype(0))]
 
 
-@rule("RoIPool")
+@register("RoIPool")
 def roi_pool(ctx):
     order = ctx.order()
     _n, c, _sp = split_layout(ctx.shape(0), order)
@@ -34,21 +34,21 @@ def roi_pool(ctx):
     return [BlobInfo(out, ctx.dtype(0)), BlobInfo(out, "int32")]
 
 
-@rule("PSRoIPool")
+@register("PSRoIPool")
 def ps_roi_pool(ctx):
     g = ctx.i("group_size", 1)
     out = (_rois_count(ctx), ctx.i("output_dim", 1), g, g)
     return [BlobInfo(out, ctx.dtype(0)), BlobInfo(out, "int32")]
 
 
-@rule("GenerateProposals")
+@register("GenerateProposals")
 def generate_proposals(ctx):
     anchors = ctx.maybe_shape(3)
     box_dim = anchors[-1] if anchors else 4
     return [BlobInfo((-1, box_dim + 1), F32), BlobInfo((-1,), F32)]
 
 
-@rule("BBoxTransform")
+@register("BBoxTransform")
 def bbox_transform(ctx):
     rois, deltas = ctx.shape(0), ctx.shape(1)
     im_info = ctx.maybe_shape(2)
@@ -56,7 +56,7 @@ def bbox_transform(ctx):
     return [BlobInfo((rois[0], deltas[1]), ctx.dtype(1)), BlobInfo((batch,), F32)]
 
 
-@rule("BoxWithNMSLimit")
+@register("BoxWithNMSLimit")
 def box_with_nms_limit(ctx):
     scores = ctx.shape(0)
     box_dim = 5 if ctx.i("rotated", 0) else 4
@@ -69,7 +69,7 @@ def box_with_nms_limit(ctx):
     ]
 
 
-@rule("CollectAndDistributeFpnRpnProposals")
+@register("CollectAndDistributeFpnRpnProposals")
 def collect_distribute_fpn(ctx):
     outs = [BlobInfo((-1, 5), F32) for _ in range(ctx.n_out)]
     if ctx.n_out > 1:
@@ -77,7 +77,7 @@ def collect_distribute_fpn(ctx):
     return outs
 
 
-@rule("HeatmapMaxKeypoint")
+@register("HeatmapMaxKeypoint")
 def heatmap_max_keypoint(ctx):
     r, k = ctx.shape(0)[:2]
     return [BlobInfo((r, 4, k), F32)]

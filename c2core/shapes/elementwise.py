@@ -7,8 +7,8 @@ and logic ops produce bool.
 
 from __future__ import annotations
 
-from .info import BlobInfo
-from .registry import rule, same
+from .info import BadNet, BlobInfo
+from .registry import register, same
 
 UNARY_SAME = (
     "Relu", "ReluN", "LeakyRelu", "PRelu", "Elu", "Selu", "Sigmoid", "HardSigmoid", "Tanh", "Softplus", "Softsign",
@@ -19,17 +19,17 @@ UNARY_SAME = (
 )
 
 
-@rule(*UNARY_SAME)
+@register(*UNARY_SAME)
 def unary(ctx):
     return [same(ctx)]
 
 
-@rule("HalfToFloat")
+@register("HalfToFloat")
 def half_to_float(ctx):
     return [same(ctx, dtype="float32")]
 
 
-@rule("FloatToHalf")
+@register("FloatToHalf")
 def float_to_half(ctx):
     return [same(ctx, dtype="float16")]
 
@@ -52,7 +52,7 @@ def broadcast_shapes(a: tuple, b: tuple) -> tuple:
         elif y < 0:
             out.append(x)
         else:
-            raise ValueError(f"shapes {a} and {b} do not broadcast")
+            raise BadNet(f"shapes {a} and {b} do not broadcast")
     return tuple(out)
 
 
@@ -65,29 +65,29 @@ def binary_shape(ctx) -> tuple:
     return broadcast_shapes(a, ctx.shape(1))
 
 
-@rule("Add", "Sub", "Mul", "Div")
+@register("Add", "Sub", "Mul", "Div")
 def arithmetic(ctx):
     return [BlobInfo(binary_shape(ctx), ctx.dtype(0))]
 
 
-@rule("Pow")
+@register("Pow")
 def power(ctx):
     if ctx.n_in < 2:
         return [same(ctx)]
     return [BlobInfo(binary_shape(ctx), ctx.dtype(0))]
 
 
-@rule("EQ", "NE", "LT", "LE", "GT", "GE", "And", "Or", "Xor")
+@register("EQ", "NE", "LT", "LE", "GT", "GE", "And", "Or", "Xor")
 def compare(ctx):
     return [BlobInfo(binary_shape(ctx), "bool")]
 
 
-@rule("Not")
+@register("Not")
 def logical_not(ctx):
     return [same(ctx, dtype="bool")]
 
 
-@rule("Sum", "Max", "Min", "Mean")
+@register("Sum", "Max", "Min", "Mean")
 def nary(ctx):
     shape = ctx.shape(0)
     for i in range(1, ctx.n_in):
@@ -97,12 +97,12 @@ def nary(ctx):
     return [BlobInfo(shape, ctx.dtype(0))]
 
 
-@rule("WeightedSum")
+@register("WeightedSum")
 def weighted_sum(ctx):
     return [same(ctx)]
 
 
-@rule("Where")
+@register("Where")
 def where(ctx):
     x, y = ctx.shape(1), ctx.shape(2)
     s = broadcast_shapes(x, y)

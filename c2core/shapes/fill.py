@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .info import DTYPE_OF_PROTO, BlobInfo
-from .registry import rule
+from .registry import register
 
 _GIVEN_DTYPES = {
     "GivenTensorFill": "float32", "GivenTensorDoubleFill": "float64", "GivenTensorIntFill": "int32",
@@ -30,7 +30,7 @@ def fill_shape(ctx):
     return tuple(ctx.ints("shape") or ()) + extra
 
 
-@rule("ConstantFill")
+@register("ConstantFill")
 def constant_fill(ctx):
     if ctx.has("dtype"):
         dt = DTYPE_OF_PROTO[ctx.i("dtype", 1)]
@@ -41,7 +41,7 @@ def constant_fill(ctx):
     return [BlobInfo(fill_shape(ctx), dt)]
 
 
-@rule(*_GIVEN_DTYPES)
+@register(*_GIVEN_DTYPES)
 def given_fill(ctx):
     dt = _GIVEN_DTYPES[ctx.type]
     if ctx.type == "GivenTensorFill" and ctx.has("dtype"):
@@ -49,6 +49,6 @@ def given_fill(ctx):
     return [BlobInfo(fill_shape(ctx), dt)]
 
 
-@rule("LengthsRangeFill")
+@register("LengthsRangeFill")
 def lengths_range_fill(ctx):
     return [BlobInfo((-1,), "int32")]

@@ -7,6 +7,7 @@ ceil mode, dropping a last window that would start inside the padding).
 """
 
 from __future__ import annotations
+from .info import BadNet
 
 from dataclasses import dataclass
 
@@ -25,7 +26,7 @@ class Window:
 def split_layout(shape, order: str):
     """(N, C, spatial dims) of an NCHW or NHWC shape."""
     if len(shape) < 2:
-        raise ValueError(f"rank {len(shape)} has no channel axis")
+        raise BadNet(f"rank {len(shape)} has no channel axis")
     if order == "NHWC":
         return shape[0], shape[-1], list(shape[1:-1])
     return shape[0], shape[1], list(shape[2:])
@@ -52,9 +53,9 @@ def window(ctx, nd: int, kernel_from=None) -> Window:
     dilation = a.spatial("dilation", "dilations", nd, 1)
     pads = a.pads(nd)
     if len(pads) != 2 * nd:
-        raise ValueError(f"{len(pads)} pads for {nd} spatial axes")
+        raise BadNet(f"{len(pads)} pads for {nd} spatial axes")
     if len(kernel) != nd or len(stride) != nd or len(dilation) != nd:
-        raise ValueError("window argument length does not match the input rank")
+        raise BadNet("window argument length does not match the input rank")
     return Window(kernel, stride, dilation, pads, ctx.i("legacy_pad", 0))
 
 
@@ -62,7 +63,10 @@ def out_size(in_size: int, kernel: int, stride: int, dilation: int, pad_head: in
     """Output length of one spatial axis (Caffe2 `ComputeSizeAndPad`); -1 stays -1."""
     if in_size < 0:
         return -1
-    return size_and_pad(in_size, kernel, stride, dilation, pad_head, pad_tail, legacy_pad)[0]
+    try:
+        return size_and_pad(in_size, kernel, stride, dilation, pad_head, pad_tail, legacy_pad)[0]
+    except ValueError as e:  # the shared size arithmetic refuses this window: the net is inconsistent
+        raise BadNet(str(e)) from e
 
 
 def spatial_out(spatial, w: Window) -> list[int]:

@@ -13,6 +13,11 @@ from dataclasses import dataclass
 
 UNKNOWN_DIM = -1
 
+
+class BadNet(ValueError):
+    """The net contradicts itself here (channels that disagree, an axis out of
+    range): a rule raises it to mark its outputs unknown, in strict mode too."""
+
 # caffe2.TensorProto.DataType -> numpy dtype name (Cast `to`, ConstantFill `dtype`,
 # value_info.json elem_type).
 DTYPE_OF_PROTO = {
@@ -69,7 +74,7 @@ def canonical_axis(axis: int, ndim: int) -> int:
     """Caffe2's `canonical_axis_index`: negative axes count from the end."""
     a = axis + ndim if axis < 0 else axis
     if not 0 <= a < max(ndim, 1):
-        raise ValueError(f"axis {axis} out of range for rank {ndim}")
+        raise BadNet(f"axis {axis} out of range for rank {ndim}")
     return a
 
 
@@ -79,4 +84,4 @@ def dims_equal(a: int, b: int) -> int:
         return b
     if b < 0 or a == b:
         return a
-    raise ValueError(f"sizes {a} and {b} disagree")
+    raise BadNet(f"sizes {a} and {b} disagree")

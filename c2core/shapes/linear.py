@@ -8,8 +8,8 @@ axis_w=3. Unknown W (structure-only nets) gives N = -1.
 
 from __future__ import annotations
 
-from .info import BlobInfo, canonical_axis, prod
-from .registry import rule
+from .info import BadNet, BlobInfo, canonical_axis, prod
+from .registry import register
 
 
 def fc_shape(ctx, transposed: bool) -> tuple:
@@ -24,21 +24,21 @@ def fc_shape(ctx, transposed: bool) -> tuple:
         n, k = (prod(w[aw:]), prod(w[:aw])) if transposed else (prod(w[:aw]), prod(w[aw:]))
         kx = prod(x[axis:])
         if kx >= 0 and k >= 0 and kx != k:
-            raise ValueError(f"X has {kx} features per row, W expects {k}")
+            raise BadNet(f"X has {kx} features per row, W expects {k}")
     return tuple(x[:axis]) + (n,)
 
 
-@rule("FC")
+@register("FC")
 def fc(ctx):
     return [BlobInfo(fc_shape(ctx, False), ctx.dtype(0))]
 
 
-@rule("FCTransposed")
+@register("FCTransposed")
 def fc_transposed(ctx):
     return [BlobInfo(fc_shape(ctx, True), ctx.dtype(0))]
 
 
-@rule("MatMul")
+@register("MatMul")
 def matmul(ctx):
     a, b = ctx.shape(0), ctx.shape(1)
     ka = canonical_axis(ctx.i("axis_a", 1), len(a))
@@ -50,7 +50,7 @@ def matmul(ctx):
     return [BlobInfo((m, n), ctx.dtype(0))]
 
 
-@rule("BatchMatMul")
+@register("BatchMatMul")
 def batch_matmul(ctx):
     from .elementwise import broadcast_shapes
 
@@ -72,7 +72,7 @@ def batch_matmul(ctx):
             out.append(n)
         return [BlobInfo(tuple(out), ctx.dtype(0))]
     if len(a) < 2 or len(a) != len(b):
-        raise ValueError("BatchMatMul without broadcast needs equal ranks >= 2")
+        raise BadNet("BatchMatMul without broadcast needs equal ranks >= 2")
     m = a[-1] if ta else a[-2]
     n = b[-2] if tb else b[-1]
     return [BlobInfo(tuple(a[:-2]) + (m, n), ctx.dtype(0))]

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from .geometry import split_layout
 from .info import BlobInfo, canonical_axis
-from .registry import rule, same
+from .registry import register, same
 
 
-@rule("SpatialBN")
+@register("SpatialBN")
 def spatial_bn(ctx):
     y = same(ctx)
     if ctx.n_out == 1:
@@ -22,19 +22,19 @@ def spatial_bn(ctx):
     return [y] + [stat] * (ctx.n_out - 1)
 
 
-@rule("LRN")
+@register("LRN")
 def lrn(ctx):
     return [same(ctx), same(ctx)]
 
 
-@rule("InstanceNorm")
+@register("InstanceNorm")
 def instance_norm(ctx):
     n, c, _sp = split_layout(ctx.shape(0), ctx.order())
     stat = BlobInfo((n, c), ctx.dtype(0))
     return [same(ctx), stat, stat]
 
 
-@rule("LayerNorm")
+@register("LayerNorm")
 def layer_norm(ctx):
     x = ctx.shape(0)
     axis = canonical_axis(ctx.i("axis", 1), len(x))
@@ -42,13 +42,13 @@ def layer_norm(ctx):
     return [same(ctx), stat, stat]
 
 
-@rule("GroupNorm")
+@register("GroupNorm")
 def group_norm(ctx):
     n, _c, _sp = split_layout(ctx.shape(0), ctx.order())
     stat = BlobInfo((n, ctx.i("group", 32)), ctx.dtype(0))
     return [same(ctx), stat, stat]
 
 
-@rule("Dropout")
+@register("Dropout")
 def dropout(ctx):
     return [same(ctx), same(ctx, dtype="bool")]

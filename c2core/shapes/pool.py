@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .geometry import join_layout, spatial_out, split_layout, window
 from .info import BlobInfo
-from .registry import rule
+from .registry import register
 
 
 def pool_shape(ctx, order: str | None = None) -> tuple:
@@ -22,7 +22,7 @@ def pool_shape(ctx, order: str | None = None) -> tuple:
     return join_layout(n, c, spatial_out(spatial, win), order)
 
 
-@rule(
+@register(
     "MaxPool", "MaxPool1D", "MaxPool2D", "MaxPool3D",
     "AveragePool", "AveragePool1D", "AveragePool2D", "AveragePool3D", "LpPool",
 )
@@ -30,7 +30,7 @@ def pool(ctx):
     return [BlobInfo(pool_shape(ctx), ctx.dtype(0))]
 
 
-@rule("MaxPoolWithIndex")
+@register("MaxPoolWithIndex")
 def max_pool_with_index(ctx):
     s = pool_shape(ctx)
     return [BlobInfo(s, ctx.dtype(0)), BlobInfo(s, "int32")]

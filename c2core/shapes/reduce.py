@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from .info import BlobInfo, canonical_axis, prod
-from .registry import rule
+from .info import BadNet, BlobInfo, canonical_axis, prod
+from .registry import register
 
 
-@rule("ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2")
+@register("ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2")
 def reduce_axes(ctx):
     x = ctx.shape(0)
     axes = ctx.ints("axes")
@@ -18,34 +18,34 @@ def reduce_axes(ctx):
     return [BlobInfo(out, ctx.dtype(0))]
 
 
-@rule("ReduceFrontSum", "ReduceFrontMean", "ReduceFrontMax", "ReduceBackSum", "ReduceBackMean", "ReduceBackMax")
+@register("ReduceFrontSum", "ReduceFrontMean", "ReduceFrontMax", "ReduceBackSum", "ReduceBackMean", "ReduceBackMax")
 def reduce_front_back(ctx):
     """The first (Front) or last (Back) `num_reduce_dim` axes are reduced away."""
     x = ctx.shape(0)
     k = ctx.i("num_reduce_dim", 1)
     if not 0 <= k <= len(x):
-        raise ValueError("num_reduce_dim out of range")
+        raise BadNet("num_reduce_dim out of range")
     kept = x[k:] if "Front" in ctx.op.type else x[: len(x) - k]
     return [BlobInfo(tuple(kept), ctx.dtype(0))]
 
 
-@rule("ReduceTailSum", "RowwiseMax")
+@register("ReduceTailSum", "RowwiseMax")
 def per_row(ctx):
     return [BlobInfo((ctx.shape(0)[0],), ctx.dtype(0))]
 
 
-@rule("ColwiseMax")
+@register("ColwiseMax")
 def per_column(ctx):
     x = ctx.shape(0)
     return [BlobInfo((prod(x[1:]),), ctx.dtype(0))]
 
 
-@rule("SumElements", "SumSqrElements")
+@register("SumElements", "SumSqrElements")
 def sum_all(ctx):
     return [BlobInfo((), ctx.dtype(0))]
 
 
-@rule("ArgMax", "ArgMin")
+@register("ArgMax", "ArgMin")
 def arg_reduce(ctx):
     x = ctx.shape(0)
     axis = canonical_axis(ctx.i("axis", -1), len(x))
@@ -56,7 +56,7 @@ def arg_reduce(ctx):
     return [BlobInfo(out, "int64")]
 
 
-@rule("TopK")
+@register("TopK")
 def top_k(ctx):
     x = ctx.shape(0)
     k = ctx.i("k", -1)
@@ -69,7 +69,7 @@ def top_k(ctx):
     return outs
 
 
-@rule("LengthsSum", "SparseLengthsSum")
+@register("LengthsSum", "SparseLengthsSum")
 def lengths_sum(ctx):
     data = ctx.shape(0)
     lengths = ctx.shape(ctx.n_in - 1)

@@ -1,6 +1,7 @@
 """Shape rules by op type, and the context a rule reads its op through.
 
-A rule is `rule(ctx) -> list[BlobInfo]` (one per output; missing trailing
+`RULES` is a `c2core.registry.Registry` filled by every public module of
+this package on first use. A rule is `rule(ctx) -> list[BlobInfo]` (one per output; missing trailing
 entries mean unknown). It reads inputs with `ctx.shape(i)` (raising `Unknown`
 when nothing is known, which marks every output unknown) and arguments with
 `ctx.i/f/s/ints`, whose fallbacks are the defaults in the op schema, so the
@@ -12,27 +13,20 @@ from __future__ import annotations
 from typing import Callable
 
 from ..args import Args
+from ..registry import Registry
 from ..schema import arg_default
 from .info import UNKNOWN, BlobInfo
 
-RULES: dict[str, Callable] = {}
+RULES = Registry("shape rule", "c2core.shapes")
 
 
 class Unknown(Exception):
     """An input the rule needs has no known shape."""
 
 
-def rule(*op_types: str):
+def register(*op_types: str):
     """Register one function as the shape rule of `op_types`; duplicates are refused."""
-
-    def deco(fn):
-        for t in op_types:
-            if t in RULES:
-                raise ValueError(f"shape rule for {t} registered twice ({RULES[t].__module__}, {fn.__module__})")
-            RULES[t] = fn
-        return fn
-
-    return deco
+    return RULES.register(*op_types)
 
 
 _MISSING = object()

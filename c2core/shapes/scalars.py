@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from .info import BlobInfo
-from .registry import rule
+from .registry import register
 
 
-@rule("IsEmpty", "HasElements")
+@register("IsEmpty", "HasElements")
 def is_empty(ctx):
     return [BlobInfo((), "bool")]
 
 
-@rule("CountUp")
+@register("CountUp")
 def count_up(ctx):
     return [BlobInfo((), "int64")]
 
 
-@rule("Iter")
+@register("Iter")
 def iter_(ctx):
     return [BlobInfo((), "int64")]

@@ -8,8 +8,8 @@ input is a small constant weight, else the static result has -1 there.
 from __future__ import annotations
 
 from .geometry import join_layout, split_layout
-from .info import DTYPE_OF_PROTO, BlobInfo, canonical_axis, dims_equal
-from .registry import rule, same
+from .info import BadNet, BlobInfo, DTYPE_OF_PROTO, canonical_axis, dims_equal
+from .registry import register, same
 
 _CAST_NAMES = {
     "FLOAT": "float32", "INT32": "int32", "BYTE": "uint8", "STRING": "object", "BOOL": "bool", "UINT8": "uint8",
@@ -30,7 +30,7 @@ def concat_shapes(ctx):
     shapes = [ctx.shape(i) for i in range(ctx.n_in)]
     rank = len(shapes[0])
     if any(len(s) != rank for s in shapes):
-        raise ValueError("Concat inputs differ in rank")
+        raise BadNet("Concat inputs differ in rank")
     if ctx.i("add_axis", 0):
         axis = concat_axis(ctx, rank + 1)
         out = list(shapes[0])
@@ -49,13 +49,13 @@ def concat_shapes(ctx):
     return tuple(out), sizes
 
 
-@rule("Concat")
+@register("Concat")
 def concat(ctx):
     shape, _sizes = concat_shapes(ctx)
     return [BlobInfo(shape, ctx.dtype(0)), BlobInfo((ctx.n_in,), "int32")]
 
 
-@rule("Split")
+@register("Split")
 def split(ctx):
     x = ctx.shape(0)
     axis = concat_axis(ctx, len(x))
@@ -66,10 +66,10 @@ def split(ctx):
         sizes = [int(v) for v in vals] if vals is not None else [-1] * n
     elif not sizes:
         if x[axis] >= 0 and x[axis] % n:
-            raise ValueError(f"axis size {x[axis]} not divisible into {n} parts")
+            raise BadNet(f"axis size {x[axis]} not divisible into {n} parts")
         sizes = [x[axis] // n if x[axis] >= 0 else -1] * n
     if len(sizes) != n:
-        raise ValueError("split sizes do not match the outputs")
+        raise BadNet("split sizes do not match the outputs")
     outs = []
     for sz in sizes:
         s = list(x)
@@ -97,7 +97,7 @@ def slice_shape(ctx) -> tuple:
         starts = ctx.ints("starts") or []
         ends = ctx.ints("ends") or []
     if len(starts) != len(ends) or len(starts) > len(x):
-        raise ValueError("starts/ends do not match the input rank")
+        raise BadNet("starts/ends do not match the input rank")
     out = list(x)
     for i, (s, e) in enumerate(zip(starts, ends)):
         if x[i] < 0:
@@ -105,17 +105,17 @@ def slice_shape(ctx) -> tuple:
             continue
         s, e = _slice_bound(s, x[i]), _slice_bound(e, x[i])
         if e < s:
-            raise ValueError("slice end before start")
+            raise BadNet("slice end before start")
         out[i] = e - s
     return tuple(out)
 
 
-@rule("Slice")
+@register("Slice")
 def slice_(ctx):
     return [BlobInfo(slice_shape(ctx), ctx.dtype(0))]
 
 
-@rule("Gather")
+@register("Gather")
 def gather(ctx):
     data, idx = ctx.shape(0), ctx.shape(1)
     axis = canonical_axis(ctx.i("axis", 0), len(data))
@@ -126,13 +126,13 @@ def gather(ctx):
     return [BlobInfo(out, ctx.dtype(0))]
 
 
-@rule("BatchGather")
+@register("BatchGather")
 def batch_gather(ctx):
     data, idx = ctx.shape(0), ctx.shape(1)
     return [BlobInfo((data[0],) + tuple(idx[1:] if len(idx) > 1 and idx[0] == data[0] else idx) + tuple(data[2:]), ctx.dtype(0))]
 
 
-@rule("Cast")
+@register("Cast")
 def cast(ctx):
     v = ctx.args.get("to")
     if isinstance(v, str):
@@ -142,7 +142,7 @@ def cast(ctx):
     return [same(ctx, dtype=dt)]
 
 
-@rule("PadImage")
+@register("PadImage")
 def pad_image(ctx):
     order = ctx.order()
     n, c, sp = split_layout(ctx.shape(0), order)
@@ -152,7 +152,7 @@ def pad_image(ctx):
     return [BlobInfo(join_layout(n, c, out, order), ctx.dtype(0))]
 
 
-@rule("Tile")
+@register("Tile")
 def tile(ctx):
     x = list(ctx.shape(0))
     tiles = ctx.i("tiles", 1)
@@ -177,7 +177,7 @@ def _scaled(d: int, scale: float) -> int:
 def resize_shape(ctx, order: str) -> tuple:
     n, c, sp = split_layout(ctx.shape(0), order)
     if len(sp) != 2:
-        raise ValueError("resize expects 4-D input")
+        raise BadNet("resize expects 4-D input")
     hs, ws = ctx.f("height_scale", 1.0), ctx.f("width_scale", 1.0)
     if ctx.n_in > 1:
         v = ctx.values(1)  # scales input: [height_scale, width_scale]
@@ -187,24 +187,24 @@ def resize_shape(ctx, order: str) -> tuple:
     return join_layout(n, c, [_scaled(sp[0], hs), _scaled(sp[1], ws)], order)
 
 
-@rule("ResizeNearest")
+@register("ResizeNearest")
 def resize_nearest(ctx):
     return [BlobInfo(resize_shape(ctx, ctx.order()), ctx.dtype(0))]
 
 
-@rule("UpsampleBilinear")
+@register("UpsampleBilinear")
 def upsample_bilinear(ctx):
     return [BlobInfo(resize_shape(ctx, "NCHW"), ctx.dtype(0))]
 
 
-@rule("ResizeNearest3D")
+@register("ResizeNearest3D")
 def resize_nearest_3d(ctx):
     n, c, t, h, w = ctx.shape(0)
     out = (n, c, _scaled(t, ctx.f("temporal_scale", 1.0)), _scaled(h, ctx.f("height_scale", 1.0)), _scaled(w, ctx.f("width_scale", 1.0)))
     return [BlobInfo(out, ctx.dtype(0))]
 
 
-@rule("BatchPermutation")
+@register("BatchPermutation")
 def batch_permutation(ctx):
     return [same(ctx)]
 
@@ -215,40 +215,41 @@ def transpose_shape(ctx) -> tuple:
     if not axes:
         axes = list(range(len(x) - 1, -1, -1))
     if sorted(axes) != list(range(len(x))):
-        raise ValueError(f"axes {axes} are not a permutation of rank {len(x)}")
+        raise BadNet(f"axes {axes} are not a permutation of rank {len(x)}")
     return tuple(x[a] for a in axes)
 
 
-@rule("Transpose")
+@register("Transpose")
 def transpose(ctx):
     return [BlobInfo(transpose_shape(ctx), ctx.dtype(0))]
 
 
-@rule("NCHW2NHWC")
+@register("NCHW2NHWC")
 def nchw2nhwc(ctx):
     x = ctx.shape(0)
     return [BlobInfo((x[0], *x[2:], x[1]), ctx.dtype(0))]
 
 
-@rule("NHWC2NCHW")
+@register("NHWC2NCHW")
 def nhwc2nchw(ctx):
     x = ctx.shape(0)
     return [BlobInfo((x[0], x[-1], *x[1:-1]), ctx.dtype(0))]
 
 
-@rule("Range")
+@register("Range")
 def range_(ctx):
     dt = ctx.dtype(0)
     return [BlobInfo((-1,), dt)]
 
 
-@rule("OneHot")
+@register("OneHot")
 def one_hot(ctx):
     idx = ctx.shape(0)
-    return [BlobInfo((idx[0], -1), "float32")]
+    depth = ctx.values(1)
+    return [BlobInfo((idx[0], int(depth[0]) if depth else -1), "float32")]
 
 
-@rule("Expand")
+@register("Expand")
 def expand(ctx):
     from .elementwise import broadcast_shapes
 

@@ -53,6 +53,7 @@ def build(out_dir: str, force: bool = False, progress=None):
     from ..io.digest import file_sha256
     from .efficientnet_lite0 import pretrained, weights_path
     from .torch_to_caffe2 import BuildResult, cached_sidecar, export_onnx_bytes, write_caffe2_model
+    from ..tasks import no_progress
     from . import labels_file
 
     t0 = time.perf_counter()
@@ -64,14 +65,11 @@ def build(out_dir: str, force: bool = False, progress=None):
             return BuildResult(out_dir, True, time.perf_counter() - t0, found)
     import torch
 
-    def say(msg):
-        if progress is not None:
-            progress(msg)
-
-    say("loading weights")
+    progress = progress or no_progress
+    progress(0.0, "loading weights")
     model = pretrained()
-    say("exporting to ONNX")
+    progress(0.2, "exporting to ONNX")
     onnx_bytes = export_onnx_bytes(model, torch.zeros(1, 3, 224, 224), INPUT, OUTPUT)
-    say("importing as Caffe2")
+    progress(0.6, "importing as Caffe2")
     data = write_caffe2_model(onnx_bytes, out_dir, sidecar(key), labels_file())
     return BuildResult(out_dir, False, time.perf_counter() - t0, data)

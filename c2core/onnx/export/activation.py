@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .layout import order
-from .registry import exporter
+from .registry import register
 
 _SAME = {
     "Relu": "Relu", "Sigmoid": "Sigmoid", "Tanh": "Tanh", "Exp": "Exp", "Log": "Log", "Abs": "Abs",
@@ -25,33 +25,33 @@ def _unary(ctx, op, onnx_type, **attrs):
     ctx.write(op.output[0], onnx_type, [ctx.input(op.input[0])], **attrs)
 
 
-@exporter(*_SAME)
+@register(*_SAME)
 def same(ctx, op, args):
     _unary(ctx, op, _SAME[op.type])
 
 
-@exporter("LeakyRelu")
+@register("LeakyRelu")
 def leaky_relu(ctx, op, args):
     _unary(ctx, op, "LeakyRelu", alpha=args.float("alpha", 0.01))
 
 
-@exporter("Elu")
+@register("Elu")
 def elu(ctx, op, args):
     _unary(ctx, op, "Elu", alpha=args.float("alpha", 1.0))
 
 
-@exporter("Selu")
+@register("Selu")
 def selu(ctx, op, args):
     _unary(ctx, op, "Selu", alpha=args.float("alpha", 1.6732632423543772),
            gamma=args.float("scale", 1.0507009873554805))
 
 
-@exporter("HardSigmoid")
+@register("HardSigmoid")
 def hard_sigmoid(ctx, op, args):
     _unary(ctx, op, "HardSigmoid", alpha=args.float("alpha", 0.2), beta=args.float("beta", 0.5))
 
 
-@exporter("Clip")
+@register("Clip")
 def clip(ctx, op, args):
     x = ctx.input(op.input[0])
     lo = args.float("min", float(np.finfo(np.float32).min))
@@ -59,19 +59,19 @@ def clip(ctx, op, args):
     ctx.write(op.output[0], "Clip", [x, ctx.const(np.float32(lo), "clip_min"), ctx.const(np.float32(hi), "clip_max")])
 
 
-@exporter("Sqr")
+@register("Sqr")
 def sqr(ctx, op, args):
     x = ctx.input(op.input[0])
     ctx.write(op.output[0], "Mul", [x, x])
 
 
-@exporter("Swish")
+@register("Swish")
 def swish(ctx, op, args):
     x = ctx.input(op.input[0])
     ctx.write(op.output[0], "Mul", [x, ctx.node1("Sigmoid", [x])])
 
 
-@exporter("PRelu")
+@register("PRelu")
 def prelu(ctx, op, args):
     x = ctx.input(op.input[0])
     slope = ctx.input(op.input[1])
@@ -82,6 +82,6 @@ def prelu(ctx, op, args):
     ctx.write(op.output[0], "PRelu", [x, slope])
 
 
-@exporter("Rsqrt")
+@register("Rsqrt")
 def rsqrt(ctx, op, args):
     ctx.write(op.output[0], "Reciprocal", [ctx.node1("Sqrt", [ctx.input(op.input[0])])])

@@ -45,6 +45,7 @@ class ExportContext:
     types: dict = field(default_factory=dict)  # onnx name -> TypeProto
     current: dict = field(default_factory=dict)  # caffe2 blob -> onnx value name
     quant: dict = field(default_factory=dict)  # onnx value name -> Quant
+    dequantized: dict = field(default_factory=dict)  # onnx value name -> Quant of the Int8 blob it dequantizes
     used: set = field(default_factory=set)
     op_index: int = -1
     op: object = None  # the caffe2 OperatorDef being exported

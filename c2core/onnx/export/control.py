@@ -16,7 +16,7 @@ import dataclasses
 
 from ...args import Args
 from ...errors import C2Error
-from .registry import exporter, lookup
+from .registry import lookup, register
 
 
 def _branch(ctx, net, outputs: list[str], label: str):
@@ -46,7 +46,7 @@ def _branch(ctx, net, outputs: list[str], label: str):
     return helper.make_graph(child.nodes, label, [], outs)
 
 
-@exporter("If")
+@register("If")
 def if_(ctx, op, args):
     then_net, else_net = args.get("then_net"), args.get("else_net")
     if then_net is None or isinstance(then_net, list):

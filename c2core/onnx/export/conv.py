@@ -19,7 +19,7 @@ from ...errors import C2Error
 from ...conv_transpose_pads import conv_transpose_pads
 from .layout import order, to_nchw, to_nhwc
 from .padding import geometry, onnx_pads
-from .registry import exporter
+from .registry import register
 
 
 def _filter_nchw(ctx, w: str, nhwc: bool) -> str:
@@ -52,7 +52,7 @@ def _filter(ctx, op, args):
     return w, wshape, len(wshape) - 2
 
 
-@exporter("Conv", "Conv1D", "Conv2D", "Conv3D")
+@register("Conv", "Conv1D", "Conv2D", "Conv3D")
 def conv(ctx, op, args):
     w, wshape, nd = _filter(ctx, op, args)
     ks, ss, ds, pads, legacy = geometry(args, nd, kernel_default=wshape[2:])
@@ -89,7 +89,7 @@ def _onnx_convt_pads(stride, pads, adj, nd):
     return heads + tails, opad, more
 
 
-@exporter("ConvTranspose")
+@register("ConvTranspose")
 def conv_transpose(ctx, op, args):
     w, wshape, nd = _filter(ctx, op, args)
     ks, _, _, _, _ = geometry(args, nd, kernel_default=wshape[2:])
@@ -126,7 +126,7 @@ def _flatten2d(ctx, t: str, axis: int, hint: str) -> str:
     return ctx.node1("Flatten", [t], axis=axis)
 
 
-@exporter("FC", "FCTransposed")
+@register("FC", "FCTransposed")
 def fc(ctx, op, args):
     x = ctx.input(op.input[0])
     w = ctx.input(op.input[1])

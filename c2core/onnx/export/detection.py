@@ -19,10 +19,10 @@ import numpy as np
 
 from ...errors import C2Error
 from .conv import channel_first
-from .registry import exporter
+from .registry import register
 
 
-@exporter("RoIAlign")
+@register("RoIAlign")
 def roi_align(ctx, op, args):
     aligned = bool(args.int("aligned", 0))
     if aligned and ctx.opset < 16:

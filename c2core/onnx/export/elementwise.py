@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import C2Error
-from .registry import exporter
+from .registry import register
 
 _BINARY = {
     "Add": "Add", "Sub": "Sub", "Mul": "Mul", "Div": "Div", "Pow": "Pow",
@@ -46,7 +46,7 @@ def legacy_aligned(ctx, a: str, b: str, args) -> str:
     return ctx.unsqueeze(b, list(range(rb, rb + trailing)))
 
 
-@exporter(*_BINARY)
+@register(*_BINARY)
 def binary(ctx, op, args):
     a = ctx.input(op.input[0])
     if op.type == "Pow" and len(op.input) == 1:
@@ -56,14 +56,14 @@ def binary(ctx, op, args):
     ctx.write(op.output[0], _BINARY[op.type], [a, b])
 
 
-@exporter("NE")
+@register("NE")
 def not_equal(ctx, op, args):
     a = ctx.input(op.input[0])
     b = legacy_aligned(ctx, a, ctx.input(op.input[1]), args)
     ctx.write(op.output[0], "Not", [ctx.node1("Equal", [a, b])])
 
 
-@exporter("Sum", "Max", "Min", "Mean")
+@register("Sum", "Max", "Min", "Mean")
 def nary(ctx, op, args):
     ins = [ctx.input(b) for b in op.input]
     out = ctx.output(op.output[0])
@@ -74,7 +74,7 @@ def nary(ctx, op, args):
     ctx.bind(op.output[0], out)
 
 
-@exporter("Scale")
+@register("Scale")
 def scale(ctx, op, args):
     x = ctx.input(op.input[0])
     ctx.write(op.output[0], "Mul", [x, ctx.const(np.float32(args.float("scale", 1.0)), "scale")])

@@ -15,10 +15,10 @@ import numpy as np
 
 from ...errors import C2Error
 from ...fills import DTYPE_OF_PROTO, GIVEN_FILLS, run_fill
-from .registry import exporter
+from .registry import register
 
 
-@exporter(*sorted(GIVEN_FILLS), "ConstantFill")
+@register(*sorted(GIVEN_FILLS), "ConstantFill")
 def fill(ctx, op, args):
     if op.type == "ConstantFill" and len(op.input):
         return _constant_fill_like(ctx, op, args)

@@ -1,4 +1,4 @@
-"""Caffe2 `Int8*` ops, in one of two forms the user chooses (`int8=`):
+"""Caffe2 `Int8*` ops, in one of three forms the user chooses (`int8=`):
 
 - "qdq" (default): the quantized net stays quantized. Activations are uint8
   tensors; each Int8 op becomes DequantizeLinear on its inputs (weights stay
@@ -7,6 +7,9 @@
   QDQ form, which ONNX Runtime, TensorRT and OpenVINO fuse into integer
   kernels (QLinearConv, QLinearMatMul...). Rounding differs from QNNPACK's
   fixed-point requantization by at most 1 LSB on an op's output.
+- "exact": QNNPACK's integer arithmetic bit for bit (int8_exact.py) for the
+  ops that requantize; the ops that only move values use the QDQ form, which
+  is exact for them (same scale in and out).
 - "float": a float model: weights dequantized at export, no rounding to the
   uint8 grid; each quantization point keeps only its saturation, as a Clip to
   [scale * (0 - zp), scale * (255 - zp)]; Int8Dequantize is an identity.
@@ -23,8 +26,9 @@ import numpy as np
 
 from ...errors import C2Error
 from ...proto import caffe2_pb2
+from . import int8_exact
 from .context import Quant
-from .registry import exporter, lookup
+from .registry import lookup, register
 
 # Int8 op -> (float op, fused relu)
 FLOAT_OF = {
@@ -84,20 +88,40 @@ def quantized(ctx, x: str, blob: str, q: Quant) -> None:
     ctx.bind(blob, out)
 
 
-@exporter("Int8Quantize")
+@register("Int8Quantize")
 def int8_quantize(ctx, op, args):
+    if ctx.int8 == "exact":
+        return int8_exact.EXPORTERS[op.type](ctx, op, args)
     x = ctx.input(op.input[0])
     quantized(ctx, x, op.output[0], Quant(args.float("Y_scale", 1.0), args.int("Y_zero_point", 0)))
 
 
-@exporter("Int8Dequantize")
+@register("Int8Dequantize")
 def int8_dequantize(ctx, op, args):
+    q = _quant_of(ctx, ctx.input(op.input[0]), op.input[0])
     x = dequantized(ctx, op.input[0])
-    ctx.write(op.output[0], "Identity", [x])
+    out = ctx.write(op.output[0], "Identity", [x])
+    ctx.dequantized[out] = q  # verification measures this float output in steps of q.scale
 
 
-@exporter(*FLOAT_OF)
+def _bias_real(ctx, op) -> str:
+    """An Int8 conv/FC bias as QNNPACK reads it: raw int32 added to the accumulator,
+    i.e. in units of x_scale * w_scale whatever scale/zero point the fill declares."""
+    b = ctx.input(op.input[2])
+    qx = _quant_of(ctx, ctx.input(op.input[0]), op.input[0])
+    qw = _quant_of(ctx, ctx.input(op.input[1]), op.input[1])
+    scale = float(np.float32(qx.scale) * np.float32(qw.scale))
+    v = ctx.value(b)
+    if ctx.int8 == "float" and v is not None:
+        return ctx.const((v.astype(np.float64) * scale).astype(np.float32), op.input[2] + "_dq")
+    return ctx.node1("DequantizeLinear", [b, _scalar(ctx, scale, np.float32, "bias_scale"),
+                                          _scalar(ctx, 0, np.int32, "zero_point")])
+
+
+@register(*FLOAT_OF)
 def int8_op(ctx, op, args):
+    if ctx.int8 == "exact" and op.type in int8_exact.EXACT_OPS:
+        return int8_exact.EXPORTERS[op.type](ctx, op, args)
     float_type, relu = FLOAT_OF[op.type]
     f = caffe2_pb2.OperatorDef()
     f.CopyFrom(op)
@@ -106,7 +130,10 @@ def int8_op(ctx, op, args):
     del f.output[:]
     for k, b in enumerate(op.input):
         tmp = ctx.fresh(f"{b}_real")
-        ctx.bind(tmp, dequantized(ctx, b))
+        if k == 2 and float_type in ("Conv", "FC"):
+            ctx.bind(tmp, _bias_real(ctx, op))
+        else:
+            ctx.bind(tmp, dequantized(ctx, b))
         f.input.append(tmp)
     tmp_out = ctx.fresh(f"{op.output[0]}_real")
     f.output.append(tmp_out)

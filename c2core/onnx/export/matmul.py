@@ -9,7 +9,7 @@ batch dims, a subset of what ONNX MatMul accepts).
 
 from __future__ import annotations
 
-from .registry import exporter
+from .registry import register
 
 
 def _flat(ctx, t: str, axis: int) -> str:
@@ -39,13 +39,13 @@ def _emit_matmul(ctx, op, args, a, b):
     ctx.write(op.output[0], "MatMul", [a, b])
 
 
-@exporter("MatMul")
+@register("MatMul")
 def matmul(ctx, op, args):
     a = _flat(ctx, ctx.input(op.input[0]), args.int("axis_a", 1))
     b = _flat(ctx, ctx.input(op.input[1]), args.int("axis_b", 1))
     _emit_matmul(ctx, op, args, a, b)
 
 
-@exporter("BatchMatMul")
+@register("BatchMatMul")
 def batch_matmul(ctx, op, args):
     _emit_matmul(ctx, op, args, ctx.input(op.input[0]), ctx.input(op.input[1]))

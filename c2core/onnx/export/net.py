@@ -22,9 +22,12 @@ from ...errors import C2Error, Cancelled, UnsupportedOpsError
 from ...fills import DTYPE_OF_PROTO
 
 MIN_OPSET, MAX_OPSET, DEFAULT_OPSET = 13, 21, 17
-INT8_MODES = ("qdq", "float")
+INT8_MODES = ("qdq", "exact", "float")
 QUANTIZED_OUTPUTS_KEY = "c2core:quantized_outputs"
 PRODUCER = "caffe2-studio c2core"
+# Float ops that only move values: a dequantized Int8 blob stays one through them.
+_MOVES_VALUES = frozenset({"NCHW2NHWC", "NHWC2NCHW", "Transpose", "Reshape", "Flatten", "Squeeze", "ExpandDims",
+                           "Copy", "Alias", "Identity"})
 BIG_WEIGHT_BYTES = 1 << 16  # weights larger than this skip the checker's copy (see below)
 
 
@@ -93,6 +96,7 @@ def export_onnx(model, path=None, *, opset: int = DEFAULT_OPSET, input_shapes=No
     if bad:
         raise UnsupportedOpsError(bad, "the ONNX exporter (no exact mapping)", model.predict_path)
 
+    model.require_weights()
     lacking = model.missing_weights_error()
     if lacking is not None:
         raise lacking
@@ -136,17 +140,21 @@ def export_onnx(model, path=None, *, opset: int = DEFAULT_OPSET, input_shapes=No
     n_ops = len(net.op)
     t0 = time.perf_counter()
     for i, op in enumerate(net.op):
-        if cancel is not None and cancel():
+        if cancel is not None and cancel.cancelled:
             raise Cancelled("ONNX export cancelled")
         if progress is not None:
             progress(i / max(n_ops, 1) * 0.8, f"op {i + 1}/{n_ops}: {op.type}")
         ctx.op_index, ctx.op = i, op
+        source = ctx.current.get(op.input[0]) if op.type in _MOVES_VALUES and op.input else None
         try:
             lookup(op.type)(ctx, op, Args(op.arg))
         except C2Error as e:
             label = f"op #{i} {op.type}" + (f" '{op.name}'" if op.name else "") + f" ({', '.join(op.input)} -> {', '.join(op.output)})"
             hint = " (the model has no weights: give its init net)" if model.structure_only else ""
             raise C2Error(f"{label}: {e.reason}{hint}", model.predict_path) from None
+        if source in ctx.dequantized:
+            # values only move: the output is still measured in the Int8 blob's steps
+            ctx.dequantized[ctx.current[op.output[0]]] = ctx.dequantized[source]
 
     outputs = []
     for b in net.external_output:
@@ -186,6 +194,8 @@ def export_onnx(model, path=None, *, opset: int = DEFAULT_OPSET, input_shapes=No
     proto.producer_version = __version__
     qouts = {o.name: {"scale": ctx.quant[o.name].scale, "zero_point": ctx.quant[o.name].zero_point, "form": int8}
              for o in outputs if o.name in ctx.quant}
+    qouts.update({o.name: {"scale": ctx.dequantized[o.name].scale, "zero_point": ctx.dequantized[o.name].zero_point,
+                           "form": int8, "dequantized": True} for o in outputs if o.name in ctx.dequantized})
     if qouts:
         # Int8 outputs' quantization, so a verifier can compare a float-form
         # output with the executor's uint8 blob (real = scale * (q - zero_point)).

@@ -15,10 +15,10 @@ import numpy as np
 from ...errors import C2Error
 from .conv import channel_first
 from .layout import order
-from .registry import exporter
+from .registry import register
 
 
-@exporter("SpatialBN")
+@register("SpatialBN")
 def spatial_bn(ctx, op, args):
     if not args.int("is_test", 0) and len(op.output) > 1:
         raise C2Error("training-mode SpatialBN (is_test=0, running statistics outputs) cannot be exported for inference")
@@ -31,7 +31,7 @@ def spatial_bn(ctx, op, args):
     channel_first(ctx, op, args, build)
 
 
-@exporter("LRN")
+@register("LRN")
 def lrn(ctx, op, args):
     size = args.int("size", 0)
     if size <= 0 or size % 2 == 0:
@@ -46,7 +46,7 @@ def lrn(ctx, op, args):
     channel_first(ctx, op, args, build)
 
 
-@exporter("AffineChannel")
+@register("AffineChannel")
 def affine_channel(ctx, op, args):
     """Y = X * scale[c] + bias[c] along the channel axis (NCHW axis 1, NHWC last)."""
     x = ctx.input(op.input[0])
@@ -60,7 +60,7 @@ def affine_channel(ctx, op, args):
 
 
 
-@exporter("InstanceNorm")
+@register("InstanceNorm")
 def instance_norm(ctx, op, args):
     """Per sample and channel over the spatial axes, biased variance: ONNX InstanceNormalization."""
     if len(op.output) > 1 and any(ctx.used_later(b) for b in op.output[1:]):
@@ -74,7 +74,7 @@ def instance_norm(ctx, op, args):
     channel_first(ctx, op, args, build)
 
 
-@exporter("LayerNorm")
+@register("LayerNorm")
 def layer_norm(ctx, op, args):
     """Caffe2 LayerNorm normalises over axes [axis, rank) with std = sqrt(var + eps);
     outputs Y, mean and std (the last two shaped X.shape[:axis] + [1]). Written as
@@ -103,7 +103,7 @@ def layer_norm(ctx, op, args):
             ctx.bind(op.output[k], o)
 
 
-@exporter("GroupNorm")
+@register("GroupNorm")
 def group_norm(ctx, op, args):
     """Caffe2 GroupNorm: channels split into `group` groups (default 32); each sample's
     group is normalised with its biased variance and `epsilon` (1e-5), then scaled by

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .conv import channel_first
 from .padding import geometry, onnx_pads
-from .registry import exporter
+from .registry import register
 
 
 def _pool(ctx, op, args, onnx_type: str, global_type: str, extra_attrs: dict):
@@ -36,18 +36,18 @@ def _pool(ctx, op, args, onnx_type: str, global_type: str, extra_attrs: dict):
     channel_first(ctx, op, args, build)
 
 
-@exporter("MaxPool", "MaxPool1D", "MaxPool2D", "MaxPool3D")
+@register("MaxPool", "MaxPool1D", "MaxPool2D", "MaxPool3D")
 def max_pool(ctx, op, args):
     _pool(ctx, op, args, "MaxPool", "GlobalMaxPool", {})
 
 
-@exporter("AveragePool", "AveragePool1D", "AveragePool2D", "AveragePool3D")
+@register("AveragePool", "AveragePool1D", "AveragePool2D", "AveragePool3D")
 def average_pool(ctx, op, args):
     _pool(ctx, op, args, "AveragePool", "GlobalAveragePool",
           {"count_include_pad": 1 if args.int("count_include_pad", 0) else 0})
 
 
-@exporter("LpPool")
+@register("LpPool")
 def lp_pool(ctx, op, args):
     """(sum |x|^p)^(1/p) over the window; ONNX LpPool takes an integer p only."""
     p = args.float("p", 2.0)

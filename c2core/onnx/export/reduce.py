@@ -10,7 +10,7 @@ others); `reduce` emits whichever form the opset wants.
 
 from __future__ import annotations
 
-from .registry import exporter
+from .registry import register
 
 _REDUCE = {"ReduceSum": "ReduceSum", "ReduceMean": "ReduceMean", "ReduceMax": "ReduceMax", "ReduceMin": "ReduceMin",
            "ReduceL1": "ReduceL1", "ReduceL2": "ReduceL2"}
@@ -27,14 +27,14 @@ def reduce(ctx, onnx_op: str, x: str, axes, keepdims: bool, output=None) -> str:
     return ctx.node1(onnx_op, [x], output, axes=list(axes), keepdims=int(keepdims))
 
 
-@exporter(*_REDUCE)
+@register(*_REDUCE)
 def reduce_axes(ctx, op, args):
     out = ctx.output(op.output[0])
     reduce(ctx, _REDUCE[op.type], ctx.input(op.input[0]), args.ints("axes"), bool(args.int("keepdims", 1)), out)
     ctx.bind(op.output[0], out)
 
 
-@exporter(*_FRONT_BACK)
+@register(*_FRONT_BACK)
 def reduce_front_back(ctx, op, args):
     x = ctx.input(op.input[0])
     r = ctx.rank(x)
@@ -45,7 +45,7 @@ def reduce_front_back(ctx, op, args):
     ctx.bind(op.output[0], out)
 
 
-@exporter("ArgMax", "ArgMin")
+@register("ArgMax", "ArgMin")
 def arg_max_min(ctx, op, args):
     ctx.write(op.output[0], op.type, [ctx.input(op.input[0])], axis=args.int("axis", -1),
               keepdims=args.int("keepdims", 1), select_last_index=0)

@@ -8,10 +8,10 @@ last axis the export is Flatten(axis) -> Softmax(axis=1) -> Reshape(Shape(X)).
 
 from __future__ import annotations
 
-from .registry import exporter
+from .registry import register
 
 
-@exporter("Softmax", "LogSoftmax")
+@register("Softmax", "LogSoftmax")
 def softmax(ctx, op, args):
     x = ctx.input(op.input[0])
     r = ctx.rank(x)

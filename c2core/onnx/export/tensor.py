@@ -18,7 +18,7 @@ import numpy as np
 from ...errors import C2Error
 from ...fills import DTYPE_OF_PROTO
 from .conv import channel_first
-from .registry import exporter
+from .registry import register
 
 
 def _axis(args, default=1):
@@ -27,7 +27,7 @@ def _axis(args, default=1):
     return 3 if args.str("order", "NCHW").upper() == "NHWC" else default
 
 
-@exporter("Concat", "DepthConcat")
+@register("Concat", "DepthConcat")
 def concat(ctx, op, args):
     ins = [ctx.input(b) for b in op.input]
     r = ctx.rank(ins[0])
@@ -48,7 +48,7 @@ def concat(ctx, op, args):
         ctx.bind(op.output[1], info)
 
 
-@exporter("Reshape")
+@register("Reshape")
 def reshape(ctx, op, args):
     x = ctx.input(op.input[0])
     if len(op.input) > 1:
@@ -68,17 +68,17 @@ def reshape(ctx, op, args):
         ctx.bind(op.output[1], old)
 
 
-@exporter("Flatten")
+@register("Flatten")
 def flatten(ctx, op, args):
     ctx.write(op.output[0], "Flatten", [ctx.input(op.input[0])], axis=args.int("axis", 1))
 
 
-@exporter("FlattenToVec")
+@register("FlattenToVec")
 def flatten_to_vec(ctx, op, args):
     ctx.write(op.output[0], "Reshape", [ctx.input(op.input[0]), ctx.ints([-1])])
 
 
-@exporter("Transpose", "NCHW2NHWC", "NHWC2NCHW")
+@register("Transpose", "NCHW2NHWC", "NHWC2NCHW")
 def transpose(ctx, op, args):
     x = ctx.input(op.input[0])
     r = ctx.rank(x)
@@ -91,13 +91,13 @@ def transpose(ctx, op, args):
     ctx.write(op.output[0], "Transpose", [x], perm=perm)
 
 
-@exporter("Copy", "Alias", "StopGradient", "EnsureCPUOutput", "CopyFromCPUInput", "CopyCPUToGPU", "CopyGPUToCPU",
+@register("Copy", "Alias", "StopGradient", "EnsureCPUOutput", "CopyFromCPUInput", "CopyCPUToGPU", "CopyGPUToCPU",
           "EnsureDense")
 def identity(ctx, op, args):
     ctx.write(op.output[0], "Identity", [ctx.input(op.input[0])])
 
 
-@exporter("Dropout")
+@register("Dropout")
 def dropout(ctx, op, args):
     if not args.int("is_test", 0) and args.float("ratio", 0.5) > 0:
         # Caffe2 predict nets run Dropout with is_test=1; a training-mode one is random.
@@ -113,17 +113,17 @@ def dropout(ctx, op, args):
         ctx.bind(op.output[1], mask)
 
 
-@exporter("Squeeze")
+@register("Squeeze")
 def squeeze(ctx, op, args):
     ctx.write(op.output[0], "Squeeze", [ctx.input(op.input[0]), ctx.ints(args.ints("dims", []), "axes")])
 
 
-@exporter("ExpandDims")
+@register("ExpandDims")
 def expand_dims(ctx, op, args):
     ctx.write(op.output[0], "Unsqueeze", [ctx.input(op.input[0]), ctx.ints(sorted(args.ints("dims", [])), "axes")])
 
 
-@exporter("ChannelShuffle")
+@register("ChannelShuffle")
 def channel_shuffle(ctx, op, args):
     """Channels viewed as [G, C/G], transposed to [C/G, G]: Reshape-Transpose-Reshape."""
     g = args.int("group", 1)
@@ -153,7 +153,7 @@ def _hw_scales(ctx, op, args) -> tuple[float, float]:
     return hs, ws
 
 
-@exporter("ResizeNearest")
+@register("ResizeNearest")
 def resize_nearest(ctx, op, args):
     hs, ws = _hw_scales(ctx, op, args)
 
@@ -167,7 +167,7 @@ def resize_nearest(ctx, op, args):
     channel_first(ctx, op, args, build)
 
 
-@exporter("Split", "DepthSplit")
+@register("Split", "DepthSplit")
 def split(ctx, op, args):
     x = ctx.input(op.input[0])
     r = ctx.rank(x)
@@ -192,7 +192,7 @@ def split(ctx, op, args):
         ctx.bind(b, o)
 
 
-@exporter("Slice")
+@register("Slice")
 def slice_(ctx, op, args):
     """Caffe2 Slice: a negative end e means dim + e + 1 (end=-1 keeps the last element)."""
     x = ctx.input(op.input[0])
@@ -217,7 +217,7 @@ def slice_(ctx, op, args):
     ctx.bind(op.output[0], out)
 
 
-@exporter("Cast")
+@register("Cast")
 def cast(ctx, op, args):
     from onnx import helper
 
@@ -231,7 +231,7 @@ def cast(ctx, op, args):
     ctx.write(op.output[0], "Cast", [ctx.input(op.input[0])], to=helper.np_dtype_to_tensor_dtype(np.dtype(dt)))
 
 
-@exporter("Shape")
+@register("Shape")
 def shape(ctx, op, args):
     x = ctx.input(op.input[0])
     out = ctx.output(op.output[0])
@@ -243,7 +243,7 @@ def shape(ctx, op, args):
     ctx.bind(op.output[0], out)
 
 
-@exporter("UpsampleBilinear")
+@register("UpsampleBilinear")
 def upsample_bilinear(ctx, op, args):
     """upsample_op.cc: out = floor(in * scale), source = out_index * (in - 1) / (out - 1):
     ONNX Resize linear with coordinate_transformation_mode=align_corners."""
@@ -257,7 +257,7 @@ def upsample_bilinear(ctx, op, args):
     ctx.bind(op.output[0], out)
 
 
-@exporter("PadImage")
+@register("PadImage")
 def pad_image(ctx, op, args):
     """Spatial padding (pads t, l, b, r) with mode constant / reflect / edge, as ONNX Pad."""
     mode = args.str("mode", "constant")
@@ -278,7 +278,7 @@ def pad_image(ctx, op, args):
     channel_first(ctx, op, args, build)
 
 
-@exporter("Gather")
+@register("Gather")
 def gather(ctx, op, args):
     out = ctx.output(op.output[0])
     idx = ctx.input(op.input[1])
@@ -286,13 +286,13 @@ def gather(ctx, op, args):
     ctx.bind(op.output[0], out)
 
 
-@exporter("Size")
+@register("Size")
 def size(ctx, op, args):
     """Number of elements, an int64 scalar."""
     ctx.write(op.output[0], "Size", [ctx.input(op.input[0])])
 
 
-@exporter("BatchPermutation")
+@register("BatchPermutation")
 def batch_permutation(ctx, op, args):
     """Y[i] = X[indices[i]] along axis 0 (Detectron)."""
     idx = ctx.input(op.input[1])
@@ -301,7 +301,7 @@ def batch_permutation(ctx, op, args):
     ctx.write(op.output[0], "Gather", [ctx.input(op.input[0]), idx], axis=0)
 
 
-@exporter("UpsampleNearest")
+@register("UpsampleNearest")
 def upsample_nearest(ctx, op, args):
     """Detectron's UpsampleNearest: integer `scale`, out[i] = in[i // scale] on H and W."""
     s = args.int("scale", 2)
@@ -315,14 +315,14 @@ def upsample_nearest(ctx, op, args):
     ctx.bind(op.output[0], out)
 
 
-@exporter("SpatialNarrowAs")
+@register("SpatialNarrowAs")
 def spatial_narrow_as(ctx, op, args):
     """Detectron: A cropped to B's height and width (A[:, :, :B.H, :B.W])."""
     a, b = ctx.input(op.input[0]), ctx.input(op.input[1])
     ctx.write(op.output[0], "Slice", [a, ctx.ints([0, 0], "starts"), ctx.shape_of(b, 2, 4), ctx.ints([2, 3], "axes")])
 
 
-@exporter("Tile")
+@register("Tile")
 def tile(ctx, op, args):
     """Repeat X `tiles` times along `axis` (default 0)."""
     x = ctx.input(op.input[0])

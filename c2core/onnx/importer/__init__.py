@@ -54,6 +54,7 @@ def convert_graph(model, name: str | None = None, names: str = "readable"):
     from .context import ImportContext, node_attrs
     from .fold import prepare
     from .naming import NAMING_MODES, readable_names, rename_blobs
+    from ...errors import strict_checks
     from .registry import converter_for
 
     if names not in NAMING_MODES:
@@ -87,9 +88,16 @@ def convert_graph(model, name: str | None = None, names: str = "readable"):
     if problems:
         raise UnsupportedOpsError(problems, "the ONNX importer")
 
+    strict = strict_checks()
     for node in prep.nodes:
         ctx.node = node
-        converter_for(node.op_type).fn(ctx, node, node_attrs(node))
+        conv = converter_for(node.op_type)
+        first = len(ctx.builder.net.op)
+        conv.fn(ctx, node, node_attrs(node))
+        if strict:  # the manifest's `importer` layer comes from `emits`: it must be the truth
+            extra = {op.type for op in ctx.builder.net.op[first:]} - set(conv.emits)
+            if extra:
+                raise AssertionError(f"ONNX {node.op_type} converter emitted {sorted(extra)} not declared in its emits=")
     ctx.node = None
 
     data_inputs = prep.inputs

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .registry import converts, refusal_of
+from .registry import refusal_of, register
 
 _BINARY = {"Add": "Add", "Sub": "Sub", "Mul": "Mul", "Div": "Div"}
 
 
-@converts(*_BINARY)
+@register(*_BINARY, emits=tuple(_BINARY.values()))
 def binary(ctx, node, a):
     x, y = node.input[0], node.input[1]
     ctx.emit(_BINARY[node.op_type], [ctx.blob(x, like=y), ctx.blob(y, like=x)], node.output[0])
@@ -30,7 +30,7 @@ def _check_pow(ctx, node, a):
     return None
 
 
-@converts("Pow", check=_check_pow)
+@register("Pow", emits=("Pow",), check=_check_pow)
 def pow_(ctx, node, a):
     e = float(np.asarray(ctx.const(node.input[1])).reshape(()))
     ctx.emit("Pow", [ctx.blob(node.input[0])], node.output[0], exponent=e)
@@ -43,7 +43,7 @@ def _same_shapes(ctx, node, a):
     return None
 
 
-@converts("Sum", "Max", "Min", check=_same_shapes)
+@register("Sum", "Max", "Min", emits=("Sum", "Max", "Min"), check=_same_shapes)
 def variadic(ctx, node, a):
     ctx.emit(node.op_type, [ctx.blob(n) for n in node.input], node.output[0])
 
@@ -54,28 +54,28 @@ _UNARY = {
 }
 
 
-@converts(*_UNARY)
+@register(*_UNARY, emits=tuple(_UNARY.values()))
 def unary(ctx, node, a):
     ctx.emit(_UNARY[node.op_type], [ctx.blob(node.input[0])], node.output[0])
 
 
-@converts("LeakyRelu")
+@register("LeakyRelu", emits=("LeakyRelu",))
 def leaky_relu(ctx, node, a):
     ctx.emit("LeakyRelu", [ctx.blob(node.input[0])], node.output[0], alpha=float(a.get("alpha", 0.01)))
 
 
-@converts("Elu")
+@register("Elu", emits=("Elu",))
 def elu(ctx, node, a):
     ctx.emit("Elu", [ctx.blob(node.input[0])], node.output[0], alpha=float(a.get("alpha", 1.0)))
 
 
-@converts("HardSigmoid")
+@register("HardSigmoid", emits=("HardSigmoid",))
 def hard_sigmoid(ctx, node, a):
     ctx.emit("HardSigmoid", [ctx.blob(node.input[0])], node.output[0],
              alpha=float(a.get("alpha", 0.2)), beta=float(a.get("beta", 0.5)))
 
 
-@converts("HardSwish")
+@register("HardSwish", emits=("HardSigmoid", "Mul"))
 def hard_swish(ctx, node, a):
     x = ctx.blob(node.input[0])
     gate = ctx.fresh(node.output[0] + "_gate")
@@ -100,7 +100,7 @@ def _clip_bounds(ctx, node, a):
     return tuple(out)
 
 
-@converts("Clip", check=refusal_of(_clip_bounds))
+@register("Clip", emits=("Clip",), check=refusal_of(_clip_bounds))
 def clip(ctx, node, a):
     lo, hi = _clip_bounds(ctx, node, a)
     args = {}

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .registry import converts
+from .registry import register
 
 
 def _window(ctx, node, a, x, kernel):
@@ -44,7 +44,7 @@ def _check_conv(ctx, node, a):
     return None
 
 
-@converts("Conv", check=_check_conv)
+@register("Conv", emits=("Conv",), check=_check_conv)
 def conv(ctx, node, a):
     x, w = node.input[0], node.input[1]
     wshape = ctx.shape(w)
@@ -93,7 +93,7 @@ def _ceil_pads(ctx, node, a, kernel):
     return pads
 
 
-@converts("MaxPool", "AveragePool", check=_check_pool)
+@register("MaxPool", "AveragePool", emits=("MaxPool", "AveragePool"), check=_check_pool)
 def pool(ctx, node, a):
     kernel = list(a["kernel_shape"])
     strides, _, pads = _window(ctx, node, a, node.input[0], kernel)
@@ -105,7 +105,7 @@ def pool(ctx, node, a):
     ctx.emit(node.op_type, [ctx.blob(node.input[0])], node.output[0], **args)
 
 
-@converts("GlobalAveragePool", "GlobalMaxPool")
+@register("GlobalAveragePool", "GlobalMaxPool", emits=("AveragePool", "MaxPool"))
 def global_pool(ctx, node, a):
     kind = "AveragePool" if node.op_type == "GlobalAveragePool" else "MaxPool"
     ctx.emit(kind, [ctx.blob(node.input[0])], node.output[0], global_pooling=1)
@@ -118,14 +118,14 @@ def _check_bn(ctx, node, a):
     return None
 
 
-@converts("BatchNormalization", check=_check_bn)
+@register("BatchNormalization", emits=("SpatialBN",), check=_check_bn)
 def batch_norm(ctx, node, a):
     ins = [ctx.blob(n) for n in node.input[:5]]
     ctx.emit("SpatialBN", ins, node.output[0], is_test=1, epsilon=float(a.get("epsilon", 1e-5)), order="NCHW")
 
 
 # ----- matrix products --------------------------------------------------------------
-@converts("Gemm")
+@register("Gemm", emits=("Add", "FC", "MatMul", "Scale"))
 def gemm(ctx, node, a):
     A, B = node.input[0], node.input[1]
     C = node.input[2] if len(node.input) > 2 else ""
@@ -172,7 +172,7 @@ def gemm(ctx, node, a):
     ctx.emit("Add", [prod, c], out)
 
 
-@converts("MatMul")
+@register("MatMul", emits=("BatchMatMul", "FC", "MatMul"))
 def matmul(ctx, node, a):
     A, B = node.input
     Bc = ctx.const(B)
@@ -243,7 +243,7 @@ def _foldable(ctx, node, spec) -> bool:
             and all(r.op_type == "Conv" and r.input[0] == out for r in readers))
 
 
-@converts("Pad", check=_check_pad)
+@register("Pad", emits=("PadImage",), check=_check_pad)
 def pad(ctx, node, a):
     spec = _pad_spec(ctx, node, a)
     pads, mode, value = spec
@@ -267,7 +267,7 @@ def _check_convt(ctx, node, a):
     return None
 
 
-@converts("ConvTranspose", check=_check_convt)
+@register("ConvTranspose", emits=("ConvTranspose",), check=_check_convt)
 def conv_transpose(ctx, node, a):
     """Weights are (C_in, C_out/group, k...) in both; ONNX output_padding is Caffe2's `adjs`."""
     wshape = ctx.shape(node.input[1])
@@ -302,18 +302,18 @@ def _check_prelu(ctx, node, a):
     return None
 
 
-@converts("PRelu", check=_check_prelu)
+@register("PRelu", emits=("PRelu",), check=_check_prelu)
 def prelu(ctx, node, a):
     w = ctx.add_weight(node.input[1] + "_c", _prelu_slope(ctx, node).astype(np.float32))
     ctx.emit("PRelu", [ctx.blob(node.input[0]), w], node.output[0])
 
 
-@converts("InstanceNormalization")
+@register("InstanceNormalization", emits=("InstanceNorm",))
 def instance_norm(ctx, node, a):
     ctx.emit("InstanceNorm", [ctx.blob(n) for n in node.input[:3]], node.output[0], epsilon=float(a.get("epsilon", 1e-5)))
 
 
-@converts("LRN")
+@register("LRN", emits=("LRN",))
 def lrn(ctx, node, a):
     """Both divide alpha by size (Caffe2 lrn_op: alpha_over_size)."""
     ctx.emit("LRN", [ctx.blob(node.input[0])], node.output[0], size=int(a["size"]), alpha=float(a.get("alpha", 1e-4)),

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .registry import converts, refusal_of
+from .registry import refusal_of, register
 
 # ONNX TensorProto.DataType -> Caffe2 TensorProto.DataType
 _CAFFE2_DTYPE = {1: 1, 6: 2, 2: 6, 3: 7, 4: 8, 5: 9, 7: 10, 10: 12, 11: 13, 9: 5, 8: 4}
@@ -31,7 +31,7 @@ def _axis(a, r, default=0, name="axis"):
 
 
 # ----- no-ops ---------------------------------------------------------------------
-@converts("Identity", "Dropout")
+@register("Identity", "Dropout", emits=())
 def identity(ctx, node, a):
     ctx.alias(node.output[0], node.input[0])
 
@@ -42,7 +42,7 @@ def _check_cast(ctx, node, a):
     return None
 
 
-@converts("Cast", check=_check_cast)
+@register("Cast", emits=("Cast",), check=_check_cast)
 def cast(ctx, node, a):
     from onnx import helper
 
@@ -70,20 +70,20 @@ def _check_reshape(ctx, node, a):
     return None
 
 
-@converts("Reshape", check=_check_reshape)
+@register("Reshape", emits=("Reshape",), check=_check_reshape)
 def reshape(ctx, node, a):
     out = node.output[0]
     ctx.emit("Reshape", [ctx.blob(node.input[0])], [out, ctx.fresh(out + "_old_shape")],
              shape=_reshape_target(ctx, node, a))
 
 
-@converts("Flatten")
+@register("Flatten", emits=("Flatten",))
 def flatten(ctx, node, a):
     r = ctx.rank(node.input[0], node)
     ctx.emit("Flatten", [ctx.blob(node.input[0])], node.output[0], axis=_axis(a, r, 1))
 
 
-@converts("Transpose")
+@register("Transpose", emits=("Transpose",))
 def transpose(ctx, node, a):
     r = ctx.rank(node.input[0], node)
     perm = list(a.get("perm") or range(r - 1, -1, -1))
@@ -121,7 +121,7 @@ def _check_squeeze(ctx, node, a):
     return None
 
 
-@converts("Squeeze", check=_check_squeeze)
+@register("Squeeze", emits=("Squeeze",), check=_check_squeeze)
 def squeeze(ctx, node, a):
     s = ctx.shape(node.input[0])
     axes = _axes_of(ctx, node, a, len(s))
@@ -130,7 +130,7 @@ def squeeze(ctx, node, a):
     ctx.emit("Squeeze", [ctx.blob(node.input[0])], node.output[0], dims=axes)
 
 
-@converts("Unsqueeze", check=_check_squeeze)
+@register("Unsqueeze", emits=("ExpandDims",), check=_check_squeeze)
 def unsqueeze(ctx, node, a):
     s = ctx.shape(node.input[0])
     raw = a.get("axes") if ctx.opset < 13 else ctx.const(node.input[1])
@@ -138,7 +138,7 @@ def unsqueeze(ctx, node, a):
     ctx.emit("ExpandDims", [ctx.blob(node.input[0])], node.output[0], dims=axes)
 
 
-@converts("Concat")
+@register("Concat", emits=("Concat",))
 def concat(ctx, node, a):
     r = ctx.rank(node.output[0], node) if ctx.shape(node.output[0]) else ctx.rank(node.input[0], node)
     out = node.output[0]
@@ -187,7 +187,7 @@ def _slice_spec(ctx, node, a):
     return c2s, c2e
 
 
-@converts("Slice", check=refusal_of(_slice_spec))
+@register("Slice", emits=("Slice",), check=refusal_of(_slice_spec))
 def slice_(ctx, node, a):
     starts, ends = _slice_spec(ctx, node, a)
     ctx.emit("Slice", [ctx.blob(node.input[0])], node.output[0], starts=starts, ends=ends)
@@ -209,7 +209,7 @@ def _check_gather(ctx, node, a):
     return None
 
 
-@converts("Gather", check=_check_gather)
+@register("Gather", emits=("Slice", "Squeeze"), check=_check_gather)
 def gather(ctx, node, a):
     """A constant index (or contiguous index range) along one axis: Slice, then Squeeze for a scalar index."""
     x = node.input[0]
@@ -230,7 +230,7 @@ def gather(ctx, node, a):
 
 
 # ----- softmax and reductions ------------------------------------------------------------
-@converts("Softmax", "LogSoftmax")
+@register("Softmax", "LogSoftmax", emits=("Softmax", "LogSoftmax", "Transpose"))
 def softmax(ctx, node, a):
     x, out = node.input[0], node.output[0]
     r = ctx.rank(x, node)
@@ -277,7 +277,7 @@ def _check_reduce(ctx, node, a):
     return None
 
 
-@converts("ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", check=_check_reduce)
+@register("ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", emits=("ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "AveragePool", "MaxPool", "Squeeze"), check=_check_reduce)
 def reduce(ctx, node, a):
     x, out = node.input[0], node.output[0]
     axes = _reduce_axes(ctx, node, a)
@@ -349,7 +349,7 @@ def _resize_spec(ctx, node, a):
     return f"{node.op_type} mode {mode}"
 
 
-@converts("Resize", "Upsample", check=refusal_of(_resize_spec))
+@register("Resize", "Upsample", emits=("ResizeNearest", "UpsampleBilinear"), check=refusal_of(_resize_spec))
 def resize(ctx, node, a):
     op, hs, ws = _resize_spec(ctx, node, a)
     ctx.emit(op, [ctx.blob(node.input[0])], node.output[0], height_scale=float(hs), width_scale=float(ws))
@@ -378,7 +378,7 @@ def _split_sizes(ctx, node, a):
     return [dim // n] * n
 
 
-@converts("Split", check=refusal_of(_split_sizes))
+@register("Split", emits=("Split",), check=refusal_of(_split_sizes))
 def split(ctx, node, a):
     r = ctx.rank(node.input[0], node)
     sizes = _split_sizes(ctx, node, a)
@@ -394,7 +394,7 @@ def _check_arg(ctx, node, a):
     return None
 
 
-@converts("ArgMax", "ArgMin", check=_check_arg)
+@register("ArgMax", "ArgMin", emits=("ArgMax", "ArgMin"), check=_check_arg)
 def arg_max(ctx, node, a):
     r = ctx.rank(node.input[0], node)
     ctx.emit(node.op_type, [ctx.blob(node.input[0])], node.output[0], axis=_axis(a, r), keepdims=int(a.get("keepdims", 1)))

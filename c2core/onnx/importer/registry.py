@@ -1,4 +1,5 @@
-"""The table of ONNX op converters, filled by `@converts` in the convert_* modules.
+"""The table of ONNX op converters (`CONVERTERS`, a `c2core.registry.Registry`),
+filled by `@register` in the family modules of this package.
 
 A converter is `fn(ctx, node, attrs) -> None`: it reads inputs through the
 `ImportContext` and emits Caffe2 ops into it. An optional `check(ctx, node,
@@ -11,24 +12,27 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple
 
+from ...registry import Registry
+
 
 class Converter(NamedTuple):
     fn: Callable
     check: Callable | None
+    # The Caffe2 op types `fn` may emit: the manifest's `importer` layer
+    # (c2core/schema/support.json); checked on every conversion in strict mode.
+    emits: tuple = ()
 
 
-CONVERTERS: dict[str, Converter] = {}
+CONVERTERS = Registry("ONNX importer", "c2core.onnx.importer",
+                      make=lambda t, fn, emits, check=None: Converter(fn, check, tuple(emits)))
+# Emitted by the driver itself (an output that is an alias of another blob).
+DRIVER_EMITS = ("Copy",)
 
 
-def converts(*op_types: str, check: Callable | None = None):
-    def deco(fn):
-        for t in op_types:
-            if t in CONVERTERS:
-                raise ValueError(f"ONNX converter for {t} registered twice")
-            CONVERTERS[t] = Converter(fn, check)
-        return fn
-
-    return deco
+def register(*op_types: str, emits, check: Callable | None = None):
+    """Decorator: `fn` converts the ONNX op types given into the Caffe2 op types
+    `emits` (optionally with a `check` that refuses a node before anything is emitted)."""
+    return CONVERTERS.register(*op_types, emits=emits, check=check)
 
 
 def refusal_of(spec: Callable) -> Callable:
@@ -44,14 +48,8 @@ def refusal_of(spec: Callable) -> Callable:
 
 
 def converter_for(op_type: str) -> Converter | None:
-    _load()
     return CONVERTERS.get(op_type)
 
 
 def supported_onnx_ops() -> list[str]:
-    _load()
-    return sorted(CONVERTERS)
-
-
-def _load() -> None:
-    from . import convert_elementwise, convert_nn, convert_tensor  # noqa: F401  (fill the table)
+    return sorted(CONVERTERS.types())

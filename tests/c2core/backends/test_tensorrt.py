@@ -1,10 +1,10 @@
 """TensorRT: everything that needs neither TensorRT nor a GPU, plus GPU tests that skip.
 
-Tests named `test_logic_*_fake_trt` drive the build/load code with a FAKE
-`tensorrt` module object that records calls. They check our decisions (flags,
-profile, workspace, sidecar, refusals), NOT TensorRT itself: they are logic
-tests with a fake, never a TensorRT pass. Real TensorRT runs are the
-`@pytest.mark.gpu` tests at the end, skipped here with the reason.
+The build/run/calibration logic is tested against the two FAKE TensorRT
+modules in test_tensorrt_build.py, test_tensorrt_run.py and
+test_tensorrt_calibration.py (logic tests, never a TensorRT pass). Real
+TensorRT runs are the `@pytest.mark.gpu` tests at the end and
+tests/gpu/run_tensorrt_check.py, skipped here with the reason.
 """
 
 import json
@@ -15,8 +15,7 @@ import onnx
 import pytest
 from PIL import Image
 
-from c2core.backends.tensorrt import (PlanInfo, PlanMismatch, build_plan, check_compatible, load_plan,
-                                      make_calibrator, prepare_onnx_for, sidecar_path, trt_availability)
+from c2core.backends.tensorrt import PlanInfo, PlanMismatch, check_compatible, prepare_onnx_for, sidecar_path, trt_availability
 from c2core.errors import C2Error
 
 
@@ -27,6 +26,12 @@ def test_availability_reasons():
 
     av = trt_availability(import_trt=missing)
     assert not av.ok and "'tensorrt' is not installed" in av.reason
+
+    def no_libs():  # the pip bindings are there, libnvinfer is not
+        raise ImportError("libnvinfer.so.10: cannot open shared object file: No such file or directory")
+
+    libs = trt_availability(import_trt=no_libs)
+    assert not libs.ok and "libnvinfer" in libs.reason and "not installed" not in libs.reason
     old = trt_availability(import_trt=lambda: types.SimpleNamespace(__version__="8.6.1"))
     assert not old.ok and "8.6.1 is too old" in old.reason
     nogpu = trt_availability(import_trt=lambda: types.SimpleNamespace(__version__="10.7.0"),
@@ -112,207 +117,12 @@ def test_calibration_batches_follow_the_preprocessing(tmp_path):
     (tmp_path / "notes.txt").write_text("ignored: not an image extension")
     pre = get_preset("caffe2-squeezenet").for_input_size(8)  # resize to 8 = identity here, BGR - 128
     cb = CalibrationBatches(str(tmp_path), pre, batch_size=2)
-    batches = list(cb)
-    assert len(cb) == 2 and cb.dropped == 1 and [b.shape for b in batches] == [(2, 3, 8, 8)] * 2
+    batches = list(cb)  # every image once: the calibrator regroups them into what TensorRT reads
+    assert len(cb) == 3 and [b.shape for b in batches] == [(2, 3, 8, 8)] * 2 + [(1, 3, 8, 8)]
     expect = (arrays[2][..., ::-1].astype(np.float32) - 128.0).transpose(2, 0, 1)
     np.testing.assert_allclose(batches[1][0], expect)
     with pytest.raises(C2Error, match="at least 8 images"):
         CalibrationBatches(str(tmp_path), pre, batch_size=8)
-
-
-# ----- logic tests with a FAKE tensorrt module (not TensorRT passes) ---------------------------
-class _Recorder:
-    def __init__(self):
-        self.calls = []
-
-
-def fake_trt(version="10.7.0", build_ok=True):
-    """A stand-in `tensorrt` module that records what our code asks of it."""
-    rec = _Recorder()
-    E = types.SimpleNamespace
-
-    class Logger:
-        WARNING = 2
-
-        def __init__(self, level):
-            rec.calls.append(("Logger", level))
-
-    class Profile:
-        def set_shape(self, name, lo, opt, hi):
-            rec.calls.append(("profile.set_shape", name, list(lo), list(opt), list(hi)))
-
-    class TimingCache:
-        def serialize(self):
-            return b"TIMING"
-
-    class Config:
-        def __init__(self):
-            self.int8_calibrator = None
-
-        def set_memory_pool_limit(self, pool, size):
-            rec.calls.append(("workspace", pool, size))
-
-        def set_flag(self, f):
-            rec.calls.append(("flag", f))
-
-        def create_timing_cache(self, blob):
-            rec.calls.append(("create_timing_cache", bytes(blob)))
-            return TimingCache()
-
-        def set_timing_cache(self, cache, ignore_mismatch):
-            rec.calls.append(("set_timing_cache", ignore_mismatch))
-
-        def get_timing_cache(self):
-            return TimingCache()
-
-        def add_optimization_profile(self, p):
-            rec.calls.append(("add_optimization_profile",))
-
-        def set_calibration_profile(self, p):
-            rec.calls.append(("set_calibration_profile",))
-
-    class Network:
-        pass
-
-    class Builder:
-        def __init__(self, logger):
-            pass
-
-        def create_network(self, flags):
-            rec.calls.append(("create_network", flags))
-            return Network()
-
-        def create_builder_config(self):
-            rec.config = Config()
-            return rec.config
-
-        def create_optimization_profile(self):
-            return Profile()
-
-        def build_serialized_network(self, network, config):
-            rec.calls.append(("build",))
-            return b"PLANBYTES" if build_ok else None
-
-    class OnnxParser:
-        num_errors = 0
-
-        def __init__(self, network, logger):
-            pass
-
-        def parse_from_file(self, path):
-            rec.calls.append(("parse_from_file", path))
-            return True
-
-        def get_error(self, i):
-            return "?"
-
-    class Calib2:
-        def __init__(self):
-            pass
-
-    class Runtime:
-        def __init__(self, logger):
-            pass
-
-        def deserialize_cuda_engine(self, data):
-            rec.calls.append(("deserialize", bytes(data)))
-            return E(data=bytes(data))
-
-    mod = E(__version__=version, Logger=Logger, Builder=Builder, OnnxParser=OnnxParser, Runtime=Runtime,
-            NetworkDefinitionCreationFlag=E(STRONGLY_TYPED=1),
-            MemoryPoolType=E(WORKSPACE="WORKSPACE"),
-            BuilderFlag=E(FP16="FP16", INT8="INT8"),
-            IInt8EntropyCalibrator2=Calib2)
-    return mod, rec
-
-
-GPU = ("NVIDIA A10", "8.6")
-
-
-def test_logic_fp32_dynamic_batch_build_fake_trt(tmp_path, make_conv_net):
-    """LOGIC TEST WITH A FAKE tensorrt: checks our calls and sidecar, not TensorRT."""
-    path, _ = make_conv_net(tmp_path / "m.onnx", dynamic_batch=True)
-    trt, rec = fake_trt("10.7.0")
-    plan = str(tmp_path / "out" / "m.plan")
-    cache = str(tmp_path / "timing.cache")
-    info = build_plan(path, plan, "fp32", workspace_mb=256, timing_cache=cache, batch_range=(1, 4, 8), trt=trt, gpu=GPU)
-    assert open(plan, "rb").read() == b"PLANBYTES" and open(cache, "rb").read() == b"TIMING"
-    assert ("create_network", 1 << 1) in rec.calls  # STRONGLY_TYPED bit
-    assert ("workspace", "WORKSPACE", 256 << 20) in rec.calls
-    assert ("profile.set_shape", "data", [1, 3, 8, 8], [4, 3, 8, 8], [8, 3, 8, 8]) in rec.calls
-    assert ("create_timing_cache", b"") in rec.calls and not [c for c in rec.calls if c[0] == "flag"]
-    side = PlanInfo.load(plan)
-    assert side == info and side.gpu == "NVIDIA A10" and side.tensorrt == "10.7.0" and side.precision == "fp32"
-    assert side.inputs["data"]["max"] == [8, 3, 8, 8] and side.outputs["out"]["shape"] == [-1, 5]
-
-
-def test_logic_fp16_per_version_fake_trt(tmp_path, make_conv_net):
-    """LOGIC TEST WITH A FAKE tensorrt: FP16 = builder flag on 10, FP16 ONNX on 11."""
-    path, _ = make_conv_net(tmp_path / "m.onnx")
-    trt10, rec10 = fake_trt("10.7.0")
-    build_plan(path, str(tmp_path / "a.plan"), "fp16", trt=trt10, gpu=GPU)
-    assert ("flag", "FP16") in rec10.calls and ("create_network", 0) in rec10.calls
-    assert ("parse_from_file", path) in rec10.calls
-    trt11, rec11 = fake_trt("11.0.0")
-    build_plan(path, str(tmp_path / "b.plan"), "fp16", trt=trt11, gpu=GPU)
-    parsed = [c[1] for c in rec11.calls if c[0] == "parse_from_file"][0]
-    assert parsed.endswith(".fp16.onnx") and not [c for c in rec11.calls if c[0] == "flag"]
-    assert PlanInfo.load(str(tmp_path / "b.plan")).inputs["data"]["dtype"] == "float16"
-
-
-def test_logic_int8_needs_calibration_and_sets_calibrator_fake_trt(tmp_path, make_conv_net):
-    """LOGIC TEST WITH A FAKE tensorrt: INT8 flag + entropy calibrator on TensorRT 10."""
-    path, _ = make_conv_net(tmp_path / "m.onnx")
-    trt, rec = fake_trt("10.7.0")
-    with pytest.raises(C2Error, match="calibration images"):
-        build_plan(path, str(tmp_path / "c.plan"), "int8", trt=trt, gpu=GPU)
-    batches = [np.zeros((1, 3, 8, 8), np.float32)]
-    build_plan(path, str(tmp_path / "c.plan"), "int8", calibration=batches, trt=trt, gpu=GPU)
-    assert ("flag", "INT8") in rec.calls and rec.config.int8_calibrator is not None
-    trt11, _ = fake_trt("11.0.0")
-    with pytest.raises(C2Error, match="no INT8 calibration"):
-        build_plan(path, str(tmp_path / "d.plan"), "int8", calibration=batches, trt=trt11, gpu=GPU)
-
-
-def test_logic_build_failure_and_static_shape_checks_fake_trt(tmp_path, make_conv_net):
-    """LOGIC TEST WITH A FAKE tensorrt: a failed build is a clear error, no plan left behind."""
-    path, _ = make_conv_net(tmp_path / "m.onnx")
-    trt, _ = fake_trt("10.7.0", build_ok=False)
-    with pytest.raises(C2Error, match="could not build"):
-        build_plan(path, str(tmp_path / "e.plan"), "fp32", trt=trt, gpu=GPU)
-    assert not (tmp_path / "e.plan").exists()
-    dyn, _ = make_conv_net(tmp_path / "dyn.onnx", dynamic_batch=True)
-    with pytest.raises(C2Error, match="give a batch range"):
-        build_plan(dyn, str(tmp_path / "f.plan"), "fp32", trt=fake_trt()[0], gpu=GPU)
-    with pytest.raises(C2Error, match="min <= opt <= max"):
-        build_plan(dyn, str(tmp_path / "f.plan"), "fp32", batch_range=(4, 2, 8), trt=fake_trt()[0], gpu=GPU)
-
-
-def test_logic_load_plan_checks_sidecar_first_fake_trt(tmp_path, make_conv_net):
-    """LOGIC TEST WITH A FAKE tensorrt: refusal happens before deserialisation."""
-    path, _ = make_conv_net(tmp_path / "m.onnx")
-    trt, _ = fake_trt("10.7.0")
-    plan = str(tmp_path / "m.plan")
-    build_plan(path, plan, "fp32", trt=trt, gpu=GPU)
-    engine, info = load_plan(plan, trt=trt, gpu=GPU)
-    assert engine.data == b"PLANBYTES"
-    other, rec = fake_trt("10.8.0")
-    with pytest.raises(PlanMismatch, match="10.8.0"):
-        load_plan(plan, trt=other, gpu=GPU)
-    assert not [c for c in rec.calls if c[0] == "deserialize"]
-    with pytest.raises(PlanMismatch, match="H100"):
-        load_plan(plan, trt=trt, gpu=("NVIDIA H100 80GB HBM3", "9.0"))
-
-
-def test_logic_calibrator_cache_and_end_fake_trt(tmp_path):
-    """LOGIC TEST WITH A FAKE tensorrt: calibrator bookkeeping that needs no GPU."""
-    trt, _ = fake_trt()
-    cache = tmp_path / "calib.cache"
-    cal = make_calibrator(trt, [], str(cache))
-    assert cal.get_batch_size() == 1 and cal.get_batch(["data"]) is None
-    assert cal.read_calibration_cache() is None
-    cal.write_calibration_cache(b"CACHE")
-    assert cal.read_calibration_cache() == b"CACHE"
 
 
 # ----- real TensorRT (GPU) ------------------------------------------------------------------

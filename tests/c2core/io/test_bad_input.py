@@ -114,7 +114,7 @@ def make_count_mismatch(tmp_path):
 
 
 def make_absurd_shape(tmp_path):
-    return _bad_fill_shape(tmp_path, 0, [1 << 20, 1 << 20, 1 << 10], "too large")
+    return _bad_fill_shape(tmp_path, 0, [1 << 20, 1 << 20, 1 << 10], "over the memory budget")
 
 
 def make_negative_dim(tmp_path):
@@ -152,7 +152,14 @@ def test_hard_errors_api(tmp_path, make):
     assert os.path.basename(e.value.path) == os.path.basename(str(bad))
 
 
-@pytest.mark.parametrize("make", HARD, ids=[f.__name__[5:] for f in HARD])
+# A corrupt init net beside a sound predict net: `info` shows the structure with a
+# warning naming the bad file (tests/c2core/io/test_corrupt_init.py); the API still
+# refuses the weights themselves.
+CORRUPT_INIT = {make_truncated, make_count_mismatch, make_absurd_shape, make_negative_dim}
+
+
+@pytest.mark.parametrize("make", [m for m in HARD if m not in CORRUPT_INIT],
+                         ids=[f.__name__[5:] for f in HARD if f not in CORRUPT_INIT])
 def test_hard_errors_cli(tmp_path, make):
     p, bad, text = make(tmp_path)
     assert_cli_error(p, bad, text)
@@ -164,7 +171,7 @@ def test_absurd_shape_is_refused_before_allocating(tmp_path):
 
     tracemalloc.start()
     with pytest.raises(C2FormatError):
-        open_model(str(p))
+        open_model(str(p)).weights  # noqa: B018
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 50 << 20

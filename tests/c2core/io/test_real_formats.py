@@ -1,0 +1,203 @@
+"""Models as they are found: predictor_exporter minidbs, any file names, init nets
+that compute, placeholder-filled inputs, and a corrupt init net beside a sound graph."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from c2core.builder import NetBuilder, make_arg
+from c2core.errors import C2FormatError
+from c2core.io import open_model
+from c2core.io.save import save_net
+from c2core.proto import caffe2_pb2
+
+from caffe2_minidb_writer import save_to_db
+from io_synthetic import tiny_predict, tiny_weights, write_pair
+
+C2CORE = [sys.executable, "-m", "c2core.cli.main"]
+
+
+def cli(*args):
+    return subprocess.run(C2CORE + [str(a) for a in args], capture_output=True, text=True, timeout=300)
+
+
+def _bare_predict():
+    net = tiny_predict()
+    del net.external_input[:]
+    del net.external_output[:]
+    return net
+
+
+def _reference_output(tmp_path, x):
+    """The same model as a plain .pb pair, run by the executor."""
+    from c2core.runtime import Predictor
+
+    p, _ = write_pair(tmp_path / "ref")
+    return Predictor(open_model(str(p))).run({"data": x})["prob"]
+
+
+@pytest.mark.parametrize("name,chunk", [("", None), ("", 50), ("squeeze", 7)])
+def test_minidb_as_predictor_exporter_writes_it(tmp_path, name, chunk):
+    """Caffe2's keys (PREDICT_NET_TYPE...), the Load-ing global init net, the predict init
+    net's zero-fills, and BlobSerializer chunks `conv_w#%0`... all read back exactly."""
+    w = tiny_weights()
+    path = tmp_path / "model.minidb"
+    save_to_db(path, _bare_predict(), w, ["data"], ["prob"], {"data": (1, 3, 8, 8), "prob": (1, 10)},
+               name=name, chunk_size=chunk)
+    if chunk:
+        assert b"conv_w#%0" in path.read_bytes()
+    m = open_model(str(path))
+    assert m.warnings == []
+    assert m.data_inputs == ["data"]
+    assert m.input_shapes() == {"data": (1, 3, 8, 8)}  # from the predict init net's fill
+    assert set(m.weights) == set(w)  # inputs' and outputs' zero-fills are not weights
+    for k, a in w.items():
+        np.testing.assert_array_equal(m.weights[k].array, a)
+    x = np.random.default_rng(0).standard_normal((1, 3, 8, 8)).astype(np.float32)
+    from c2core.runtime import Predictor
+
+    np.testing.assert_array_equal(Predictor(m).run({"data": x})["prob"], _reference_output(tmp_path, x))
+
+
+def test_minidb_missing_chunk_is_a_clear_error(tmp_path):
+    path = tmp_path / "model.db"
+    save_to_db(path, _bare_predict(), tiny_weights(), ["data"], ["prob"], {"data": (1, 3, 8, 8), "prob": (1, 10)},
+               chunk_size=40)
+    from c2core.io.minidb import iter_records, write_records
+
+    recs = [(k, v) for k, v in iter_records(path.read_bytes(), str(path)) if k != "fc_w#%1"]
+    with open(path, "wb") as f:
+        write_records(recs, f)
+    m = open_model(str(path))  # the structure still opens
+    assert any("fc_w" in w and "missing" in w for w in m.warnings), m.warnings
+    with pytest.raises(C2FormatError, match="chunk is missing"):
+        m.weights  # noqa: B018
+
+
+def test_minidb_init_net_extra_ops_run(tmp_path):
+    """extra_init_net ops (appended to the predict init net) make blobs the predict net reads."""
+    w = tiny_weights()
+    fc_b = w.pop("fc_b")
+    op = caffe2_pb2.OperatorDef(type="ConstantFill", output=["fc_b"])
+    op.arg.extend([make_arg("shape", [10]), make_arg("value", 0.0)])
+    path = tmp_path / "m.minidb"
+    save_to_db(path, _bare_predict(), w, ["data"], ["prob"], {"data": (1, 3, 8, 8), "prob": (1, 10)},
+               extra_init_ops=[op])
+    m = open_model(str(path))
+    np.testing.assert_array_equal(m.weights["fc_b"].array, fc_b)
+
+
+@pytest.mark.parametrize("pname,iname", [("X_predict.model", "X_init.model"), ("X_predict", "X_init"),
+                                         ("net.bin", "weights.bin"), ("a", "b")])
+def test_any_file_names_pair_by_content(tmp_path, pname, iname):
+    p, i = write_pair(tmp_path / "m", pname, iname)
+    (tmp_path / "m" / "labels.txt").write_text("a\nb\n")
+    for target in (tmp_path / "m", p, i):
+        m = open_model(str(target))
+        assert (m.predict_path, m.init_path) == (str(p), str(i)), target
+        assert set(m.weights) == set(tiny_weights())
+
+
+def _cast_onehot_init():
+    """An init net that computes: UniformIntFill -> Cast -> OneHot -> Reshape (a mask constant)."""
+    b = NetBuilder("init")
+    b.op("UniformIntFill", [], "idx_i32", shape=[6], min=0, max=3)
+    b.op("Cast", "idx_i32", "idx", to=10)
+    b.op("GivenTensorInt64Fill", [], "depth", shape=[], values=[4])
+    b.op("OneHot", ["idx", "depth"], "hot")
+    b.op("GivenTensorInt64Fill", [], "new_shape", shape=[2], values=[3, 8])
+    b.op("Reshape", ["hot", "new_shape"], ["mask", "old_shape"])
+    return b.net
+
+
+def test_init_net_that_computes_runs_with_the_executor(tmp_path):
+    pb = NetBuilder("predict")
+    pb.op("Mul", ["data", "mask"], "out")
+    pb.inputs("data", "mask").outputs("out")
+    (tmp_path / "m").mkdir()
+    save_net(pb.net, str(tmp_path / "m" / "predict_net.pb"))
+    save_net(_cast_onehot_init(), str(tmp_path / "m" / "init_net.pb"))
+    m = open_model(str(tmp_path / "m"))
+    assert m.data_inputs == ["data"]
+    assert m.weight_specs["mask"].shape == (3, 8)  # by shape inference, nothing run
+    mask = m.weights["mask"].array
+    # independent reference: one row of 4 per index, seeded indices in [0, 3]
+    idx = m.weights["idx"].array
+    assert idx.dtype == np.int64 and idx.min() >= 0 and idx.max() <= 3
+    np.testing.assert_array_equal(mask, np.eye(4, dtype=np.float32)[idx].reshape(3, 8))
+    np.testing.assert_array_equal(open_model(str(tmp_path / "m")).weights["mask"].array, mask)  # seeded: same twice
+    from c2core.runtime import Predictor
+
+    x = np.full((3, 8), 2.0, np.float32)
+    np.testing.assert_array_equal(Predictor(m).run({"data": x})["out"], 2.0 * mask)
+
+
+def test_placeholder_fill_is_not_the_input_shape(tmp_path):
+    """A 1-element data placeholder in the init net, listed after the weights."""
+    w = tiny_weights()
+    net = tiny_predict()
+    del net.external_input[:]
+    net.external_input.extend(["conv_w", "conv_b", "fc_w", "fc_b", "data"])
+    from c2core.builder import init_net_from
+
+    init = init_net_from(w)
+    ph = init.op.add(type="ConstantFill", output=["data"])
+    ph.arg.extend([make_arg("shape", [1]), make_arg("value", 0.0)])
+    (tmp_path / "m").mkdir()
+    save_net(net, str(tmp_path / "m" / "predict_net.pb"))
+    save_net(init, str(tmp_path / "m" / "init_net.pb"))
+    m = open_model(str(tmp_path / "m"))
+    assert m.data_inputs == ["data"]
+    assert "data" not in m.parameter_names
+    assert m.input_shapes() == {}
+    from c2core.shapes import infer_shapes
+
+    assert infer_shapes(m)["data"].shape is None
+    assert infer_shapes(m, {"data": (1, 3, 8, 8)})["prob"].shape == (1, 10)
+    from c2core.runtime import Predictor
+
+    x = np.ones((2, 3, 8, 8), np.float32)
+    assert Predictor(m).run({"data": x})["prob"].shape == (2, 10)
+
+
+def _corrupt_pair(tmp_path):
+    p, i = write_pair(tmp_path / "m")
+    data = i.read_bytes()
+    i.write_bytes(data[: len(data) // 2])
+    return p, i
+
+
+def test_corrupt_init_keeps_the_graph_api(tmp_path):
+    p, i = _corrupt_pair(tmp_path)
+    m = open_model(str(p))
+    assert len(m.predict_net.op) == 4 and m.data_inputs == ["data"]
+    assert any(w.startswith("init_net.pb: ") and "structure only" in w for w in m.warnings), m.warnings
+    from c2core.draw import build_dot
+
+    assert "Conv" in str(build_dot(m).to_string())  # drawing needs only the structure
+
+    with pytest.raises(C2FormatError, match="truncated or corrupt") as e:
+        from c2core.runtime import Predictor
+
+        Predictor(m)
+    assert os.path.basename(e.value.path) == "init_net.pb"
+
+
+def test_corrupt_init_cli(tmp_path):
+    p, i = _corrupt_pair(tmp_path)
+    r = cli("info", p)
+    assert r.returncode == 0, r.stderr
+    assert "init_net.pb" in r.stderr + r.stdout and "structure only" in r.stderr + r.stdout
+    r = cli("draw", p, "-o", tmp_path / "g.dot")
+    assert r.returncode == 0 and "init_net.pb" in r.stderr and "structure only" in r.stderr, r.stderr
+    x = tmp_path / "x.npy"
+    np.save(x, np.ones((1, 3, 8, 8), np.float32))
+    for args in (("run", p, "--input", x, "-o", tmp_path / "o.npz"), ("convert", p, "--to", "onnx", "-o", tmp_path / "o.onnx")):
+        r = cli(*args)
+        assert r.returncode == 2, (args, r.stderr)
+        line = r.stderr.strip().splitlines()
+        assert len(line) == 1 and line[0].startswith("error: ") and "init_net.pb" in line[0] and "truncated" in line[0], r.stderr
+        assert not (tmp_path / "o.npz").exists() and not (tmp_path / "o.onnx").exists()

@@ -1,0 +1,1 @@
+"""FAKE cuda.bindings package (logic tests only)."""
