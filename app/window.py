@@ -34,6 +34,7 @@ MODEL_FILTER = "Caffe2 models (*.pb *.pbtxt *.prototxt *.minidb *.db);;All files
 class MainWindow(QMainWindow):
     document_opened = Signal(object)  # Document
     open_failed = Signal(str)
+    netron_ready = Signal(str)  # the URL served ("" when it failed)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -331,6 +332,10 @@ class MainWindow(QMainWindow):
         is ever shown under another."""
         self._idle()
         self._detach_old_jobs()
+        if self.document is not None and self.document.path and self.document.path != doc.path:
+            from . import netron_control
+
+            netron_control.stop(self.document.path)  # the closed model's server goes with it
         from .inputs_panel import remembered
 
         doc.input_overrides = {k: v for k, v in remembered(doc.fingerprint).items() if k in doc.model.data_inputs}
@@ -559,25 +564,38 @@ class MainWindow(QMainWindow):
         self._last_dialog = dlg
         return dlg
 
-    def open_in_netron(self, path: str | None = None):
-        """Serve the current model (or `path`, e.g. its ONNX export) and open the browser."""
-        from . import netron_control
+    def open_in_netron(self, path: str | None = None) -> jobs.Job | None:
+        """Serve the current model (or `path`, e.g. its ONNX export) and open the browser.
 
+        The server starts on a worker (netron's import and the model read take up to
+        0.7 s); `netron_ready(url)` follows. A model already served reuses its server."""
         if self.document is None and path is None:
             return None
         path = path or self.document.path
         if path and not os.path.exists(path):
             path = None
-        try:
-            url = netron_control.serve(path)
-        except Exception as e:  # the core's message, shown instead of raised
-            self.banner.show_message(f"<b>Netron:</b> {_html(str(e))}", "error")
-            log.error("netron: %s", e)
+        if not path:
+            self._netron_failed("this model exists only in memory: save it first to view it in Netron")
             return None
+        from . import netron_control
+
+        self.status_label.setText("Starting Netron…")
+        job = jobs.Job(lambda p, c: netron_control.serve(path), "netron", self)
+        job.finished.connect(self._netron_started)
+        job.failed.connect(self._netron_failed)
+        self._netron_job = job
+        return job.start()
+
+    def _netron_started(self, url: str) -> None:
         self.status_label.setText(f"Netron serving at {url}")
         if os.environ.get("C2STUDIO_NO_BROWSER") != "1":
             QDesktopServices.openUrl(QUrl(url))
-        return url
+        self.netron_ready.emit(url)
+
+    def _netron_failed(self, msg: str) -> None:
+        self.banner.show_message(f"<b>Netron:</b> {_html(msg)}", "error")
+        log.error("netron: %s", msg)
+        self.netron_ready.emit("")
 
     def show_about(self):
         from .about import AboutDialog
