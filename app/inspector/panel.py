@@ -175,9 +175,9 @@ class InspectorPanel(QWidget):
             doc = schema_args.get(name, {}).get("doc", "")
             arows.append(f"<tr><td><b>{_e(name)}</b></td><td>{_e(_fmt_value(args[name]))}</td>"
                          f"<td style='color:#868e96'>{_e(doc)}</td></tr>")
-        for name, a in schema_args.items():
-            if name in args or "default" not in a:
-                continue
+        from c2core.schema.arg_aliases import defaults_to_show
+
+        for name, a in defaults_to_show(op.type, list(args)).items():  # not set under any spelling
             arows.append(f"<tr><td style='color:#868e96'>{_e(name)}</td><td style='color:#868e96'>{_e(_fmt_value(a['default']))} "
                          f"<i>(default)</i></td><td style='color:#adb5bd'>{_e(a.get('doc', ''))}</td></tr>")
         out.append("<h4 style='margin:8px 0 2px'>Arguments</h4>")
