@@ -321,6 +321,7 @@ class GraphCanvas(QWidget):
         from PySide6.QtCore import QRectF
 
         first = self.layout_result is None
+        self._place_labels(lay)
         bounds = QRectF(0, 0, lay.width, lay.height)
         self.scene.setSceneRect(bounds.adjusted(-40, -40, 40, 40))
         self.layout_result = lay
@@ -346,6 +347,35 @@ class GraphCanvas(QWidget):
             if n.kind == "input" and n.id in self.node_items:
                 return self.node_items[n.id].sceneBoundingRect().center()
         return None
+
+    LABEL_PLACING_LIMIT = 400  # edges; bigger graphs keep the layout's own label spots (time)
+
+    def _place_labels(self, lay=None) -> None:
+        """Move shape labels off boxes and off each other (small graphs: every edge tries a
+        few spots along its route, first free one wins)."""
+        if len(self.edge_items) > self.LABEL_PLACING_LIMIT:
+            return
+        taken = [it.sceneBoundingRect() for it in self.node_items.values()]
+        placed = (lay.labels or {}) if lay is not None else {}
+        for k, e in enumerate(self.edge_items):
+            if e._label_rect is None:
+                continue
+            off = e.pos()
+            best, best_cost = None, None
+            for r in e.label_candidates(placed.get(k)):
+                rs = r.translated(off).adjusted(-1.5, -1.5, 1.5, 1.5)  # a hair of space between texts
+                cost = 0.0
+                for t in taken:
+                    if rs.intersects(t):
+                        i = rs.intersected(t)
+                        cost += i.width() * i.height()
+                if best_cost is None or cost < best_cost:
+                    best, best_cost = r, cost
+                if cost == 0:
+                    break
+            if best is not None:
+                e.set_label_rect(best)  # free if any spot was; else the least covered one
+            taken.append(e._label_rect.translated(off))
 
     def _update_minimap_visibility(self) -> None:
         """The overview only when part of the graph is off screen: a graph that fits
