@@ -99,6 +99,7 @@ class ClassifyPanel(QWidget):
         self.warnings: list[str] = []
         self.job: jobs.Job | None = None
         self._avail_job = None
+        self._auto_choices: dict = {}  # (model fingerprint, shapes, preset) -> auto's (engine, note)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 6, 8, 6)
         grid = QGridLayout()
@@ -367,11 +368,39 @@ class ClassifyPanel(QWidget):
         labels = self.labels_path
         shapes = dict(doc.input_overrides)
 
-        def work(progress, cancel):
-            from c2core.classify.image_job import classify_job
+        choices = self._auto_choices
+        key = (doc.fingerprint, tuple(sorted(shapes.items())), preset)
 
-            return classify_job(doc.model, paths, backend=backend, preset=preset, labels=labels, input_shapes=shapes,
-                                preset_hint="the Preset box", progress=progress, cancel=cancel)
+        def work(progress, cancel):
+            from c2core.classify import image_job
+            from c2core.tasks import sub_progress
+
+            from .subprocess_call import call_in_subprocess
+
+            m = doc.model
+            # ONNX export and engine set-up (onnxruntime, OpenVINO) hold the GIL for long stretches:
+            # for a model on disk they run in a child process, so the window keeps ticking
+            on_disk = bool(m.predict_path) and os.path.isfile(m.predict_path) and m.formats.get("predict") != "minidb"
+            opts = dict(preset=preset, labels=labels, input_shapes=shapes, preset_hint="the Preset box")
+            chosen, note = backend, ""
+            if backend == "auto":
+                if key in choices:
+                    chosen, note = choices[key]
+                elif on_disk:
+                    progress(0.03, "auto: timing the engines on this model…")
+                    chosen, note = call_in_subprocess(image_job.choose_backend_from_files, m.predict_path,
+                                                      m.init_path, preset, shapes, cancel=cancel,
+                                                      progress=sub_progress(progress, 0.03, 0.3))
+                else:
+                    chosen, note = image_job.choose_backend(m, preset, shapes, progress=progress, cancel=cancel)
+                choices[key] = (chosen, note)
+            if chosen == "c2" or not on_disk:  # the executor runs here and shares its activations
+                out = image_job.classify_job(m, paths, backend=chosen, progress=progress, cancel=cancel, **opts)
+            else:
+                out = call_in_subprocess(image_job.classify_files, m.predict_path, m.init_path, paths, backend=chosen,
+                                         activations=False, cancel=cancel, progress=progress, **opts)
+            out.auto_note = note
+            return out
 
         job = jobs.Job(work, f"classify ({backend})", self)
         job.doc, job.backend_choice = doc, backend

@@ -46,6 +46,36 @@ def check_class_vector(name: str, out: np.ndarray, path=None) -> None:
                   "so it cannot be classified (a detection, segmentation or feature map?)", path)
 
 
+def choose_backend(model, preset=None, input_shapes: dict | None = None, progress=None, cancel=None) -> tuple:
+    """`auto`'s choice for this model at the shapes a classification would use: (engine, note)."""
+    from ..backends import ModelSource
+    from . import resolve_preprocess
+    from .auto_backend import pick_backend
+
+    probe = ModelSource(model=model, path=model.predict_path, batch=1)
+    shapes = image_input_shapes(model, resolve_preprocess(probe, preset), input_shapes)
+    with ModelSource(model=model, path=model.predict_path, batch=1, input_shapes=shapes or None) as source:
+        return pick_backend(source, progress=progress, cancel=cancel)
+
+
+def _open(predict_path: str, init_path: str | None):
+    from ..io import open_model
+
+    return open_model(predict_path, init_path=init_path)
+
+
+def choose_backend_from_files(predict_path: str, init_path: str | None, preset=None, input_shapes=None,
+                              progress=None) -> tuple:
+    """`choose_backend` on a model reopened from its files (run in a child process: ONNX
+    export and engine set-up hold the GIL for long stretches)."""
+    return choose_backend(_open(predict_path, init_path), preset, input_shapes, progress)
+
+
+def classify_files(predict_path: str, init_path: str | None, paths, progress=None, **kw) -> "ClassifyOutcome":
+    """`classify_job` on a model reopened from its files (for a child process)."""
+    return classify_job(_open(predict_path, init_path), paths, progress=progress, **kw)
+
+
 def classify_job(model, paths, backend: str = "auto", preset=None, labels: str | None = None,
                  input_shapes: dict | None = None, top: int = 5, activations: bool = True,
                  preset_hint: str = "--preset", progress=None, cancel=None) -> ClassifyOutcome:
