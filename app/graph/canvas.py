@@ -348,14 +348,28 @@ class GraphCanvas(QWidget):
                 return self.node_items[n.id].sceneBoundingRect().center()
         return None
 
-    LABEL_PLACING_LIMIT = 400  # edges; bigger graphs keep the layout's own label spots (time)
+    LABEL_PLACING_LIMIT = 250  # edges; bigger graphs keep the layout's own label spots (time)
 
     def _place_labels(self, lay=None) -> None:
-        """Move shape labels off boxes and off each other (small graphs: every edge tries a
-        few spots along its route, first free one wins)."""
+        """Move shape labels off boxes and off each other (small graphs): each edge tries the
+        spot dot gave its label, then spots along its route; the first free one wins, else
+        the least covered. A grid of 64-px cells keeps each test to the rects nearby."""
         if len(self.edge_items) > self.LABEL_PLACING_LIMIT:
             return
-        taken = [it.sceneBoundingRect() for it in self.node_items.values()]
+        cell = 64.0
+        grid: dict = {}
+
+        def cells(r):
+            for gx in range(int(r.left() // cell), int(r.right() // cell) + 1):
+                for gy in range(int(r.top() // cell), int(r.bottom() // cell) + 1):
+                    yield gx, gy
+
+        def add(r):
+            for c in cells(r):
+                grid.setdefault(c, []).append(r)
+
+        for it in self.node_items.values():
+            add(it.sceneBoundingRect())
         placed = (lay.labels or {}) if lay is not None else {}
         for k, e in enumerate(self.edge_items):
             if e._label_rect is None:
@@ -364,8 +378,9 @@ class GraphCanvas(QWidget):
             best, best_cost = None, None
             for r in e.label_candidates(placed.get(k)):
                 rs = r.translated(off).adjusted(-1.5, -1.5, 1.5, 1.5)  # a hair of space between texts
+                near = {id(t): t for c in cells(rs) for t in grid.get(c, ())}
                 cost = 0.0
-                for t in taken:
+                for t in near.values():
                     if rs.intersects(t):
                         i = rs.intersected(t)
                         cost += i.width() * i.height()
@@ -375,7 +390,7 @@ class GraphCanvas(QWidget):
                     break
             if best is not None:
                 e.set_label_rect(best)  # free if any spot was; else the least covered one
-            taken.append(e._label_rect.translated(off))
+            add(e._label_rect.translated(off))
 
     def _update_minimap_visibility(self) -> None:
         """The overview only when part of the graph is off screen: a graph that fits

@@ -32,7 +32,7 @@ class Layout:
     seconds: float = 0.0
     labels: dict | None = None  # edge index -> (cx, cy) of its shape label, where dot placed one
 
-DOT_LABELS_MAX_EDGES = 400  # above this, dot lays edges out without label nodes (much faster)
+DOT_LABELS_MAX_EDGES = 250  # above this, dot lays edges out without label nodes (much faster)
 
 
 def dot_available() -> str | None:

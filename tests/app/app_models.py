@@ -98,7 +98,7 @@ def write_tiny3(folder, value_info: bool = False) -> str:
     """The 3-class model with its own labels.txt named by model.json (no value_info.json unless asked)."""
     save_model(tiny3(), str(folder))
     (folder / "labels.txt").write_text("\n".join(LIGHT_LABELS) + "\n")
-    (folder / "model.json").write_text('{"labels": "labels.txt"}')
+    (folder / "model.json").write_text('{"labels": "labels.txt", "preprocessing": "torchvision"}')
     if value_info:
         (folder / "value_info.json").write_text('{"data": [1, [1, 3, 224, 224]]}')
     return str(folder)
