@@ -381,7 +381,8 @@ class ClassifyPanel(QWidget):
             # ONNX export and engine set-up (onnxruntime, OpenVINO) hold the GIL for long stretches:
             # for a model on disk they run in a child process, so the window keeps ticking
             on_disk = bool(m.predict_path) and os.path.isfile(m.predict_path) and m.formats.get("predict") != "minidb"
-            opts = dict(preset=preset, labels=labels, input_shapes=shapes, preset_hint="the Preset box")
+            opts = dict(preset=preset, labels=labels, input_shapes=shapes, preset_hint="the Preset box",
+                        shape_hint="the Inputs panel (Model tab)")
             chosen, note = backend, ""
             if backend == "auto":
                 if key in choices:

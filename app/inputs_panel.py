@@ -21,8 +21,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 
 from . import settings
 
-SOURCE_TEXT = {"set": "set here", "value_info.json": "value_info.json", "init net": "init net placeholder",
-               "preprocessing": "preprocessing crop (* assumed)", "unknown": "unknown: double-click the shape to set it"}
+SOURCE_TEXT = {"set": "set here", "value_info.json": "value_info.json", "declared": "declared by the model",
+               "preprocessing": "preprocessing crop (* assumed)", "inferred": "first op (* assumed)",
+               "unknown": "unknown: double-click the shape to set it"}
 
 
 def format_dims(shape, assumed=()) -> str:
@@ -55,6 +56,7 @@ class InputsPanel(QWidget):
         self.doc = None
         self.crop: int | None = None
         self.rows = []
+        self.warning = None
         self._filling = False
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 6, 8, 2)
@@ -98,9 +100,17 @@ class InputsPanel(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
+        from c2core.errors import C2Error
         from c2core.input_rows import input_rows
 
-        self.rows = input_rows(self.doc.model, self.doc.input_overrides, self.crop) if self.doc is not None else []
+        self.rows, self.warning = [], None
+        if self.doc is not None:
+            try:
+                self.rows, self.warning = input_rows(self.doc.model, self.doc.input_overrides, self.crop)
+            except C2Error as e:  # a remembered shape that no longer fits: forget it, say why
+                self.doc.input_overrides = {}
+                self.rows, self.warning = input_rows(self.doc.model, {}, self.crop)
+                self.message.setText(f"<span style='color:#c92a2a'>{html.escape(str(e))}</span>")
         self._filling = True
         try:
             self.table.setRowCount(len(self.rows))
@@ -160,6 +170,15 @@ class InputsPanel(QWidget):
             overrides.pop(name, None)
         else:
             overrides[name] = shape
+        from c2core.errors import C2Error
+        from c2core.input_rows import input_rows
+
+        try:  # the resolver refuses a shape its first op cannot take (rank, channels)
+            input_rows(self.doc.model, overrides, self.crop)
+        except C2Error as e:
+            self.message.setText(f"<span style='color:#c92a2a'>{html.escape(e.reason if hasattr(e, 'reason') else str(e))}</span>")
+            self.refresh()
+            return
         self._apply(overrides, f"{name}: {format_dims(shape)}" if shape else f"{name}: shape set here forgotten")
 
     def reset(self) -> None:

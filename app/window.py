@@ -363,8 +363,8 @@ class MainWindow(QMainWindow):
                 "predict+init pair)." + ("<br>" + "<br>".join(_html(n) for n in notes[:3]) if notes else ""), "warning")
         elif notes:
             self.banner.show_message("<b>Opened with warnings:</b> " + "<br>".join(_html(n) for n in notes[:4]), "warning")
-        if doc.input_overrides:
-            self._inputs_changed(doc.input_overrides)
+        if self._graph_input_shapes() != dict(self._declared_shapes(doc)):
+            self._inputs_changed(doc.input_overrides)  # edge labels from the shapes the Inputs panel shows
         n_ops = len(doc.model.predict_net.op)
         self.status_label.setText(f"{doc.title}: {n_ops} ops, opened in {doc.open_seconds:.2f} s")
         self.document_opened.emit(doc)
@@ -390,14 +390,12 @@ class MainWindow(QMainWindow):
 
     def _inputs_changed(self, overrides: dict) -> None:
         """Re-infer the graph's shapes with the Inputs panel's shapes (worker), then redraw labels."""
-        from c2core.input_rows import feed_shapes
-
         from .document import infer_document_shapes
 
         doc = self.document
         if doc is None:
             return
-        shapes = feed_shapes(self.model_panel.inputs.rows)
+        shapes = self._graph_input_shapes()
         if self._shapes_job is not None:
             self._shapes_job.cancel()
         job = jobs.Job(lambda p, c: infer_document_shapes(doc, shapes), "infer shapes", self)
@@ -405,6 +403,20 @@ class MainWindow(QMainWindow):
                              and self._shapes_ready(*r))
         self._shapes_job = job
         job.start()
+
+    def _graph_input_shapes(self) -> dict:
+        """Input shapes the graph's labels are inferred from: those set, declared or given by the
+        preprocessing crop; a size guessed from the first op only stays in the Inputs panel."""
+        from c2core.input_rows import INFERRED, UNKNOWN
+
+        return {r.name: tuple(r.shape) for r in self.model_panel.inputs.rows if r.source not in (INFERRED, UNKNOWN)}
+
+    @staticmethod
+    def _declared_shapes(doc) -> dict:
+        try:
+            return {k: tuple(v) for k, v in doc.model.input_shapes().items()}
+        except Exception:  # an unreadable init net: nothing declared
+            return {}
 
     def _shapes_ready(self, shapes: dict, error: str) -> None:
         doc = self.document

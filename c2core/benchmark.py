@@ -177,10 +177,12 @@ def bench_in_process(source, spec: str, runs: int = 50, warmup: int = 5, threads
 
 
 def bench_isolated(model_path: str, spec: str, batch: int | None, runs: int, warmup: int, threads: int | None,
-                   onnx: str | None = None, timeout: float | None = None, verbose: bool = True) -> BenchResult:
+                   onnx: str | None = None, timeout: float | None = None, verbose: bool = True,
+                   input_shapes=None, value_info=None) -> BenchResult:
     """Run `bench_in_process` in a fresh interpreter; peak_mb = its ru_maxrss."""
     job = {"model": os.path.abspath(model_path), "spec": spec, "batch": batch, "runs": runs, "warmup": warmup,
-           "threads": threads, "onnx": onnx, "verbose": verbose}
+           "threads": threads, "onnx": onnx, "verbose": verbose,
+           "input_shapes": _jsonable_shapes(input_shapes), "value_info": value_info and os.path.abspath(value_info)}
     cmd = [sys.executable, "-m", "c2core.benchmark", "--worker", json.dumps(job)]
     try:
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=None if verbose else subprocess.DEVNULL,
@@ -207,13 +209,25 @@ def _worker(job: dict) -> int:
     from .tasks import stderr_progress
 
     try:  # a C2Error (opening included) is this backend's failure, reported as JSON, not a traceback
-        with ModelSource.open(job["model"], batch=job.get("batch"), onnx=job.get("onnx")) as src:
+        with ModelSource.open(job["model"], batch=job.get("batch"), onnx=job.get("onnx"), value_info=job.get("value_info")) as src:
+            src.set_input_shapes(job.get("input_shapes"))
             res = bench_in_process(src, job["spec"], job["runs"], job["warmup"], job.get("threads"),
                                    progress=stderr_progress() if job.get("verbose") else None, sample_memory=False)
     except C2Error as e:
         from .backends import parse_spec
 
         res = BenchResult(job["spec"], parse_spec(job["spec"])[1], job.get("batch") or 0, status="failed", error=str(e))
+    except Exception as e:  # noqa: BLE001 - an engine's own exception: this backend's failure, one line
+        # (no traceback on the shared stderr ahead of the parent's error line; C2CORE_DEBUG=1 shows it)
+        if os.environ.get("C2CORE_DEBUG"):
+            import traceback
+
+            traceback.print_exc()
+        from .backends import parse_spec
+
+        msg = str(e).strip().splitlines()
+        res = BenchResult(job["spec"], parse_spec(job["spec"])[1], job.get("batch") or 0, status="failed",
+                          error=f"{type(e).__name__}: {msg[0][:300] if msg else ''}".rstrip(": "))
     hwm = _vm_hwm_bytes()
     if hwm is not None:
         res.peak_mb = round(hwm / (1 << 20), 1)
@@ -241,15 +255,31 @@ def default_specs(table: dict | None = None) -> list[str]:
     return specs
 
 
+def _jsonable_shapes(shapes):
+    """--input-shape strings or {name: shape} in a form the worker's JSON job carries."""
+    if not shapes:
+        return None
+    if isinstance(shapes, dict):
+        return {k: [int(d) for d in v] for k, v in shapes.items()}
+    return list(shapes)
+
+
 def benchmark(model_path: str, specs: list[str], batch: int | None = None, runs: int = 50, warmup: int = 5,
               threads: int | None = None, isolate: bool = True, progress=None, cancel=None,
-              verbose: bool = True) -> list[BenchResult]:
-    """Benchmark every spec on the model at `model_path`; unavailable ones carry the reason."""
+              verbose: bool = True, input_shapes=None, value_info=None, warnings: list | None = None) -> list[BenchResult]:
+    """Benchmark every spec on the model at `model_path`; unavailable ones carry the reason.
+
+    input_shapes / value_info: as `c2core.inputs` takes them; what the input
+    resolver had to assume is appended to `warnings`."""
     from .backends import ModelSource, availability, parse_spec
 
     progress = progress or no_progress
     results = []
-    with ModelSource.open(model_path, batch=batch) as src:
+    with ModelSource.open(model_path, batch=batch, value_info=value_info) as src:
+        src.set_input_shapes(input_shapes)
+        src.input_shapes()
+        if warnings is not None:
+            warnings.extend(src.warnings)
         needs_onnx = any(parse_spec(s)[0] != "c2" and availability(parse_spec(s)[0]).ok for s in specs)
         onnx = src.onnx_path() if (isolate and needs_onnx and src.kind in ("caffe2", "onnx")) else None
         for i, spec in enumerate(specs):
@@ -261,7 +291,8 @@ def benchmark(model_path: str, specs: list[str], batch: int | None = None, runs:
                 results.append(BenchResult(spec, precision, batch or 0, status="unavailable", error=av.reason))
                 continue
             if isolate:
-                r = bench_isolated(model_path, spec, batch, runs, warmup, threads, onnx=onnx, verbose=verbose)
+                r = bench_isolated(model_path, spec, batch, runs, warmup, threads, onnx=onnx, verbose=verbose,
+                                   input_shapes=input_shapes, value_info=value_info)
             else:
                 try:
                     r = bench_in_process(src, spec, runs, warmup, threads, cancel=cancel,

@@ -142,3 +142,12 @@ def check_stored(needed: int, available: int, what: str, path: str | None = None
 def _short(dims) -> str:
     s = str(list(dims))
     return s if len(s) <= 80 else s[:77] + "...]"
+
+
+def check_output(shape, itemsize: int, what: str) -> None:
+    """An op's output about to be allocated at run time (shape from arguments
+    or from a tensor's values): BudgetError naming the op before allocating."""
+    dims = [int(d) for d in shape]
+    if any(d < 0 for d in dims):
+        raise C2Error(f"{what}: negative output dimension in {_short(dims)}")
+    check_bytes(numel(dims) * max(int(itemsize), 1), what, None, f"shape {_short(dims)}")

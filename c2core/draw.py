@@ -80,12 +80,26 @@ def op_style(op_type: str) -> dict:
     return {"shape": "box", "style": "filled", "color": colour, "fillcolor": colour, "fontcolor": "#FFFFFF"}
 
 
+MAX_LABEL_CHARS = 200
+
+
+def _visible(text: str) -> str:
+    """Control characters (NUL, newlines...) shown as \\xNN, long text cut: Graphviz
+    refuses NULs and lays out a 4096-character label as one very wide box."""
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}"
+                       for c in text)
+    return text if len(text) <= MAX_LABEL_CHARS else text[: MAX_LABEL_CHARS - 3] + "..."
+
+
 def _esc(text: str) -> str:
-    """Text for a DOT label: backslashes doubled (pydot quotes the rest)."""
-    return text.replace("\\", "\\\\")
+    """Text for a DOT label: control characters made visible, backslashes
+    doubled (pydot quotes the rest)."""
+    return "\n".join(_visible(line) for line in text.split("\n")).replace("\\", "\\\\")
 
 
 def _quoted(s: str) -> str:
+    s = _visible(s)
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -196,8 +210,16 @@ def _op_edges(dot, g, minimal_dependency: bool, prefix: str = "") -> None:
             dot.add_edge(pydot.Edge(f"{prefix}op{p}", f"{prefix}op{n.index}"))
 
 
-def render(dot, fmt: str) -> bytes:
-    """The drawing as bytes in `fmt` (dot, svg, pdf, png)."""
+# Layout limits: Graphviz's time grows much faster than linearly with the
+# node count (a 50k-op chain never finished; 100k ops crashed dot), so
+# drawings larger than this are refused at once and any layout is stopped
+# after `timeout` seconds. A .dot file is always written, whatever the size.
+MAX_DOT_NODES = 20_000
+DOT_TIMEOUT_S = 60.0
+
+
+def render(dot, fmt: str, timeout: float = DOT_TIMEOUT_S) -> bytes:
+    """The drawing as bytes in `fmt` (dot, svg, pdf, png); Graphviz runs under `timeout` seconds."""
     fmt = fmt.lower()
     if fmt not in FORMATS:
         raise C2Error(f"unknown drawing format '{fmt}' (use one of {', '.join(FORMATS)})")
@@ -208,10 +230,21 @@ def render(dot, fmt: str) -> bytes:
     if exe is None:
         raise C2Error("Graphviz's 'dot' program is not installed (Debian: apt-get install graphviz); "
                       "write a .dot file instead")
-    p = subprocess.run([exe, f"-T{fmt}"], input=text.encode("utf-8"), capture_output=True)
+    nodes = text.count("label=")
+    if nodes > MAX_DOT_NODES:
+        raise C2Error(f"the graph has about {nodes:,} nodes, more than Graphviz lays out in reasonable time "
+                      f"({MAX_DOT_NODES:,}): write a .dot file, or draw with --minimal")
+    try:
+        p = subprocess.run([exe, f"-T{fmt}"], input=text.encode("utf-8"), capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise C2Error(f"Graphviz did not finish laying out {nodes:,} nodes within {timeout:g} s: stopped "
+                      "(give it longer with --timeout, or write a .dot file)") from None
+    if p.returncode < 0:
+        raise C2Error(f"Graphviz's dot crashed (signal {-p.returncode}) laying out {nodes:,} nodes: "
+                      "write a .dot file instead")
     if p.returncode != 0:
         msg = p.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise RuntimeError(f"dot -T{fmt} failed: {msg[-1] if msg else p.returncode}")
+        raise C2Error(f"Graphviz's dot -T{fmt} failed: {msg[-1][:300] if msg else p.returncode}")
     return p.stdout
 
 
@@ -224,12 +257,12 @@ def format_of(path: str) -> str:
     return ext
 
 
-def draw(model_or_graph, out_path: str, fmt: str | None = None, **options) -> str:
+def draw(model_or_graph, out_path: str, fmt: str | None = None, timeout: float = DOT_TIMEOUT_S, **options) -> str:
     """Draw to `out_path` (format from the extension unless `fmt`); returns the path."""
     from .io.save import atomic_path
 
     fmt = fmt or format_of(out_path)
-    data = render(build_dot(model_or_graph, **options), fmt)
+    data = render(build_dot(model_or_graph, **options), fmt, timeout=timeout)
     with atomic_path(out_path) as tmp:
         with open(tmp, "wb") as f:
             f.write(data)

@@ -1,23 +1,21 @@
-"""What each data input of a model looks like before a run: the Inputs panel's rows.
+"""What each data input of a model looks like before a run: the app's Inputs panel rows.
 
-For every data input: its shape, where each part of it comes from, and its
-dtype. In order of authority: a shape the user set (app Inputs panel, CLI
---input-shape), value_info.json, a real init-net placeholder (more than one
-element), the preprocessing crop size for a single image input (1×3×crop×crop,
-batch and channels assumed), else unknown. A 1-element placeholder fill says
-nothing about the input and is reported as unknown, never as shape [1].
-
-`feed_shapes(rows)` gives the {name: shape} that jobs pass on to
-`ModelSource(input_shapes=...)` so classify and convert see what the panel shows.
+A thin view of the one input resolver (`c2core.inputs.resolve_inputs`, via
+`ModelSource.resolved`), so the panel shows exactly the shapes every job
+will use: for each data input its shape (or unknown), which sizes were
+assumed (batch, an image size taken from the preprocessing crop, a spatial
+size guessed from the first op), its dtype, and where the shape comes from.
+A 1-element placeholder fill is never shown as a shape (the resolver ignores it).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .shapes.info import DTYPE_OF_PROTO
-
-SET, VALUE_INFO, PLACEHOLDER, PREPROCESSING, UNKNOWN = "set", "value_info.json", "init net", "preprocessing", "unknown"
+SET, VALUE_INFO, DECLARED, PREPROCESSING, INFERRED, UNKNOWN = (
+    "set", "value_info.json", "declared", "preprocessing", "inferred", "unknown")
+_SOURCES = {"given": SET, "file": SET, "value_info": VALUE_INFO, "declared": DECLARED, "image": PREPROCESSING,
+            "inferred": INFERRED}
 
 
 @dataclass(frozen=True)
@@ -25,8 +23,8 @@ class InputRow:
     name: str
     shape: tuple | None  # None: unknown
     dtype: str
-    source: str  # SET, VALUE_INFO, PLACEHOLDER, PREPROCESSING or UNKNOWN
-    assumed: tuple = ()  # per dimension: True where the size is a guess (batch, channels)
+    source: str  # SET, VALUE_INFO, DECLARED, PREPROCESSING, INFERRED or UNKNOWN
+    assumed: tuple = ()  # per dimension: True where the size is a guess
     dtype_assumed: bool = False
 
     @property
@@ -34,51 +32,32 @@ class InputRow:
         return self.shape is not None
 
 
-def input_rows(model, overrides: dict | None = None, crop: int | None = None) -> list[InputRow]:
-    """One row per data input of `model`; `overrides` are user-set shapes, `crop` the
-    preprocessing crop size used when nothing declares the first input's shape."""
-    overrides = {k: tuple(int(d) for d in v) for k, v in (overrides or {}).items()}
-    value_info = getattr(model, "value_info", None) or {}
-    try:
-        specs = model.weight_specs
-    except Exception:  # an unreadable init net: the inputs are still listed
-        specs = {}
-    names = list(model.data_inputs)
+def _assumed(shape, source: str, layout) -> tuple:
+    if source == PREPROCESSING:  # batch 1 by convention; the size is the crop, channels from the first op
+        return (True,) + (False,) * (len(shape) - 1)
+    if source == INFERRED:  # only the channel / feature count was read from the first op
+        ch = 1 if layout in ("NCHW", None) else len(shape) - 1
+        return tuple(k != ch for k in range(len(shape)))
+    return ()
+
+
+def input_rows(model, overrides: dict | None = None, crop: int | None = None) -> tuple[list[InputRow], str | None]:
+    """(rows, the resolver's one-line warning) for `model` with the user's `overrides`
+    ({name: shape}) and the preprocessing `crop` (images feed a single image input).
+    A shape that cannot feed the input's first op raises C2Error."""
+    from .backends.source import ModelSource
+
+    src = ModelSource(model=model, path=getattr(model, "predict_path", None), input_shapes=overrides or None,
+                      image_size=crop)
+    r = src.resolved()
     rows = []
-    for i, name in enumerate(names):
-        dtype, dtype_assumed = "float32", True
-        if name in value_info:
-            try:
-                dtype, dtype_assumed = DTYPE_OF_PROTO.get(int(value_info[name][0]), "float32"), False
-            except (TypeError, ValueError, IndexError):
-                pass
-        spec = specs.get(name)
-        if name in overrides:
-            shape, source, assumed = overrides[name], SET, ()
-        elif name in value_info:
-            shape, source, assumed = tuple(int(d) for d in value_info[name][1]), VALUE_INFO, ()
-        elif spec is not None and spec.shape is not None and spec.numel > 1:
-            shape, source, assumed = tuple(int(d) for d in spec.shape), PLACEHOLDER, ()
-            dtype, dtype_assumed = spec.dtype or dtype, spec.dtype is None
-        elif i == 0 and len(names) == 1 and crop and _feeds_image_op(model, name):
-            shape, source, assumed = (1, 3, int(crop), int(crop)), PREPROCESSING, (True, True, False, False)
-        else:
-            shape, source, assumed = None, UNKNOWN, ()
-        rows.append(InputRow(name, shape, dtype, source, assumed, dtype_assumed))
-    return rows
-
-
-IMAGE_OPS = ("Conv", "Int8Conv", "SpatialBN", "MaxPool", "AveragePool", "LRN", "NCHW2NHWC", "Sub", "Mul", "Add",
-             "ChannelShuffle", "Scale", "Copy", "Int8Quantize")
-
-
-def _feeds_image_op(model, name: str) -> bool:
-    """The input's first reader is an op that takes an image batch (a convolution, a
-    normalisation, mean subtraction): only then is the preprocessing crop a fair guess."""
-    for op in model.predict_net.op:
-        if name in op.input:
-            return op.type.startswith(IMAGE_OPS) and list(op.input).index(name) == 0
-    return False
+    for name in r.names:
+        shape = r.shapes.get(name)
+        source = _SOURCES.get(r.sources.get(name), UNKNOWN) if shape is not None else UNKNOWN
+        dtype = r.dtypes.get(name)
+        rows.append(InputRow(name, tuple(shape) if shape is not None else None, dtype or "float32", source,
+                             _assumed(shape, source, r.layout) if shape is not None else (), dtype is None))
+    return rows, r.warning
 
 
 def feed_shapes(rows) -> dict:
@@ -92,8 +71,9 @@ def parse_shape(text: str) -> tuple | None:
     t = (text or "").strip().strip("[]()").strip()
     if not t or t.lower() in ("?", "unknown"):
         return None
-    parts = [p.strip() for p in t.replace("×", ",").replace("x", ",").replace("X", ",").replace(" ", ",").split(",")]
-    parts = [p for p in parts if p]
+    for sep in ("×", "x", "X", " "):
+        t = t.replace(sep, ",")
+    parts = [p.strip().rstrip("*") for p in t.split(",") if p.strip()]
     try:
         dims = tuple(int(p) for p in parts)
     except ValueError:

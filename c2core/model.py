@@ -174,6 +174,13 @@ class Model:
         A blob the init net lacks but that only feeds parameter slots is a
         missing weight, not data (see `missing_weights`).
         """
+        from .inputs import read_blobs
+
+        read = read_blobs(self.predict_net)
+        # declared inputs that no op reads are not fed (Caffe2 never requires them)
+        return [n for n in self._data_inputs() if n in read]
+
+    def _data_inputs(self) -> list[str]:
         ext = self.external_inputs
         if self.value_info:
             named = [n for n in ext if n in self.value_info]

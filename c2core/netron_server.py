@@ -39,6 +39,29 @@ def _netron_would_pair(predict: str, init: str) -> bool:
     return ib == f"{stem}_init{ext}"
 
 
+def check_address(host: str, port: int | None) -> bool:
+    """Validate where to listen (C2Error naming --host/--port otherwise);
+    True when every address `host` resolves to is a loopback one."""
+    import ipaddress
+    import socket
+
+    if port is not None and not (isinstance(port, int) and 0 <= port <= 65535):
+        raise C2Error(f"port {port} is outside 0..65535", "--port")
+    if not host or "\x00" in host:
+        raise C2Error("empty host name", "--host")
+    try:
+        infos = socket.getaddrinfo(host, None, socket.AF_INET, socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, OSError) as e:
+        try:
+            ipaddress.IPv6Address(host.strip("[]"))
+            raise C2Error(f"'{host}' is an IPv6 address; Netron's server listens on IPv4 only "
+                          "(use 127.0.0.1, or 0.0.0.0 for every interface)", "--host") from None
+        except ValueError:
+            pass
+        raise C2Error(f"cannot resolve host '{host}': {getattr(e, 'strerror', None) or e}", "--host") from None
+    return all(ipaddress.ip_address(i[4][0]).is_loopback for i in infos)
+
+
 class NetronServer:
     """One model served by Netron on host:port (port None: a free one is chosen)."""
 
@@ -81,6 +104,7 @@ class NetronServer:
     def start(self) -> "NetronServer":
         import netron
 
+        self.loopback = check_address(self.host, self.requested_port)
         self.served_file = self._file_to_serve()
         address = (self.host, self.requested_port) if self.requested_port else (self.host, None)
         root = logging.getLogger()
@@ -91,9 +115,10 @@ class NetronServer:
         logging.getLogger("netron.server").setLevel(logging.WARNING)
         try:
             host, port = netron.serve(self.served_file, None, address=address, browse=False)
-        except OSError as e:
+        except (OSError, ValueError, OverflowError) as e:
             self._cleanup()
-            raise C2Error(f"cannot serve on {self.host}:{self.requested_port}: {e.strerror or e}") from None
+            raise C2Error(f"cannot serve on {self.host}:{self.requested_port or 'any port'}: "
+                          f"{getattr(e, 'strerror', None) or e}") from None
         finally:
             if added:
                 root.removeHandler(quiet)

@@ -45,6 +45,8 @@ def validate_net(net, path: str | None = None, *, where: str = "", depth: int = 
         for name in getattr(net, field):
             _check_name(name, f"{where}{field}", path)
     for i, op in enumerate(net.op):
+        if not isinstance(op.type, str):
+            raise C2FormatError(f"{where}op #{i}: type {bytes(op.type)[:60]!r} is not valid UTF-8", path)
         at = f"{where}op #{i} {op.type or '<no type>'}"
         if not op.type:
             raise C2FormatError(f"{where}op #{i} has no type", path)

@@ -81,7 +81,15 @@ class Backend:
         av = self.availability()
         if not av.ok:
             raise BackendUnavailable(f"backend '{self.name}' is not available: {av.reason}")
-        self._prepare(source)
+        try:
+            self._prepare(source)
+        except (C2Error, KeyboardInterrupt, MemoryError):
+            raise
+        except Exception as e:  # noqa: BLE001 - the engine's own exception types
+            from ..engine_errors import engine_failure
+
+            model = getattr(source, "model", None)
+            raise engine_failure(e, self.label, "loading the model", getattr(model, "predict_net", None)) from e
         self.prepared = True
         return self
 
@@ -91,7 +99,14 @@ class Backend:
         missing = [n for n in self.input_names if n not in inputs]
         if missing:
             raise C2Error(f"backend '{self.label}': missing input(s) {', '.join(missing)} (expects {', '.join(self.input_names)})")
-        out = self._run({n: contiguous(inputs[n]) for n in self.input_names})
+        try:
+            out = self._run({n: contiguous(inputs[n]) for n in self.input_names})
+        except (C2Error, KeyboardInterrupt, MemoryError):
+            raise
+        except Exception as e:  # noqa: BLE001 - the engine's own exception types
+            from ..engine_errors import engine_failure
+
+            raise engine_failure(e, self.label, "running") from e
         return {k: _as_float32(v) for k, v in out.items()}
 
     def close(self) -> None:

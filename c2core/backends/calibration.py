@@ -12,9 +12,10 @@ return: the static input shape, or the calibration profile's kOPT shape for a
 dynamic-batch network. So the batches a caller yields (8 images, 1 image,
 whatever) are only a source of samples: `Int8Calibrator` regroups them into
 tensors of exactly the shape TensorRT reads, one device buffer per input,
-and drops an incomplete last group (reported in `dropped`). A callback that
-raised would be swallowed by TensorRT, so errors are kept in `error` and
-re-raised by the build after TensorRT returns.
+and drops an incomplete last group (reported in `dropped`). The bindings call
+these methods from `noexcept` C++ (pyInt8.cpp): an exception escaping one
+would end the process, so every callback catches everything, keeps it in
+`error`, and the build re-raises it after TensorRT returns.
 """
 
 from __future__ import annotations
@@ -198,9 +199,12 @@ def make_calibrator(trt, source, specs: dict, cache_path: str | None = None, cud
                 return None
 
         def read_calibration_cache(self, *_):
-            if cache_path and os.path.isfile(cache_path):
-                with open(cache_path, "rb") as fh:
-                    return fh.read()
+            try:
+                if cache_path and os.path.isfile(cache_path):
+                    with open(cache_path, "rb") as fh:
+                        return fh.read()
+            except OSError as e:
+                self.error = C2Error(f"cannot read the calibration cache: {e.strerror or e}", cache_path)
             return None
 
         def write_calibration_cache(self, cache, *_):
@@ -210,8 +214,9 @@ def make_calibrator(trt, source, specs: dict, cache_path: str | None = None, cud
                     with open(tmp, "wb") as fh:
                         fh.write(bytes(cache))
                     os.replace(tmp, cache_path)
-                except OSError as e:
-                    self.error = C2Error(f"cannot write the calibration cache: {e.strerror or e}", cache_path)
+                except BaseException as e:  # noqa: BLE001 - see the module docstring
+                    self.error = C2Error(f"cannot write the calibration cache: {getattr(e, 'strerror', None) or e}",
+                                         cache_path)
 
         def close(self):
             if self.cuda is not None:

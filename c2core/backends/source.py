@@ -44,8 +44,14 @@ class ModelSource:
 
     def __init__(self, model=None, path: str | None = None, batch: int | None = None,
                  input_shapes: dict | None = None, workdir: str | None = None, opset: int = 17,
-                 progress=None, cancel=None, onnx: str | None = None, dynamic_batch: bool = False):
+                 progress=None, cancel=None, onnx: str | None = None, dynamic_batch: bool = False,
+                 image_size: int | None = None):
         self.model = model
+        # what the input resolver assumed (one line), for the command or the app to show
+        self.warnings: list[str] = []
+        # images feed the model: their preprocessing crop defines an undeclared input's size
+        self.image_size = image_size
+        self._resolved = None
         self.dynamic_batch = dynamic_batch  # export with a symbolic batch dimension  # c2core Model or None
         self.path = os.fspath(path) if path is not None else getattr(model, "predict_path", None)
         self.kind = "caffe2" if model is not None else kind_of(self.path or "")
@@ -64,7 +70,7 @@ class ModelSource:
     # ----- construction ------------------------------------------------------
     @classmethod
     def open(cls, path: str, batch: int | None = None, input_shapes: dict | None = None,
-             workdir: str | None = None, **kw) -> "ModelSource":
+             workdir: str | None = None, value_info=None, **kw) -> "ModelSource":
         path = os.fspath(path)
         if not os.path.exists(path):
             raise C2Error("no such file or folder", path)
@@ -75,7 +81,8 @@ class ModelSource:
             return src
         from ..io import open_model
 
-        return cls(model=open_model(path), path=path, batch=batch, input_shapes=input_shapes, workdir=workdir, **kw)
+        return cls(model=open_model(path, value_info=value_info), path=path, batch=batch, input_shapes=input_shapes,
+                   workdir=workdir, **kw)
 
     # ----- files ---------------------------------------------------------------
     @property
@@ -117,13 +124,10 @@ class ModelSource:
     # ----- shapes and inputs --------------------------------------------------------
     def input_shapes(self) -> dict[str, tuple[int, ...]]:
         """Input name -> shape, with the batch dimension set to `batch` when given."""
-        if self._explicit_shapes:
+        if self.model is not None:
+            shapes = dict(self.resolved().shapes)
+        elif self._explicit_shapes:
             shapes = dict(self._explicit_shapes)
-        elif self.model is not None:
-            shapes = dict(self.model.input_shapes())
-            declared = _sidecar_input_shape(self.sidecar())
-            if not shapes and declared and self.model.data_inputs:
-                shapes = {self.model.data_inputs[0]: declared}
         elif self.kind == "onnx":
             shapes = self._shapes_from_onnx()
         else:
@@ -131,6 +135,37 @@ class ModelSource:
         if self.batch is not None:
             shapes = {k: (int(self.batch),) + tuple(v[1:]) if v else v for k, v in shapes.items()}
         return shapes
+
+    def resolved(self):
+        """The input resolver's answer for a Caffe2 model (c2core.inputs), computed once."""
+        if self._resolved is None:
+            from ..inputs import resolve_inputs
+
+            self._resolved = resolve_inputs(self.model, shapes=self._explicit_shapes or None, sidecar=self.sidecar(),
+                                            image_size=self.image_size)
+            if self._resolved.warning and self._resolved.warning not in self.warnings:
+                self.warnings.append(self._resolved.warning)
+        return self._resolved
+
+    def set_input_shapes(self, shapes) -> None:
+        """Explicit input shapes: {name: shape}, or `--input-shape` strings ([NAME=]D0,D1,...;
+        without NAME= the first data input's). They win over anything declared."""
+        if not shapes:
+            return
+        if not isinstance(shapes, dict):
+            from ..inputs import parse_input_shapes
+
+            shapes = parse_input_shapes(shapes, self.input_names())
+        self._explicit_shapes.update({k: tuple(int(d) for d in v) for k, v in shapes.items()})
+        self._resolved = None
+        self._onnx_shapes = None if self.kind != "onnx" else self._onnx_shapes
+
+    def set_image_size(self, size: int | None) -> None:
+        """Images of `size` x `size` will feed the model (before any export)."""
+        if size != self.image_size:
+            self.image_size = size
+            self._resolved = None
+            self.warnings = []
 
     def _shapes_from_onnx(self) -> dict:
         if self._onnx_shapes is None:
@@ -160,7 +195,19 @@ class ModelSource:
         if missing:
             raise C2Error(f"input shape unknown for {', '.join(missing)}: give --input-shape NAME=N,C,H,W", self.path)
         rng = np.random.default_rng(seed)
-        return {n: rng.standard_normal(shapes[n]).astype(np.float32) for n in names}
+        out = {}
+        for n in names:
+            dt = None
+            if self.model is not None:
+                from ..inputs import consumer_dtype
+
+                dt = self.resolved().dtypes.get(n) or consumer_dtype(self.model, n)
+            if dt is not None and np.dtype(dt).kind in "iub":
+                hi = 256 if np.dtype(dt) == np.uint8 else 2
+                out[n] = rng.integers(0, hi, shapes[n]).astype(dt)
+            else:
+                out[n] = rng.standard_normal(shapes[n]).astype(np.float32)
+        return out
 
     # ----- metadata ------------------------------------------------------------------
     def sidecar(self) -> dict:
@@ -193,15 +240,6 @@ class ModelSource:
     def __exit__(self, *exc):
         self.close()
         return False
-
-
-def _sidecar_input_shape(sc: dict) -> tuple | None:
-    """model.json's {"input": {"shape": [...]}} (zoo format), if present."""
-    inp = sc.get("input")
-    shape = inp.get("shape") if isinstance(inp, dict) else sc.get("input_shape")
-    if isinstance(shape, list) and shape and all(isinstance(d, int) and d > 0 for d in shape):
-        return tuple(shape)
-    return None
 
 
 def _safe(name: str) -> str:

@@ -127,7 +127,13 @@ def trt_logger(trt):
                 self.errors: list[str] = []
                 self.warnings: list[str] = []
 
-            def log(self, severity, msg):
+            def log(self, severity, msg):  # called from noexcept C++: must not raise
+                try:
+                    self._log(severity, msg)
+                except BaseException:  # noqa: BLE001 - a closed stderr must not end the process
+                    pass
+
+            def _log(self, severity, msg):
                 import sys
 
                 level = int(severity)
@@ -251,8 +257,8 @@ class _BuildMonitor:
 
     TensorRT calls `step_complete` from its build threads; returning False
     aborts the build (build_serialized_network then returns None). Nothing
-    may raise in these callbacks (TensorRT would swallow it), so the cancel
-    check is a plain flag test."""
+    may escape these callbacks (they are called from noexcept C++), so each
+    catches everything; an unexpected error cancels the build and is re-raised."""
 
     @staticmethod
     def make(trt, progress, cancel):
@@ -265,25 +271,33 @@ class _BuildMonitor:
                 self.phases: dict = {}
                 self.cancelled = False
                 self.steps = 0
+                self.error: BaseException | None = None
 
             def phase_start(self, phase_name, parent_phase, num_steps):
-                self.phases[phase_name] = (parent_phase, int(num_steps))
+                try:
+                    self.phases[phase_name] = (parent_phase, int(num_steps))
+                except BaseException as e:  # noqa: BLE001 - see the class docstring
+                    self.error = self.error or e
 
             def step_complete(self, phase_name, step):
-                self.steps += 1
-                if _is_cancelled(cancel):
-                    self.cancelled = True
-                    return False
-                parent, n = self.phases.get(phase_name, (None, 0))
-                if parent is None and n > 0:
-                    try:
+                try:
+                    self.steps += 1
+                    if self.error is not None or _is_cancelled(cancel):
+                        self.cancelled = True
+                        return False
+                    parent, n = self.phases.get(phase_name, (None, 0))
+                    if parent is None and n > 0:
                         progress(min(1.0, (int(step) + 1) / n), f"TensorRT: {phase_name}")
-                    except Exception:  # a broken listener must not abort a build
-                        pass
-                return True
+                    return True
+                except BaseException as e:  # noqa: BLE001 - see the class docstring
+                    self.error, self.cancelled = self.error or e, True
+                    return False
 
             def phase_finish(self, phase_name):
-                self.phases.pop(phase_name, None)
+                try:
+                    self.phases.pop(phase_name, None)
+                except BaseException as e:  # noqa: BLE001
+                    self.error = self.error or e
 
         return Monitor()
 
@@ -452,6 +466,8 @@ def build_plan(onnx_path: str, plan_path: str, precision: str = "fp32", workspac
         serialized = builder.build_serialized_network(network, config)
         if calibrator is not None and calibrator.error is not None:
             raise calibrator.error
+        if monitor is not None and monitor.error is not None:
+            raise monitor.error
         if monitor is not None and monitor.cancelled:
             check_cancel(cancel)  # raises Cancelled
         if serialized is None:

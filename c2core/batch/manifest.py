@@ -103,11 +103,14 @@ def load_manifest(path: str) -> tuple[list[Job], str]:
     if not isinstance(data, dict) or not isinstance(data.get("jobs", data.get("models")), list):
         raise C2Error("expected a mapping with a 'jobs' list", path)
     base = os.path.dirname(os.path.abspath(path))
-    out_dir = os.path.join(base, str(data.get("output_dir", "out")))
+    od = data.get("output_dir", "out")
+    if not isinstance(od, str) or not od or "\x00" in od:
+        raise C2Error(f"'output_dir' must be a folder path, got {od!r:.60}", path)
+    out_dir = os.path.join(base, od)
     defaults = data.get("defaults") or {}
     if not isinstance(defaults, dict):
         raise C2Error("'defaults' must be a mapping", path)
-    jobs, names = [], set()
+    jobs, names, outputs = [], set(), {}
     for i, raw in enumerate(data.get("jobs", data.get("models"))):
         if isinstance(raw, str):
             raw = {"model": raw}
@@ -117,22 +120,98 @@ def load_manifest(path: str) -> tuple[list[Job], str]:
         unknown = set(spec) - _KNOWN
         if unknown:
             raise C2Error(f"job #{i + 1}: unknown key(s) {', '.join(sorted(unknown))}", path)
+        _check_types(spec, i, path)
         model = os.path.join(base, str(spec["model"]))
         name = str(spec.get("name") or os.path.basename(os.path.normpath(model)).split(".")[0])
+        _check_name(name, i, path)
         if name in names:
             raise C2Error(f"job #{i + 1}: duplicate name '{name}'", path)
         names.add(name)
         to = str(spec.get("to", "onnx"))
         if to not in TARGET_EXT:
             raise C2Error(f"job '{name}': unknown target '{to}' (onnx, openvino, tensorrt)", path)
-        output = os.path.join(out_dir, str(spec.get("output") or name + TARGET_EXT[to]))
+        output = _confined_output(out_dir, str(spec.get("output") or name + TARGET_EXT[to]), name, path)
+        if output in outputs:
+            raise C2Error(f"job '{name}': output {os.path.relpath(output, out_dir)} is also job "
+                          f"'{outputs[output]}''s output", path)
+        outputs[output] = name
         shapes = spec.get("input_shape") or {}
-        if not isinstance(shapes, dict):
-            raise C2Error(f"job '{name}': input_shape must map input names to dims", path)
+        extra = [str(a) for a in (spec.get("extra_args") or [])]
+        _check_extra_args(extra, name, path)
         jobs.append(Job(name=name, model=model, output=output, to=to, opset=spec.get("opset"),
                         verify=bool(spec.get("verify", True)), rtol=spec.get("rtol"), input_shape=shapes,
                         dynamic_batch=bool(spec.get("dynamic_batch", False)), precision=spec.get("precision"),
-                        extra_args=list(spec.get("extra_args") or []), retries=int(spec.get("retries", 1))))
+                        extra_args=extra, retries=int(spec.get("retries", 1))))
     if not jobs:
         raise C2Error("manifest lists no jobs", path)
     return jobs, out_dir
+
+
+# key -> (accepted Python types, description) for values from the YAML
+_TYPES = {
+    "name": ((str, int), "a string"), "model": ((str,), "a path"), "output": ((str,), "a file name"),
+    "to": ((str,), "onnx, openvino or tensorrt"), "opset": ((int,), "an integer"), "verify": ((bool,), "true or false"),
+    "rtol": ((int, float), "a number"), "input_shape": ((dict,), "a mapping of input names to dims"),
+    "dynamic_batch": ((bool,), "true or false"), "precision": ((str,), "a string"),
+    "extra_args": ((list,), "a list of strings"), "init": ((str,), "a path"), "retries": ((int,), "an integer"),
+}
+MAX_RETRIES = 10
+
+
+def _check_types(spec: dict, i: int, path: str) -> None:
+    """Every value of the job has the type its key needs (YAML allows anything)."""
+    import math
+
+    for k, v in spec.items():
+        if v is None and k != "model":
+            continue
+        types, what = _TYPES[k]
+        ok = isinstance(v, types) and not (isinstance(v, bool) and bool not in types)
+        if ok and isinstance(v, float) and not math.isfinite(v):
+            ok = False
+        if not ok:
+            raise C2Error(f"job #{i + 1}: '{k}' must be {what}, got {v!r:.60}", path)
+    if "retries" in spec and spec["retries"] is not None and not 0 <= spec["retries"] <= MAX_RETRIES:
+        raise C2Error(f"job #{i + 1}: 'retries' must be 0..{MAX_RETRIES}", path)
+    for k, dims in (spec.get("input_shape") or {}).items():
+        if not isinstance(k, str) or not isinstance(dims, list) or not dims or \
+                not all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in dims):
+            raise C2Error(f"job #{i + 1}: input_shape must map input names to lists of positive integers, "
+                          f"got {k!r:.40}: {dims!r:.60}", path)
+    for a in spec.get("extra_args") or []:
+        if isinstance(a, (dict, list)) or a is None:
+            raise C2Error(f"job #{i + 1}: extra_args must be a list of strings, got {a!r:.60}", path)
+
+
+def _check_name(name: str, i: int, path: str) -> None:
+    """A job name is a plain file-name-like label: it names state files and default outputs."""
+    if not name or name in (".", "..") or "/" in name or "\\" in name or "\x00" in name or len(name) > 200:
+        raise C2Error(f"job #{i + 1}: name {name!r:.60} must be a plain name (no '/', '..', NUL; at most 200 "
+                      "characters)", path)
+
+
+def _confined_output(out_dir: str, rel: str, name: str, path: str) -> str:
+    """The job's output path, which must stay inside output_dir (and out of its state folder)."""
+    if "\x00" in rel or os.path.isabs(rel):
+        raise C2Error(f"job '{name}': output '{rel}' must be a file name relative to output_dir", path)
+    base = os.path.realpath(out_dir)
+    full = os.path.realpath(os.path.join(base, rel))
+    if os.path.commonpath([base, full]) != base or full == base:
+        raise C2Error(f"job '{name}': output '{rel}' points outside output_dir", path)
+    if os.path.relpath(full, base).split(os.sep)[0] == ".c2batch":
+        raise C2Error(f"job '{name}': output '{rel}' is inside the batch state folder", path)
+    return full
+
+
+# convert options a job's extra_args may not set: where and what the job writes is
+# the manifest's (output, to), and argparse accepts any unique prefix of a long option
+_RESERVED = ("--output", "--to", "--timing-cache", "--json")
+
+
+def _check_extra_args(args: list, name: str, path: str) -> None:
+    for a in args:
+        opt = a.split("=", 1)[0]
+        if a == "--" or (a.startswith("-o") and not a.startswith("--")) or \
+                any(len(opt) >= 3 and r.startswith(opt) for r in _RESERVED):
+            raise C2Error(f"job '{name}': extra_args may not contain '{a}' (the output and target come from "
+                          "the manifest's 'output' and 'to')", path)

@@ -70,9 +70,12 @@ class BatchResult:
         return "\n".join(lines)
 
 
+def _state_name(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
 def _state_file(out_dir: str, name: str) -> str:
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
-    return os.path.join(out_dir, STATE_DIR, safe + ".json")
+    return os.path.join(out_dir, STATE_DIR, _state_name(name) + ".json")
 
 
 def _load_state(out_dir: str, name: str) -> dict:
@@ -116,7 +119,10 @@ def _last_error_line(stderr: str) -> str:
 
 
 def _remove_stale_temps(output: str) -> None:
-    """Temp files a killed worker left beside its output (never the output)."""
+    """Temp files a killed worker left beside its output (never the output).
+    Called under the folder's batch lock for a job whose output no other job
+    of the manifest shares (load_manifest refuses duplicates), so the only
+    writer of these temps is a dead earlier worker of this job."""
     d = os.path.dirname(output) or "."
     prefix = "." + os.path.basename(output) + "."
     for n in os.listdir(d):
@@ -141,7 +147,19 @@ def _describe_exit(rc: int) -> str:
 
 
 def run_batch(jobs: list[Job], out_dir: str, workers: int = 2, resume: bool = True,
-              progress=None, cancel=None, python: str | None = None) -> BatchResult:
+              progress=None, cancel=None, python: str | None = None, shared: bool = False) -> BatchResult:
+    """Run `jobs` under the output folder's lock (see lock.py): exclusive, or with
+    `shared` (a run of single jobs beside others: `--index`) only these jobs'.
+    A second run on a locked folder raises C2Error at once."""
+    from .lock import batch_lock
+
+    make_folder(out_dir)
+    with batch_lock(out_dir, [j.name for j in jobs] if shared else None):
+        return _run_batch(jobs, out_dir, workers, resume, progress, cancel, python)
+
+
+def _run_batch(jobs: list[Job], out_dir: str, workers: int = 2, resume: bool = True,
+               progress=None, cancel=None, python: str | None = None) -> BatchResult:
     """Run `jobs` with at most `workers` processes; returns every job's result.
 
     progress(fraction, message) (fraction = jobs finished / jobs) is called as jobs

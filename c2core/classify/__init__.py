@@ -14,22 +14,36 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 from ..errors import C2Error
 from .images import IMAGE_EXTS, list_images, load_image, to_rgb
-from .labels import imagenet_labels, labels_for, load_labels
-from .presets import PRESETS, Preprocess, from_sidecar, get_preset
+from .labels import imagenet_labels, labels_for, labels_for_classes, load_labels
+from .presets import PRESETS, Preprocess, from_sidecar, get_preset, save_preprocessing
 from .topk import ends_in_softmax, softmax, to_probabilities, top_k
 
 __all__ = ["Classifier", "Preprocess", "PRESETS", "get_preset", "load_image", "list_images", "load_labels",
-           "imagenet_labels", "softmax", "top_k", "to_probabilities", "IMAGE_EXTS", "to_rgb", "resolve_preprocess"]
+           "imagenet_labels", "labels_for_classes", "save_preprocessing", "softmax", "top_k", "to_probabilities", "IMAGE_EXTS", "to_rgb", "resolve_preprocess"]
 
 DEFAULT_PRESET = "torchvision"
+# Caffe2 models were mostly trained with Caffe's preprocessing (BVLC zoo, Detectron backbones).
+CAFFE2_DEFAULT_PRESET = "caffe"
+
+
+def default_preset_name(source) -> str:
+    """The preset used when nothing declares one: Caffe's for Caffe2 models, torchvision's otherwise."""
+    return CAFFE2_DEFAULT_PRESET if getattr(source, "model", None) is not None else DEFAULT_PRESET
 
 
 def resolve_preprocess(source, preset: str | Preprocess | None = None, warnings: list | None = None,
-                       hint: str = "--preset") -> Preprocess:
-    """The preprocessing for this model, fitted to its input size; `hint` names where the
-    user chooses a preset (the CLI's --preset, the app's Preset box) in the warning."""
+                       hint: str | None = None) -> Preprocess:
+    """The preprocessing for this model, fitted to its input size.
+
+    When the model declares no input size, the preset's crop defines it (images
+    are the input): the source is told, so every backend exports that shape.
+    `hint`: where the user chooses a preset when it is not the CLI's --preset
+    (the app's Preset box), named in the warning instead of the flags.
+    """
     if isinstance(preset, Preprocess):
         p = preset
     elif preset:
@@ -37,15 +51,25 @@ def resolve_preprocess(source, preset: str | Preprocess | None = None, warnings:
     else:
         p = from_sidecar(source.sidecar())
         if p is None:
-            p = get_preset(DEFAULT_PRESET)
+            name = default_preset_name(source)
+            p = get_preset(name)
             if warnings is not None:
-                warnings.append(f"no preprocessing declared for this model (model.json); using preset "
-                                f"'{DEFAULT_PRESET}' (choose with {hint}: {', '.join(PRESETS)})")
+                others = ", ".join(k for k in PRESETS if k != name)
+                how = (f"choose with --preset NAME ({others}), and keep the choice with --save-preset" if hint is None
+                       else f"choose with {hint} ({others}), and keep the choice in model.json with its Save button")
+                warnings.append(f"no preprocessing declared for this model (model.json); using preset '{name}' "
+                                f"({p.notes}); {how}")
+    resolved = source.resolved() if getattr(source, "model", None) is not None else None
+    if resolved is not None and len(resolved.names) == 1 and resolved.sources.get(resolved.names[0]) in (None, "inferred"):
+        source.set_image_size(p.crop)  # the images define the input size
+        return p
     shapes = source.input_shapes()
     if len(shapes) == 1:
         shape = next(iter(shapes.values()))
         if len(shape) == 4 and shape[2] == shape[3] and shape[2] > 0:
             p = p.for_input_size(int(shape[2]))
+        elif len(shape) == 4 and shape[1] == shape[2] and shape[3] == 3 and shape[1] > 0:  # NHWC
+            p = p.for_input_size(int(shape[1]))
         elif len(shape) == 4 and shape[1] != 3:
             raise C2Error(f"model input has shape {list(shape)}: not a 3-channel NCHW image input", source.path)
     return p
@@ -55,14 +79,20 @@ class Classifier:
     """A prepared model + backend + preprocessing + labels; reusable over many images."""
 
     def __init__(self, path=None, backend: str = "c2", preset=None, labels: str | None = None,
-                 source=None, backend_options: dict | None = None, output: str | None = None):
+                 source=None, backend_options: dict | None = None, output: str | None = None,
+                 input_shapes=None, value_info=None):
         from ..backends import ModelSource, create
 
         self.warnings: list[str] = []
-        self.source = source if source is not None else ModelSource.open(path, batch=1)
+        self.source = source if source is not None else ModelSource.open(path, batch=1, value_info=value_info)
+        self.source.set_input_shapes(input_shapes)
         self._own_source = source is None
         self.preprocess = resolve_preprocess(self.source, preset, self.warnings)
-        self.labels = labels_for(self.source.sidecar(), self.source.folder, labels)
+        self.warnings.extend(w for w in getattr(self.source, "warnings", []) if w not in self.warnings)
+        self._labels_file = labels
+        if labels:
+            load_labels(labels)  # a bad labels file is refused before the (slow) prepare
+        self.labels: list[str] | None = None  # fitted to the model's class count on the first output
         self.backend = create(backend, **(backend_options or {}))
         self._output = output
         self._prepared = False
@@ -91,12 +121,25 @@ class Classifier:
         out = self.backend.run(feed)
         dt = time.perf_counter() - t0
         raw = out[self._output] if self._output in out else next(iter(out.values()))
-        return to_probabilities(raw, self._softmax), dt
+        probs = to_probabilities(raw, self._softmax, self._output or "output")
+        if self.labels is None or len(self.labels) != probs.shape[1]:
+            self.labels = labels_for_classes(probs.shape[1], self.source.sidecar(), self.source.folder,
+                                             self._labels_file, self.warnings)
+        return probs, dt
+
+    def _layout(self, x):
+        """NCHW images as the model's input wants them (NHWC for NHWC inputs)."""
+        shapes = self.source.input_shapes()
+        if len(shapes) == 1:
+            s = next(iter(shapes.values()))
+            if len(s) == 4 and s[-1] in (1, 3, 4) and s[1] not in (1, 3, 4):
+                return np.ascontiguousarray(x.transpose(0, 2, 3, 1))
+        return x
 
     def classify_images(self, images, names, top: int = 5, warmup: bool = True) -> list[dict]:
         results = []
         for i, (im, name) in enumerate(zip(images, names)):
-            x = self.preprocess.apply(im)[None]
+            x = self._layout(self.preprocess.apply(im)[None])
             if warmup and i == 0:
                 self.scores(x)  # first call pays for lazy initialisation
             probs, dt = self.scores(x)

@@ -168,3 +168,26 @@ def from_sidecar(sidecar: dict) -> Preprocess | None:
     if isinstance(d, str):
         return get_preset(d)
     return Preprocess.from_dict(d)
+
+
+def save_preprocessing(folder: str, preprocess: "Preprocess") -> str:
+    """Write `preprocess` into the model's model.json (created if absent, other keys
+    kept), atomically; only when the user asks (`--save-preset`, the app's button)."""
+    import json
+    import os
+
+    from ..io.save import write_bytes
+
+    path = os.path.join(folder, "model.json")
+    data = {}
+    if os.path.isfile(path):
+        try:
+            with open(path, encoding="utf-8") as f:
+                data = json.load(f)
+        except (OSError, json.JSONDecodeError) as e:
+            raise C2Error(f"model.json is not valid JSON ({e}); not overwriting it", path) from None
+        if not isinstance(data, dict):
+            raise C2Error("model.json is not a JSON object; not overwriting it", path)
+    data["preprocessing"] = preprocess.to_dict()
+    write_bytes(path, (json.dumps(data, indent=2) + "\n").encode("utf-8"))
+    return path

@@ -50,7 +50,10 @@ def run(args) -> int:
             _bar(done, total, msg)
         else:
             print(f"[{done}/{total}] {msg}", file=sys.stderr, flush=True)
-    res = run_batch(jobs, out_dir, workers=args.jobs, resume=not args.no_resume, progress=progress)
+    if args.jobs < 1:
+        raise C2Error("must be at least 1", "--jobs")
+    res = run_batch(jobs, out_dir, workers=args.jobs, resume=not args.no_resume, progress=progress,
+                    shared=args.index is not None)
     if args.json:
         print(json.dumps([asdict(r) for r in res.results], indent=1))
     else:

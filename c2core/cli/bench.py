@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import sys
 
+from .inputs import add_shape_arguments
+
 
 def add_arguments(p) -> None:
     p.add_argument("model", metavar="PATH", help="Caffe2 model (file or folder) or .onnx")
@@ -23,6 +25,7 @@ def add_arguments(p) -> None:
     p.add_argument("--in-process", action="store_true",
                    help="run all backends in this process (peak memory = sampled RSS growth instead of the isolated process peak RSS)")
     p.add_argument("--json", action="store_true", help="print JSON")
+    add_shape_arguments(p)
 
 
 def run(args) -> int:
@@ -40,8 +43,12 @@ def run(args) -> int:
     else:
         specs = default_specs()
     with about(args.model):
+        warnings: list = []
         results = benchmark(args.model, specs, batch=args.batch, runs=args.runs, warmup=args.warmup,
-                            threads=args.threads, isolate=not args.in_process, progress=stderr_progress())
+                            threads=args.threads, isolate=not args.in_process, progress=stderr_progress(),
+                            input_shapes=args.input_shape, value_info=args.value_info, warnings=warnings)
+    for w in warnings:
+        print(f"warning: {w}", file=sys.stderr)
     for r in results:
         if r.status != "ok":
             print(f"warning: {r.backend}: {r.status}: {r.error}", file=sys.stderr)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import sys
 
+from .inputs import add_shape_arguments
+
 
 def add_arguments(p) -> None:
     from c2core.classify import PRESETS
@@ -21,7 +23,12 @@ def add_arguments(p) -> None:
     p.add_argument("--top", type=int, default=5, metavar="K", help="classes to show per image (default 5)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.add_argument("--preset", choices=sorted(PRESETS), help="preprocessing preset (default: the model's model.json, else torchvision)")
-    p.add_argument("--labels", metavar="FILE", help="labels file (default: the model's, else ImageNet)")
+    p.add_argument("--labels", metavar="FILE",
+                   help="labels file, one per line or JSON (default: model.json's; else ImageNet's for 1000 classes, "
+                        "else 'class 0..N-1')")
+    p.add_argument("--save-preset", action="store_true",
+                   help="save the preprocessing used into the model's model.json (atomically) for next time")
+    add_shape_arguments(p)
 
 
 def run(args) -> int:
@@ -34,10 +41,18 @@ def run(args) -> int:
     with about("--backend"):
         backend = parse_specs(args.backend)[0]
     images = [load_image(p) for p in args.images]  # a non-image exits 2 before any model work
-    with about(args.model), Classifier(args.model, backend=backend, preset=args.preset, labels=args.labels) as clf:
+    with about(args.model), Classifier(args.model, backend=backend, preset=args.preset, labels=args.labels,
+                                       input_shapes=args.input_shape, value_info=args.value_info) as clf:
+        results = clf.classify_images(images, list(args.images), top=args.top)
         for w in clf.warnings:
             print(f"warning: {w}", file=sys.stderr)
-        results = clf.classify_images(images, list(args.images), top=args.top)
+        if args.save_preset:
+            from c2core.classify import save_preprocessing
+
+            if clf.source.folder is None:
+                raise C2Error("this model has no folder to save model.json in", "--save-preset")
+            print(f"saved preprocessing '{clf.preprocess.name}' to {save_preprocessing(clf.source.folder, clf.preprocess)}",
+                  file=sys.stderr)
     if args.json:
         json.dump(results, sys.stdout, indent=2)
         sys.stdout.write("\n")

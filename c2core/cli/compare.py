@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import sys
 
+from .inputs import add_shape_arguments
+
 
 def add_arguments(p) -> None:
     p.add_argument("model", metavar="PATH", help="Caffe2 model (file or folder) or .onnx")
@@ -25,6 +27,7 @@ def add_arguments(p) -> None:
     for prec in ("fp32", "fp16", "int8"):
         p.add_argument(f"--rtol-{prec}", type=float, metavar="X", help=f"relative tolerance for {prec} backends")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_shape_arguments(p)
 
 
 def load_input_file(path: str, source) -> dict:
@@ -40,6 +43,8 @@ def load_input_file(path: str, source) -> dict:
         from c2core.io.npy import load_npy
 
         arr = load_npy(path)
+        if source.model is not None and source.resolved().sources.get(names[0]) in (None, "inferred"):
+            source.set_input_shapes({names[0]: arr.shape})  # the file's shape is the input's
         want = source.input_shapes().get(names[0])
         if want is not None and (arr.ndim != len(want) or tuple(arr.shape[1:]) != tuple(want[1:])):
             raise C2Error(f"has shape {list(arr.shape)}, input '{names[0]}' of the model is {list(want)} "
@@ -69,9 +74,13 @@ def run(args) -> int:
     with about("--reference"):
         reference = parse_specs(args.reference)[0]
     tol = {p: getattr(args, f"rtol_{p}") for p in ("fp32", "fp16", "int8") if getattr(args, f"rtol_{p}") is not None}
-    with about(args.model), ModelSource.open(args.model, batch=args.batch) as src:
+    with about(args.model), ModelSource.open(args.model, batch=args.batch, value_info=args.value_info) as src:
+        src.set_input_shapes(args.input_shape)
         with about(args.input):
             inputs = load_input_file(args.input, src) if args.input else None
+        src.input_shapes()  # resolve now: what was assumed is said before the backends run
+        for w in src.warnings:
+            print(f"warning: {w}", file=sys.stderr)
         report = compare_backends(src, specs, reference=reference, inputs=inputs, seed=args.seed,
                                   tolerances=tol, progress=stderr_progress())
     if args.json:

@@ -21,7 +21,7 @@ import argparse
 import importlib
 
 from ..errors import C2Error, about
-from .inputs import parse_input_files, parse_input_shapes
+from .inputs import model_input_shapes, parse_input_files
 
 # target -> module with add_target_arguments(parser) and convert_target(model, args) -> int
 TARGETS = {
@@ -113,8 +113,8 @@ def add_target_arguments(p) -> None:
 def convert_target(model, args) -> int:
     from ..onnx.verify import VerificationFailed, export_verified
 
-    shapes = parse_input_shapes(args.input_shape, model.data_inputs)
     inputs = parse_input_files(args.input, model.data_inputs)
+    shapes = model_input_shapes(model, args.input_shape, inputs)
     try:
         proto, report = export_verified(
             model, args.output, verify=args.verify, keep_failed=args.keep_failed, inputs=inputs, rtol=args.rtol,

@@ -35,13 +35,13 @@ def run_task(fn, name: str):
 
 def convert_target(model, args) -> int:
     from c2core.backends.deploy import to_openvino
-    from c2core.cli.inputs import parse_input_files, parse_input_shapes
+    from c2core.cli.inputs import model_input_shapes, parse_input_files
     from c2core.errors import C2Error
 
     if args.precision not in ("fp32", "fp16"):
         raise C2Error(f"OpenVINO IR weights are fp32 or fp16, not {args.precision}", "--precision")
-    shapes = parse_input_shapes(args.input_shape, model.data_inputs)
     inputs = parse_input_files(args.input, model.data_inputs)
+    shapes = model_input_shapes(model, args.input_shape, inputs)
     res = run_task(lambda progress, cancel: to_openvino(
         model, args.output, precision=args.precision, dynamic_batch=args.dynamic_batch, input_shapes=shapes or None,
         opset=args.opset, verify=args.verify, rtol=args.rtol, seed=args.seed, keep_failed=args.keep_failed,

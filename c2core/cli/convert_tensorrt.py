@@ -37,14 +37,14 @@ def parse_batch_range(text):
 def convert_target(model, args) -> int:
     from c2core.backends.deploy import to_tensorrt
     from c2core.backends.tensorrt import trt_availability
-    from c2core.cli.inputs import parse_input_files, parse_input_shapes
+    from c2core.cli.inputs import model_input_shapes, parse_input_files
     from c2core.errors import C2Error
 
     av = trt_availability()
     if not av.ok:
         raise C2Error(f"TensorRT is not available here: {av.reason}", "--to")
-    shapes = parse_input_shapes(args.input_shape, model.data_inputs)
     inputs = parse_input_files(args.input, model.data_inputs)
+    shapes = model_input_shapes(model, args.input_shape, inputs)
     res = run_task(lambda progress, cancel: to_tensorrt(
         model, args.output, precision=args.precision, dynamic_batch=args.dynamic_batch,
         batch_range=parse_batch_range(args.batch_range), input_shapes=shapes or None, opset=args.opset,

@@ -21,16 +21,22 @@ def add_arguments(p) -> None:
     p.add_argument("--minimal-dependency", action="store_true",
                    help="ops only, with edges to the nearest ancestors only")
     p.add_argument("--append-output", action="store_true", help="append output blob names to op labels")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+                   help="stop Graphviz's layout after this long (default 60)")
 
 
 def run(args) -> int:
     from ..draw import draw, format_of
     from ..io import open_structure
 
+    from ..errors import C2Error
+
     fmt = format_of(args.output)  # a bad extension fails before the model is read
+    if not (args.timeout > 0):
+        raise C2Error("must be a positive number of seconds", "--timeout")
     model = open_structure(args.path)
     draw(model, args.output, fmt=fmt, rankdir=args.rankdir, minimal=args.minimal or args.minimal_dependency,
-         minimal_dependency=args.minimal_dependency, append_output=args.append_output)
+         minimal_dependency=args.minimal_dependency, append_output=args.append_output, timeout=args.timeout)
     for w in model.warnings:
         print(f"warning: {w}", file=sys.stderr)
     print(f"wrote {args.output} ({len(model.predict_net.op)} ops)")

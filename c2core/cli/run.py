@@ -2,15 +2,19 @@
 
 `c2core run PATH --input NAME=FILE.npy ... [--fetch BLOB]... -o OUT.npz`.
 `--input FILE.npy` without a name feeds the first data input. Every external
-output (and each fetched blob) is written by name into OUT.npz, atomically.
+output (and each fetched blob) is written by name into OUT.npz, atomically
+(names that are not plain keys, e.g. `allow_pickle`-like clashes, `../x` or
+NUL bytes, go under `out_<i>` with a name table: see `c2core.io.npz`).
 Bad input (no weights, wrong shape or dtype, unsupported ops, unreadable
 .npy) exits 2 with a one-line reason.
 """
 
 from __future__ import annotations
 
-from ..errors import about
-from .inputs import parse_input_files
+import sys
+
+from ..errors import C2Error, about
+from .inputs import add_shape_arguments, parse_input_files
 
 
 def add_arguments(p) -> None:
@@ -23,6 +27,8 @@ def add_arguments(p) -> None:
     p.add_argument("--device", default="cpu", help="cpu or cuda")
     p.add_argument("--threads", type=int, default=None, help="torch threads while running")
     p.add_argument("--no-fold", action="store_true", help="do not fold BN/scale ops into convolutions")
+    p.add_argument("--seed", type=int, default=0, help="seed of the N(0,1) data fed to inputs given only by --input-shape")
+    add_shape_arguments(p)
 
 
 def run(args) -> int:
@@ -33,16 +39,39 @@ def run(args) -> int:
     from ..io.save import atomic_path
     from ..runtime import Predictor
 
-    model = open_model(args.path, args.init)
+    from ..inputs import parse_input_shapes
+
+    model = open_model(args.path, args.init, value_info=args.value_info)
     with about(args.path):
         pred = Predictor(model, device=args.device, threads=args.threads, fold=not args.no_fold)
     inputs = {name: load_npy(path) for name, path in parse_input_files(args.input, pred.inputs).items()}
+    given = parse_input_shapes(args.input_shape, pred.inputs)
+    rng = np.random.default_rng(args.seed)
+    for name, shape in given.items():
+        if name in inputs:
+            if tuple(inputs[name].shape) != tuple(shape):
+                raise C2Error(f"input '{name}' from file has shape {list(inputs[name].shape)}, not {list(shape)}",
+                              "--input-shape")
+        elif name in pred.inputs:
+            inputs[name] = rng.standard_normal(shape).astype(np.float32)
+            print(f"note: input '{name}' {list(shape)}: seeded N(0,1) data (seed {args.seed})", file=sys.stderr)
     with about(args.path):
         outs = pred.run(inputs, fetch=args.fetch)
+    from ..io.npz import NAMES_KEY, member_keys, write_npz
+
     with atomic_path(args.output) as tmp:
         with open(tmp, "wb") as f:
-            np.savez(f, **outs)
+            renamed = write_npz(f, outs)
+    keys = member_keys(list(outs))
     for name, a in outs.items():
-        print(f"{name}: {list(a.shape)} {a.dtype}")
-    print(f"wrote {len(outs)} array(s) to {args.output}")
+        shown = name if keys[name] == name else f"{name!r} (key {keys[name]})"
+        print(f"{_short(shown)}: {list(a.shape)} {a.dtype}")
+    print(f"wrote {len(outs)} array(s) to {args.output}; read with numpy.load(PATH)[KEY]")
+    if renamed:
+        print(f"{len(renamed)} blob name(s) are not plain keys and are stored as out_<i>; their exact names: "
+              f"json.loads(str(numpy.load(PATH)['{NAMES_KEY}'])) (c2core.io.npz.read_npz does both)")
     return 0
+
+
+def _short(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."

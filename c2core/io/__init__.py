@@ -228,6 +228,7 @@ def open_model(path: str, init_path: str | None = None, value_info: str | dict |
     else:
         if init_path is None and looks_like_init_name(path):
             _refuse_swapped(path, find_partner(path, want_init=False), want_predict=False)
+    empty_init = False
     weights_error = None
     if init is None and not structure_only:
         if init_path is None:
@@ -241,7 +242,9 @@ def open_model(path: str, init_path: str | None = None, value_info: str | dict |
                 # A corrupt init net must not hide a sound graph: open the structure,
                 # say why the weights are missing, and let run/convert refuse.
                 weights_error = e.reason
-            if init is not None and not is_init_net(init):
+            if init is not None and not init.op:
+                empty_init = True  # no ops at all: a model without weights (warned below)
+            elif init is not None and not is_init_net(init):
                 if looks_like_init_name(init_path):
                     raise C2FormatError(
                         f"named like an init net but {_what_it_reads(init)}: "
@@ -266,6 +269,8 @@ def open_model(path: str, init_path: str | None = None, value_info: str | dict |
         vi = value_info or os.path.join(os.path.dirname(os.path.abspath(predict_path)), "value_info.json")
         if value_info or os.path.isfile(vi):
             m.value_info = load_value_info(vi)
+    if empty_init:
+        m.warnings.append(f"{os.path.basename(init_path)}: init net holds no ops (the model has no weights)")
     _check(m)
     return m
 

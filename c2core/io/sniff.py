@@ -52,15 +52,20 @@ def parse_netdef(data: bytes, path: str) -> tuple[caffe2_pb2.NetDef, str]:
     if not data[:4096].strip() and not data.strip():  # strip() copies: only when the head is blank
         raise C2FormatError("file contains only whitespace", path)
     net = caffe2_pb2.NetDef()
-    if looks_like_text(data):
+    if looks_like_text(data) or _text_with_bad_utf8(data, path):
         from google.protobuf import text_format
 
         try:
+            depth = _text_depth(data)
+            if depth > MAX_TEXT_DEPTH:
+                raise text_format.ParseError(f"braces nested {depth} deep, more than the {MAX_TEXT_DEPTH} this tool reads")
             text_format.Parse(data.decode("utf-8"), net, allow_unknown_field=True)
             check_names(net, path)
             return net, "text"
         except text_format.ParseError as e:
             text_err = str(e)
+        except RecursionError:
+            text_err = "nested too deeply"
         except UnicodeDecodeError as e:
             text_err = f"not valid UTF-8 text ({e.reason} at byte {e.start})"
         # A binary net can start with printable bytes; try before giving up.
@@ -70,6 +75,12 @@ def parse_netdef(data: bytes, path: str) -> tuple[caffe2_pb2.NetDef, str]:
             return net, "binary"
         raise C2FormatError(f"not a valid text NetDef: {text_err}", path)
     if not _try_binary(net, data):
+        from .nesting import subnet_depth
+
+        depth = subnet_depth(data)
+        if depth is not None and depth >= _PROTOBUF_SUBNET_DEPTH:
+            raise C2FormatError(f"sub-nets (If/While bodies) nested {depth} deep: more than protobuf's parser "
+                                f"accepts (about {_PROTOBUF_SUBNET_DEPTH - 1})", path)
         raise C2FormatError(
             f"not a Caffe2 NetDef (binary protobuf parse failed after {len(data):,} bytes: truncated or corrupt)", path
         )
@@ -77,6 +88,45 @@ def parse_netdef(data: bytes, path: str) -> tuple[caffe2_pb2.NetDef, str]:
         raise C2FormatError("not a Caffe2 NetDef (parsed, but holds no ops, no inputs and no outputs)", path)
     check_names(net, path)
     return net, "binary"
+
+
+# protobuf's recursion limit (100 levels) allows about 33 sub-net levels
+# (three messages each); deeper binary nets fail to parse.
+_PROTOBUF_SUBNET_DEPTH = 33
+# Text nesting guard: the text parser recurses once per brace level.
+MAX_TEXT_DEPTH = 96
+
+
+_QUOTED_OR_COMMENT = re.compile(rb'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|#[^\n]*')
+_BRACE = re.compile(rb"[{}<>]")
+
+
+def _text_depth(data: bytes) -> int:
+    """Deepest `{`/`<` nesting outside quoted strings and comments (no recursion)."""
+    if data.count(b"{") + data.count(b"<") <= MAX_TEXT_DEPTH:
+        return 0
+    depth = deepest = 0
+    for m in _BRACE.finditer(_QUOTED_OR_COMMENT.sub(b"", data)):
+        if m.group() in (b"{", b"<"):
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def _text_with_bad_utf8(data: bytes, path: str) -> bool:
+    """Text format with invalid UTF-8 somewhere: reported as such, not as a failed binary parse."""
+    head = data[:4096]
+    if b"\x00" in head:
+        return False
+    try:
+        data.decode("utf-8")
+        return False
+    except UnicodeDecodeError:
+        pass
+    return bool(_TEXT_START.match(head.decode("utf-8", "replace").encode("utf-8"))) or \
+        str(path).lower().endswith((".pbtxt", ".prototxt", ".txt"))
 
 
 def check_names(net, path: str) -> None:

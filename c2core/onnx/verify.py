@@ -205,6 +205,9 @@ def load_input(value, shape, dtype, preprocess=None) -> tuple[np.ndarray, str]:
 
 
 def random_input(shape, dtype, rng) -> np.ndarray:
+    from .. import budget
+
+    budget.check_shape(shape, np.dtype(dtype).itemsize * 2, "random verification input")
     if np.dtype(dtype).kind == "f":
         return rng.standard_normal(shape).astype(dtype)
     if np.dtype(dtype).kind == "b":
@@ -248,7 +251,13 @@ def verify_onnx(model, onnx_model, inputs=None, rtol: float = 1e-4, *, seed: int
     """
     import onnxruntime as ort
 
-    sess = _session(onnx_model)
+    try:
+        sess = _session(onnx_model)
+    except Exception as e:  # noqa: BLE001 - ONNX Runtime's own exception types
+        from ..engine_errors import engine_failure
+
+        raise engine_failure(e, "ONNX Runtime", "loading the converted model",
+                             getattr(model, "predict_net", None)) from e
     rng = np.random.default_rng(seed)
     given = dict(inputs or {})
     feeds, described = {}, {}
@@ -285,7 +294,13 @@ def verify_onnx(model, onnx_model, inputs=None, rtol: float = 1e-4, *, seed: int
             feeds = {n: (random_input(a.shape, a.dtype, rng) if described[n].startswith("random") else a)
                      for n, a in feeds.items()}
         t0 = time.perf_counter()
-        got = dict(zip([o.name for o in sess.get_outputs()], sess.run(None, feeds)))
+        try:
+            got = dict(zip([o.name for o in sess.get_outputs()], sess.run(None, feeds)))
+        except Exception as e:  # noqa: BLE001 - ONNX Runtime's own exception types
+            from ..engine_errors import engine_failure
+
+            raise engine_failure(e, "ONNX Runtime", "running the converted model",
+                                 getattr(model, "predict_net", None)) from e
         t1 = time.perf_counter()
         ref = ref_fn({k2: v.copy() for k2, v in feeds.items()})
         t_ort, t_ref = t_ort + t1 - t0, t_ref + time.perf_counter() - t1

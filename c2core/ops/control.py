@@ -10,7 +10,9 @@ Semantics of caffe2/operators/if_op.h, while_op.h, is_empty_op.h, size_op.h:
   condition) keeps the value it had before the If op.
 - While: runs `cond_net` (if any) once, then while the condition blob (input 0,
   re-read by name after every sub-net run) is true runs `loop_net` and then
-  `cond_net`. There is no iteration limit, as in Caffe2. Outputs the loop
+  `cond_net`. Caffe2 has no iteration limit; a file must not be able to hang
+  this tool, so a loop stops with an error after `max_iterations` rounds (an
+  integer argument of the op, default `MAX_ITERATIONS`). Outputs the loop
   never writes keep their previous values, as for If.
 - IsEmpty: a bool scalar, numel == 0. Size: an int64 scalar, numel.
 
@@ -73,15 +75,33 @@ def if_op(ctx, cond, *rest):
     return _outputs(ctx, env)
 
 
-@register("While", prepare=_net_args("loop_net", "cond_net"), view=True)
+MAX_ITERATIONS = 100_000
+
+
+def _while_prep(ctx):
+    nets = _net_args("loop_net", "cond_net")(ctx)
+    cap = ctx.args.get("max_iterations", MAX_ITERATIONS)
+    if isinstance(cap, bool) or not isinstance(cap, int) or cap < 0:
+        raise ValueError(f"argument 'max_iterations' must be a non-negative integer, got {cap!r}")
+    return nets + (cap,)
+
+
+@register("While", prepare=_while_prep, view=True)
 def while_op(ctx, cond, *rest):
-    loop_net, cond_net = ctx.state
+    loop_net, cond_net, cap = ctx.state
     run = _subnet_runner(ctx)
     env = dict(zip(ctx.op.input, (cond,) + rest))
     cond_name = ctx.op.input[0]
     if cond_net is not None:
         env.update(run(cond_net, env))
+    rounds = 0
     while _condition(env[cond_name], ctx, single=False):
+        if rounds >= cap:
+            from ..errors import C2Error
+
+            raise C2Error(f"loop still running after {cap:,} iterations (its condition never turned false): "
+                          "stopped (raise the limit with the op's integer argument 'max_iterations')")
+        rounds += 1
         env.update(run(loop_net, env))
         if cond_net is not None:
             env.update(run(cond_net, env))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .. import budget
 from ..fills import DTYPE_OF_PROTO, FILL_OPS, run_fill
 from ._arrays import tensor_from_numpy
 from .registry import register
@@ -39,4 +40,5 @@ def fill(ctx, x=None):
         return s[1]
     _, as_shape, extra, dtype, value = s
     shape = [int(v) for v in x.reshape(-1).tolist()] if as_shape else list(x.shape)
+    budget.check_output(shape + extra, torch.empty((), dtype=dtype).element_size(), "output")
     return torch.full(shape + extra, value, dtype=dtype, device=x.device)

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .. import budget
 from .registry import register
 
 
@@ -53,7 +54,10 @@ def resize(ctx, x, scales=None):
     if nhwc:
         x = x.movedim(-1, 1)
     h, w = x.shape[-2:]
+    if not (np.isfinite(hs) and np.isfinite(ws) and hs > 0 and ws > 0):
+        raise ValueError(f"scales must be positive and finite, got height {hs}, width {ws}")
     oh, ow = out_size(h, hs), out_size(w, ws)
+    budget.check_output(list(x.shape[:-2]) + [oh, ow], x.element_size(), "output")
     if s["mode"] == "nearest":
         key = (h, w, hs, ws, x.device)
         idx = s["cache"].get(key)

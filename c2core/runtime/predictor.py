@@ -245,6 +245,7 @@ class Predictor:
         if bad:
             raise C2Error(f"cannot fetch unknown blob(s) {', '.join(map(repr, sorted(bad)))}")
         feeds = self._feeds(inputs, plan)
+        self._check_sizes(plan, feeds)
         old = torch.get_num_threads()
         if self.threads and self.threads != old:
             torch.set_num_threads(self.threads)
@@ -268,6 +269,45 @@ class Predictor:
         return out
 
     __call__ = run
+
+    def _check_sizes(self, plan: Plan, feeds: dict) -> None:
+        """Every blob size that shape inference can predict for these input
+        shapes, checked against the memory budget before any kernel runs (an
+        op whose arguments ask for a huge output, e.g. pads of 10^6, is
+        refused naming the op instead of exhausting memory). Once per input
+        signature; ops sized by tensor values check in their kernels."""
+        from .. import budget
+
+        shapes = {name: tuple(feeds[j].shape) for name, j in plan.fed_slots.items() if j in feeds}
+        dtypes = {name: str(feeds[j].dtype).replace("torch.", "") for name, j in plan.fed_slots.items() if j in feeds}
+        sig = tuple(sorted((n, shapes[n], dtypes[n]) for n in shapes))
+        checked = self.__dict__.setdefault("_sizes_checked", set())
+        if sig in checked:
+            return
+        from ..shapes import infer_shapes_versioned
+
+        try:
+            per_op = infer_shapes_versioned(self.model, input_shapes=shapes, input_dtypes=dtypes)
+        except C2Error:
+            raise
+        except Exception:  # noqa: BLE001 - inference is a safety net here, never a gate
+            per_op = []
+        limit = budget.limit()
+        net = self.model.predict_net
+        for i, infos in enumerate(per_op):
+            for k, info in enumerate(infos):
+                n = info.numel
+                if n is None or k >= len(net.op[i].output):
+                    continue
+                try:
+                    size = np.dtype(info.dtype or "float32").itemsize
+                except TypeError:
+                    size = 4
+                if n * size > limit:
+                    op = net.op[i]
+                    budget.check_bytes(n * size, f"op #{i} {op.type} output '{op.output[k]}'", self.model.predict_path,
+                                       f"shape {list(info.shape)} {info.dtype or ''}".rstrip())
+        checked.add(sig)
 
 
 def to_numpy(v) -> np.ndarray:

@@ -342,6 +342,10 @@ op("Do", "Control", "run a sub-net in its own workspace", ["inputs*"], ["outputs
 op("RecurrentNetwork", "Control", "run step_net over a sequence (RNN, LSTM)", ["inputs*"], ["outputs*"],
    {"step_net": a("net", doc="one time step"), "backward_step_net": a("net", doc="gradient step"),
     "recurrent_states": a("strings", doc="state blobs"), "timestep": a("string", "timestep", "time step blob name")})
+op("LSTMUnit", "Layer", "one LSTM step from preactivated gates (i, f, o, g order); sequences past seq_lengths keep or zero their state",
+   ["hidden_t_prev", "cell_t_prev", "gates", "seq_lengths", "timestep?"], ["hidden_t", "cell_t"],
+   {"forget_bias": a("float", 0.0, "added to the forget gate"), "drop_states": a("int", 0, "zero the states past the sequence end"),
+    "sequence_lengths": a("int", 1, "seq_lengths input is given")})
 op("ONNXWhile", "Control", "ONNX Loop semantics", ["max_trip_count", "condition", "initial*"], ["final*"],
    {"body": a("net", doc="loop body"), "has_trip_count": a("int", 0, "use max_trip_count"), "has_cond": a("int", 0, "use condition"),
     "save_scopes": a("int", 0, "keep scopes"), "disable_scopes": a("int", 0, "no scopes")})
@@ -401,6 +405,13 @@ op("SmoothL1Loss", "Loss", "smooth L1 box regression loss", ["Y_hat", "Y", "alph
    {"beta": a("float", 1.0, "transition point"), "scale": a("float", 1.0, "loss scale")})
 
 # ---------------------------------------------------------------- Other
+op("PackedInt8BGRANHWCToNCHWCStylizerPreprocess", "Data",
+   "style transfer input (AICamera): uint8 BGRA NHWC image -> float BGR NCHW minus mean, plus cached Gaussian noise",
+   ["X", "mean"], ["Y"], {"noise_std": a("float", 10.0, "std of the noise added (0: none)"),
+                          "noise_size": a("int", 491, "length of the noise cycle (prime to avoid artifacts)")})
+op("BRGNCHWCToPackedInt8BGRAStylizerDeprocess", "Data",
+   "style transfer output (AICamera): float BGR NCHW plus mean -> uint8 BGRA NHWC (clamped, alpha 255)",
+   ["X", "mean"], ["Y"])
 op("ATen", "Other", "a PyTorch ATen operator (only a PyTorch-linked Caffe2 runs it)", ["inputs*"], ["outputs*"],
    {"operator": a("string", doc="ATen op name"), "overload_name": a("string", "", "overload")})
 op("Print", "Other", "print the input tensor", ["tensor"], [], {"to_file": a("int", 0, "write to a file"), "limit": a("int", 0, "max elements")})

@@ -261,3 +261,15 @@ def expand(ctx):
         return [BlobInfo(None, ctx.dtype(0))]
     x = ctx.shape(0)
     return [BlobInfo(tuple([-1] * max(s[0], len(x))), ctx.dtype(0))]
+
+
+@register("PackedInt8BGRANHWCToNCHWCStylizerPreprocess")
+def stylizer_preprocess(ctx):
+    n, h, w, _ = ctx.shape(0)
+    return [BlobInfo((n, 3, h, w), "float32")]
+
+
+@register("BRGNCHWCToPackedInt8BGRAStylizerDeprocess")
+def stylizer_deprocess(ctx):
+    n, _, h, w = ctx.shape(0)
+    return [BlobInfo((n, h, w, 4), "uint8")]

@@ -34,6 +34,19 @@ MAGIC = b"FAKE-TRT-PLAN\0"
 TC_MAGIC = b"FAKE-TRT-TIMING\0"
 
 
+class Terminated(BaseException):
+    """What a real process does when a Python callback raises inside TensorRT's noexcept C++
+    (pybind11's error_already_set -> std::terminate): here an exception no `except Exception` catches."""
+
+
+def _noexcept(fn, *args):
+    try:
+        return fn(*args)
+    except BaseException as e:  # noqa: BLE001
+        raise Terminated(f"terminate called after throwing an instance of 'pybind11::error_already_set': "
+                         f"{type(e).__name__}: {e}") from e
+
+
 def _cuda():
     from cuda.bindings import runtime
 
@@ -94,12 +107,12 @@ def install(ns: dict, major: int) -> None:
         if state["logger"] is None:
             state["logger"] = logger
         elif state["logger"] is not logger:
-            logger.log(Severity.WARNING, f"The logger passed into {who} differs from one already provided for an "
+            _noexcept(logger.log, Severity.WARNING, f"The logger passed into {who} differs from one already provided for an "
                                          "existing builder, runtime, or refitter. Uses of the global logger, returned "
                                          "by nvinfer1::getLogger(), will return the existing value.")
 
     def _err(msg):
-        state["logger"].log(Severity.ERROR, msg)
+        _noexcept(state["logger"].log, Severity.ERROR, msg)
 
     class _Strict:
         """Like a pybind object: no attributes beyond the bound ones."""
@@ -363,7 +376,7 @@ def install(ns: dict, major: int) -> None:
         if cal is None:
             _err("Int8 precision has been set for a layer or layer output, but int8 calibrator is not provided")
             return None
-        cache = cal.read_calibration_cache()
+        cache = _noexcept(cal.read_calibration_cache)
         if cache:
             try:
                 return json.loads(bytes(cache).decode())["amax"]
@@ -382,7 +395,7 @@ def install(ns: dict, major: int) -> None:
         batches = 0
         st = _cuda()
         while True:
-            ptrs = cal.get_batch(list(names))  # get_batch_size() is not consulted (TensorRT 10)
+            ptrs = _noexcept(cal.get_batch, list(names))  # get_batch_size() is not consulted (TensorRT 10)
             if not ptrs:
                 break
             if len(ptrs) != len(names):
@@ -402,7 +415,7 @@ def install(ns: dict, major: int) -> None:
         if batches == 0:
             _err("Calibration failure occurred with no scaling factors detected")
             return None
-        cal.write_calibration_cache(IHostMemory(json.dumps({"amax": amax, "batches": batches}).encode()))
+        _noexcept(cal.write_calibration_cache, memoryview(IHostMemory(json.dumps({"amax": amax, "batches": batches}).encode())))
         return amax
 
     def _build(network, config):
@@ -424,25 +437,25 @@ def install(ns: dict, major: int) -> None:
         monitor = config.progress_monitor
         phases = [("Building engine", None, 3), ("Tactic selection", "Building engine", 4)]
         if monitor is not None:
-            monitor.phase_start(phases[0][0], None, phases[0][2])
+            _noexcept(monitor.phase_start, phases[0][0], None, phases[0][2])
         amax = None
         for step in range(3):
             if monitor is not None:
-                monitor.phase_start(phases[1][0], phases[1][1], phases[1][2])
+                _noexcept(monitor.phase_start, phases[1][0], phases[1][1], phases[1][2])
                 for s in range(4):
-                    if not monitor.step_complete(phases[1][0], s):
+                    if not _noexcept(monitor.step_complete, phases[1][0], s):
                         _err("Build was cancelled by the progress monitor")
                         return None
-                monitor.phase_finish(phases[1][0])
+                _noexcept(monitor.phase_finish, phases[1][0])
             if step == 0 and "INT8" in weak:
                 amax = _calibrate(network, config, monitor)
                 if amax is None:
                     return None
-            if monitor is not None and not monitor.step_complete(phases[0][0], step):
+            if monitor is not None and not _noexcept(monitor.step_complete, phases[0][0], step):
                 _err("Build was cancelled by the progress monitor")
                 return None
         if monitor is not None:
-            monitor.phase_finish(phases[0][0])
+            _noexcept(monitor.phase_finish, phases[0][0])
         if config._timing is not None:
             config._timing._entries += len(network.inputs) + 1
         header = {"version": version, "gpu": dev["name"], "cc": dev["cc"], "major_cc": dev["major"],
@@ -557,7 +570,7 @@ def install(ns: dict, major: int) -> None:
                 _err(f"enqueueV3: tensor addresses or input shapes not set: {missing}")
                 return False
             if int(stream_handle) == 0:
-                state["logger"].log(Severity.WARNING, "Using default stream in enqueueV3() may lead to performance "
+                _noexcept(state["logger"].log, Severity.WARNING, "Using default stream in enqueueV3() may lead to performance "
                                     "issues due to additional calls to cudaStreamSynchronize() by TensorRT to ensure "
                                     "correct synchronization. Please use non-default stream instead.")
             shapes = {n: list(s) for n, s in self._shapes.items()}

@@ -22,18 +22,20 @@ TensorRT 10.x (the fake reports 10.13.0.35, the last 10.x wheel on PyPI):
   IOptimizationProfile.set_shape raises on an invalid range.
 
 TensorRT 11.x (the fake reports 11.4.0.106, the current PyPI wheel):
-- removed: implicit INT8 calibration (IInt8Calibrator, IInt8EntropyCalibrator(2),
-  IInt8MinMaxCalibrator, IInt8LegacyCalibrator, CalibrationAlgoType,
-  IBuilderConfig.int8_calibrator / set_calibration_profile / get_calibration_profile),
-  the weak-typing precision flags (BuilderFlag FP16, INT8, BF16, FP8, INT4, FP4,
-  OBEY/PREFER_PRECISION_CONSTRAINTS, all deprecated in 10.12 "superseded by
-  strong typing"), DIRECT_IO and REJECT_EMPTY_ALGORITHMS (deprecated 10.7/10.10),
+- removed, per NVIDIA's migration guide "Removed Python APIs and Replacements"
+  (TensorRT 11.4.0 documentation): BuilderFlag FP16, INT8, FP8, BF16, INT4, FP4,
+  OBEY_PRECISION_CONSTRAINTS, PREFER_PRECISION_CONSTRAINTS, DIRECT_IO;
+  IBuilderConfig.int8_calibrator, set_calibration_profile(), get_calibration_profile()
+  (and the quantization-flag members, which the fake never had);
+  the IInt8*Calibrator classes and CalibrationAlgoType (deprecated since 10.1,
+  "superseded by explicit quantization"; gone with int8_calibrator);
   NetworkDefinitionCreationFlag.EXPLICIT_BATCH.
 - NetworkDefinitionCreationFlag has the single member STRONGLY_TYPED = 0
   (deprecated: every network is strongly typed), as TensorRT 11.2's NvInfer.h
   declares it.
 - NOT verified against an 11.x header: the numeric values of the BuilderFlag
-  members that remain; they keep their 10.x values here. c2core never relies
+  members that remain (they keep their 10.x values here), and whether
+  REJECT_EMPTY_ALGORITHMS survives (kept; the IAlgorithm* classes it served are removed). c2core never relies
   on a BuilderFlag's number (it passes the enum member), only on
   NetworkDefinitionCreationFlag.STRONGLY_TYPED's, which is verified.
 """
@@ -52,7 +54,7 @@ BUILDER_FLAG_10 = {
     "MONITOR_MEMORY": 25, "FP4": 26, "EDITABLE_TIMING_CACHE": 27, "DISTRIBUTIVE_INDEPENDENCE": 28,
 }
 REMOVED_FLAGS_11 = {"FP16", "INT8", "BF16", "FP8", "INT4", "FP4", "OBEY_PRECISION_CONSTRAINTS",
-                    "PREFER_PRECISION_CONSTRAINTS", "DIRECT_IO", "REJECT_EMPTY_ALGORITHMS"}
+                    "PREFER_PRECISION_CONSTRAINTS", "DIRECT_IO"}
 BUILDER_FLAG_11 = {k: v for k, v in BUILDER_FLAG_10.items() if k not in REMOVED_FLAGS_11}
 
 MEMORY_POOL = {"WORKSPACE": 0, "DLA_MANAGED_SRAM": 1, "DLA_LOCAL_DRAM": 2, "DLA_GLOBAL_DRAM": 3, "TACTIC_DRAM": 4,

@@ -71,4 +71,5 @@ def test_logic_gpu_check_script_end_to_end_fake_trt(tmp_path, monkeypatch):
     assert set(rep["precisions"]) == {"fp32", "fp16", "int8"}
     assert all(r["status"] == "pass" and r["runs"] > 0 for r in rep["precisions"].values())
     assert rep["precisions"]["fp32"]["max_rel_err"] <= 1e-5 and rep["gpu"] == "NVIDIA A10"
+    assert "NOT a TensorRT pass" in rep["fake"]
     assert re.search(r"fp32 +pass", (tmp_path / "out" / "tensorrt-check.txt").read_text())

@@ -47,13 +47,26 @@ def unsupported_ops(net) -> list[str]:
     return sorted(bad)
 
 
+def _names_read(nodes) -> set:
+    """Every name the nodes read, sub-graphs (If branches, Loop bodies) included."""
+    out = set()
+    for n in nodes:
+        out.update(n.input)
+        for a in n.attribute:
+            for g in ([a.g] if a.HasField("g") else []) + list(a.graphs):
+                out |= _names_read(g.node) | {o.name for o in g.output}
+    return out
+
+
 def _input_dtype(model, name):
     vi = model.value_info.get(name)
     if vi is not None:
         dt = DTYPE_OF_PROTO.get(int(vi[0]))
         if dt is not None and dt is not np.object_:
             return np.dtype(dt)
-    return np.dtype(np.float32)
+    from ...inputs import consumer_dtype
+
+    return np.dtype(consumer_dtype(model, name) or np.float32)
 
 
 def resolve_input_shapes(model, input_shapes=None) -> dict[str, tuple]:
@@ -179,6 +192,11 @@ def export_onnx(model, path=None, *, opset: int = DEFAULT_OPSET, input_shapes=No
     # The checker (full_check: strict shape inference) runs on a skeleton in which
     # large weights are typed graph inputs: same graph, same types, no 100s of MB
     # serialised twice. The weights are then added to the real model once, raw.
+    # Exporters that reshape a weight (PRelu's slope, a transposed filter) leave the
+    # original unread: keep only initializers a node or an output reads (ORT warns otherwise).
+    read = _names_read(ctx.nodes) | {o.name for o in outputs}
+    for k in [k for k in ctx.initializers if k not in read]:
+        del ctx.initializers[k]
     big = {k for k, a in ctx.initializers.items() if a.nbytes > BIG_WEIGHT_BYTES}
     small = [numpy_helper.from_array(np.require(a, requirements='C'), k) for k, a in ctx.initializers.items() if k not in big]
     stand_ins = [helper.make_tensor_value_info(k, helper.np_dtype_to_tensor_dtype(ctx.initializers[k].dtype),

@@ -120,6 +120,8 @@ def node_attrs(node) -> dict:
         if isinstance(v, bytes):
             v = v.decode("utf-8", "replace")
         elif hasattr(v, "data_type") and hasattr(v, "dims"):
-            v = numpy_helper.to_array(v)
+            from ..tensors import to_array
+
+            v = to_array(v, what=f"{_where(node)}attribute '{a.name}'")
         out[a.name] = v
     return out

@@ -114,7 +114,9 @@ def prepare(model, max_rounds: int = 8) -> Prepared:
     from onnx import numpy_helper
 
     opset = opset_of(model)
-    consts = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    from ..tensors import check_fold, to_array
+
+    consts = {t.name: to_array(t, what=f"initializer '{t.name}'") for t in model.graph.initializer}
     nodes = list(model.graph.node)
     work = model
     for _ in range(max_rounds):
@@ -122,6 +124,8 @@ def prepare(model, max_rounds: int = 8) -> Prepared:
         shapes, dtypes = _known(inferred)
         kept, changed = [], False
         for node in nodes:
+            if all(not n or n in consts for n in node.input):
+                check_fold(node, consts, shapes, dtypes)
             vals = _fold_one(node, consts, shapes, opset)
             if vals is None:
                 kept.append(node)

@@ -190,3 +190,26 @@ def test_logic_int8_per_version_fake_trt(tmp_path, make_conv_net, fake_trt):
     # with the cache, TensorRT does not ask for batches again
     info2 = build_plan(path, str(tmp_path / "d.plan"), "int8", calibration_cache=str(tmp_path / "calib.cache"))
     assert info2.calibration["tensors"] == 0
+
+
+def test_logic_a_failing_progress_listener_aborts_cleanly_fake_trt(tmp_path, make_conv_net, fake_trt):
+    """Callbacks run inside TensorRT's noexcept C++ (the fake turns an escaping exception into
+    `Terminated`, as the process would die): ours catch, abort the build and re-raise after it."""
+    path, _ = make_conv_net(tmp_path / "m.onnx")
+
+    def progress(fraction, message):
+        if message.startswith("TensorRT:"):
+            raise RuntimeError("listener broke")
+
+    with pytest.raises(RuntimeError, match="listener broke"):
+        build_plan(path, str(tmp_path / "m.plan"), "fp32", progress=progress)
+    assert sorted(os.listdir(tmp_path)) == ["m.onnx"]
+
+
+def test_logic_calibration_cache_write_failure_is_reported_fake_trt10(tmp_path, make_conv_net, fake_trt10):
+    path, _ = make_conv_net(tmp_path / "m.onnx")
+    batches = [np.zeros((1, 3, 8, 8), np.float32)]
+    with pytest.raises(C2Error, match="cannot write the calibration cache"):
+        build_plan(path, str(tmp_path / "m.plan"), "int8", calibration=batches,
+                   calibration_cache=str(tmp_path / "no" / "such" / "dir" / "c.cache"))
+    assert not (tmp_path / "m.plan").exists()

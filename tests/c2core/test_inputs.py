@@ -1,0 +1,168 @@
+"""The one input resolver (c2core.inputs): every source of a shape, in order, and the
+commands that run a model on a bare predict/init pair (no value_info.json)."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from c2core.builder import NetBuilder, init_net_from
+from c2core.errors import C2Error
+from c2core.inputs import parse_input_shapes, resolve_inputs
+from c2core.io import open_model
+from c2core.io.save import save_net
+
+C2CORE = [sys.executable, "-m", "c2core.cli.main"]
+
+
+def cli(*args):
+    return subprocess.run(C2CORE + [str(a) for a in args], capture_output=True, text=True, timeout=600)
+
+
+def bare_classifier(folder, classes=3, extra_input=False, seed=0):
+    """A bare pair (no value_info.json): Conv 3->4 k3 p1, Relu, global AveragePool, FC -> classes, Softmax."""
+    rng = np.random.default_rng(seed)
+    w = {"conv_w": rng.standard_normal((4, 3, 3, 3)).astype(np.float32) * 0.1,
+         "conv_b": rng.standard_normal(4).astype(np.float32) * 0.1,
+         "fc_w": rng.standard_normal((classes, 4)).astype(np.float32),
+         "fc_b": rng.standard_normal(classes).astype(np.float32)}
+    b = NetBuilder("bare")
+    b.op("Conv", ["data", "conv_w", "conv_b"], "c", kernel=3, pad=1)
+    b.op("Relu", "c", "c")
+    b.op("AveragePool", "c", "p", global_pooling=1)
+    b.op("FC", ["p", "fc_w", "fc_b"], "fc")
+    b.op("Softmax", "fc", "prob")
+    ins = ["data"] + (["im_info"] if extra_input else []) + list(w)
+    b.inputs(*ins).outputs("prob")
+    folder.mkdir(parents=True, exist_ok=True)
+    save_net(b.net, str(folder / "predict_net.pb"))
+    save_net(init_net_from(w), str(folder / "init_net.pb"))
+    return w
+
+
+def numpy_ref(x, w):
+    """Independent NumPy forward pass of `bare_classifier` (NCHW)."""
+    n, c, h, wd = x.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    out = np.zeros((n, 4, h, wd), np.float64)
+    for i in range(3):
+        for j in range(3):
+            out += np.einsum("nchw,oc->nohw", xp[:, :, i:i + h, j:j + wd], w["conv_w"][:, :, i, j])
+    out = np.maximum(out + w["conv_b"][None, :, None, None], 0)
+    logits = out.mean(axis=(2, 3)) @ w["fc_w"].T + w["fc_b"]
+    e = np.exp(logits - logits.max(1, keepdims=True))
+    return e / e.sum(1, keepdims=True)
+
+
+def test_order_of_sources(tmp_path):
+    bare_classifier(tmp_path / "m")
+    m = open_model(str(tmp_path / "m"))
+    r = resolve_inputs(m)
+    assert r.shapes == {"data": (1, 3, 224, 224)} and r.sources == {"data": "inferred"}
+    assert r.warning.count("\n") == 0 and "3 channels" in r.warning and "conv_w" in r.warning and "224" in r.warning
+    assert resolve_inputs(m, image_size=227).shapes == {"data": (1, 3, 227, 227)}
+    assert resolve_inputs(m, image_size=227).warning is None
+    assert resolve_inputs(m, arrays={"data": np.zeros((2, 3, 9, 9), np.float32)}).shapes == {"data": (2, 3, 9, 9)}
+    assert resolve_inputs(m, shapes=parse_input_shapes(["1,3,5,5"], m.data_inputs)).sources == {"data": "given"}
+    vi = tmp_path / "vi.json"
+    vi.write_text(json.dumps({"data": [1, [1, 3, 32, 32]]}))
+    assert resolve_inputs(m, value_info=str(vi)).shapes == {"data": (1, 3, 32, 32)}
+    assert resolve_inputs(m, value_info=str(vi), batch=4).shapes == {"data": (4, 3, 32, 32)}
+    with pytest.raises(C2Error, match="needs 3 channels"):
+        resolve_inputs(m, shapes={"data": (1, 4, 8, 8)})
+
+
+def test_fc_and_nhwc_consumers(tmp_path):
+    b = NetBuilder("n")
+    b.op("Conv", ["data", "w"], "y", kernel=1, order="NHWC")
+    b.inputs("data", "w").outputs("y")
+    from c2core.builder import model_from
+
+    m = model_from(b.net, {"w": np.zeros((8, 1, 1, 5), np.float32)})
+    assert resolve_inputs(m).shapes == {"data": (1, 224, 224, 5)}
+    b = NetBuilder("f")
+    b.op("FC", ["x", "w", "b"], "y")
+    b.inputs("x", "w", "b").outputs("y")
+    m = model_from(b.net, {"w": np.zeros((2, 7), np.float32), "b": np.zeros(2, np.float32)})
+    r = resolve_inputs(m)
+    assert r.shapes == {"x": (1, 7)} and "7 features" in r.warning
+
+
+def test_unread_declared_input_is_not_required(tmp_path):
+    """Caffe2 only fails when an op reads a missing blob: `im_info` is declared, never read."""
+    w = bare_classifier(tmp_path / "m", extra_input=True)
+    m = open_model(str(tmp_path / "m"))
+    assert m.data_inputs == ["data"]
+    assert resolve_inputs(m).unused == ["im_info"]
+    from c2core.runtime import Predictor
+
+    x = np.random.default_rng(1).standard_normal((1, 3, 6, 6)).astype(np.float32)
+    np.testing.assert_allclose(Predictor(m).run({"data": x})["prob"], numpy_ref(x, w), rtol=1e-5, atol=1e-6)
+    from c2core.onnx.export import export_onnx
+
+    proto = export_onnx(m, input_shapes={"data": (1, 3, 6, 6)})
+    assert [i.name for i in proto.graph.input] == ["data"]
+
+
+def _photo(path, seed=0):
+    a = np.random.default_rng(seed).integers(0, 256, (30, 40, 3), dtype=np.uint8)
+    Image.fromarray(a).save(path)
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["c2", "onnxruntime", "openvino"])
+def test_classify_bare_pair_on_every_backend(tmp_path, backend):
+    """No value_info.json, no shape given: the preset's crop defines the input."""
+    w = bare_classifier(tmp_path / "m")
+    img = _photo(tmp_path / "cat.png")
+    labels = tmp_path / "labels.txt"
+    labels.write_text("ant\nbee\ncow\n")
+    r = cli("classify", tmp_path / "m", img, "--backend", backend, "--json", "--labels", labels, "--top", "3")
+    assert r.returncode == 0, r.stderr
+    assert "preset 'caffe'" in r.stderr and "--preset" in r.stderr and "assumed" not in r.stderr
+    res = json.loads(r.stdout)[0]
+    from c2core.classify import get_preset
+
+    x = get_preset("caffe").apply(Image.open(img).convert("RGB"))[None]
+    probs = numpy_ref(x.astype(np.float64), w)[0]
+    assert [t["index"] for t in res["top"]] == list(np.argsort(-probs)[:3])
+    np.testing.assert_allclose([t["score"] for t in res["top"]], np.sort(probs)[::-1][:3], rtol=1e-4, atol=1e-5)
+    assert [t["label"] for t in res["top"]] == [["ant", "bee", "cow"][i] for i in np.argsort(-probs)[:3]]
+
+
+@pytest.mark.slow
+def test_compare_and_bench_bare_pair(tmp_path):
+    bare_classifier(tmp_path / "m")
+    r = cli("compare", tmp_path / "m", "--backends", "onnxruntime,openvino", "--json")
+    assert r.returncode == 0, r.stderr
+    assert len([ln for ln in r.stderr.splitlines() if ln.startswith("warning:")]) == 1 and "assumed" in r.stderr
+    rep = json.loads(r.stdout)
+    assert rep["ok"] and rep["inputs"] == {"data": [1, 3, 224, 224]}, rep
+    assert sorted(res["backend"] for res in rep["results"]) == ["onnxruntime", "openvino"]
+    r = cli("compare", tmp_path / "m", "--backends", "onnxruntime", "--input-shape", "data=1,3,16,16")
+    assert r.returncode == 0 and "assumed" not in r.stderr, r.stderr
+    r = cli("bench", tmp_path / "m", "--backends", "c2,onnxruntime,openvino", "--runs", "2", "--warmup", "0",
+            "--input-shape", "1,3,16,16", "--json")
+    assert r.returncode == 0, r.stderr
+    assert sorted(x["backend"] for x in json.loads(r.stdout)) == ["c2", "onnxruntime", "openvino"]
+
+
+def test_convert_takes_the_shape_from_the_input_file(tmp_path):
+    w = bare_classifier(tmp_path / "m")
+    x = np.random.default_rng(2).standard_normal((1, 3, 10, 10)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    r = cli("convert", tmp_path / "m", "-o", tmp_path / "m.onnx", "--input", tmp_path / "x.npy")
+    assert r.returncode == 0, r.stderr
+    import onnx
+
+    dims = [d.dim_value for d in onnx.load(str(tmp_path / "m.onnx")).graph.input[0].type.tensor_type.shape.dim]
+    assert dims == [1, 3, 10, 10]
+    r = cli("run", tmp_path / "m", "--input", tmp_path / "x.npy", "-o", tmp_path / "o.npz")
+    assert r.returncode == 0, r.stderr
+    np.testing.assert_allclose(np.load(tmp_path / "o.npz")["prob"], numpy_ref(x, w), rtol=1e-5, atol=1e-6)
+    r = cli("run", tmp_path / "m", "--input-shape", "1,3,5,5", "-o", tmp_path / "o2.npz")
+    assert r.returncode == 0 and np.load(tmp_path / "o2.npz")["prob"].shape == (1, 3), r.stderr
