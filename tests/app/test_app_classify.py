@@ -114,6 +114,7 @@ def test_auto_backend_names_its_engine_and_matches_numpy(qtbot, window, tiny_mod
     open_and_wait(qtbot, window, tiny_model_dir)
     panel = window.classify_panel
     assert panel.backend.currentData() == "auto"  # the default
+    panel.preset.setCurrentIndex(panel.preset.findData("torchvision"))
     with qtbot.waitSignal(panel.results_ready, timeout=120000) as sig:
         panel.add_images([chelsea_png])
     (res,) = sig.args[0]
@@ -151,7 +152,7 @@ def test_labels_file_refusal_structure_only_and_warning_wording(qtbot, window, t
     with qtbot.waitSignal(panel.run_done, timeout=60000) as sig:
         panel.add_images([chelsea_png])
     assert sig.args == ["failed"]
-    assert "not a class-score vector" in panel.status.text() and panel.cards.count() == 0
+    assert "not one score per class" in panel.status.text() and panel.cards.count() == 0
     # back on the first model, its labels file comes back
     open_and_wait(qtbot, window, tiny_model_dir)
     assert panel.labels_path == str(labels)

@@ -51,8 +51,8 @@ def test_no_value_info_classifies_from_the_preset_then_from_a_set_shape(qtbot, w
     if not backend_status.availability()[backend].ok:
         pytest.skip(f"{backend} unavailable")
     open_and_wait(qtbot, window, lights_dir)
-    # nothing declares the input: the preset's crop gives 1×3×224×224, batch and channels assumed
-    assert _row(window, "data")[1] == "1*×3*×224×224"
+    # nothing declares the input: the preset's crop gives the size (images feed it)
+    assert _row(window, "data")[1] == "1*×3×224×224"  # batch assumed; channels from the Conv filter
     assert _row(window, "data")[3].startswith("preprocessing")
     res = _classify(qtbot, window, chelsea_png, backend)
     ref = _reference(chelsea_png, 224)
