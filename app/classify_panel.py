@@ -202,7 +202,7 @@ class ClassifyPanel(QWidget):
 
     def _restore_choices(self) -> None:
         """The preset and labels this model was last classified with (else the defaults)."""
-        preset = settings.get(self._key("preset"), "") if self._key("preset") else ""
+        preset = self.doc.preset if self.doc is not None else ""
         self.preset.blockSignals(True)
         self.preset.setCurrentIndex(max(0, self.preset.findData(preset or "")))
         self.preset.blockSignals(False)
@@ -214,19 +214,19 @@ class ClassifyPanel(QWidget):
         key = self._key("preset")
         if key:
             settings.put(key, self.preset.currentData() or "")
+            self.doc.preset = self.preset.currentData() or ""
         self._emit_preset()
 
     def effective_preprocess(self):
-        """The preprocessing a run would use now (preset box, else model.json, else torchvision)."""
+        """The preprocessing a run would start from (preset box, else model.json, else the default)."""
         if self.doc is None:
             return None
         from c2core.backends import ModelSource
-        from c2core.classify import resolve_preprocess
+        from c2core.classify import chosen_preset
         from c2core.errors import C2Error
 
         try:
-            return resolve_preprocess(ModelSource(model=self.doc.model, path=self.doc.path, batch=1),
-                                      self.preset.currentData() or None)
+            return chosen_preset(ModelSource(model=self.doc.model, path=self.doc.path), self.preset.currentData() or None)[0]
         except C2Error:
             return None
 

@@ -89,28 +89,35 @@ class InputsPanel(QWidget):
         self._update_buttons()
 
     # ----- document -------------------------------------------------------------------
-    def set_document(self, doc) -> None:
+    def set_document(self, doc, crop: int | None = None) -> None:
+        """Show `doc`'s inputs; the window follows with `set_crop` once the classify panel
+        knows the model's preset, so the rows are resolved once per open."""
         self.doc = doc
         self.message.setText("")
-        self.refresh()
+        pre = getattr(doc, "input_rows", None)
+        if pre is not None:  # resolved on the open job's worker: nothing to compute here
+            self.crop = pre[0]
+            self._show(list(pre[1]), pre[2])
+        else:
+            self.crop = crop
+            self.rows, self.warning = [], None
+            self.table.setRowCount(0)
 
     def set_crop(self, crop: int | None) -> None:
         """The preprocessing crop size (what an undeclared image input is assumed to take)."""
+        if crop == self.crop and self.rows:
+            return
         self.crop = crop
         self.refresh()
 
     def refresh(self) -> None:
-        from c2core.errors import C2Error
-        from c2core.input_rows import input_rows
+        from .document import resolve_rows
 
-        self.rows, self.warning = [], None
-        if self.doc is not None:
-            try:
-                self.rows, self.warning = input_rows(self.doc.model, self.doc.input_overrides, self.crop)
-            except C2Error as e:  # a remembered shape that no longer fits: forget it, say why
-                self.doc.input_overrides = {}
-                self.rows, self.warning = input_rows(self.doc.model, {}, self.crop)
-                self.message.setText(f"<span style='color:#c92a2a'>{html.escape(str(e))}</span>")
+        rows, warning = resolve_rows(self.doc, self.crop) if self.doc is not None else ([], None)
+        self._show(rows, warning)
+
+    def _show(self, rows, warning) -> None:
+        self.rows, self.warning = rows, warning
         self._filling = True
         try:
             self.table.setRowCount(len(self.rows))

@@ -319,7 +319,8 @@ class MainWindow(QMainWindow):
         self.last_error = ""
         self._busy(f"Opening {path}…")
         log.info("opening %s", path)
-        job = jobs.Job(lambda progress, cancel: load_document(path, init_path, progress, cancel), "open model", self)
+        job = jobs.Job(lambda progress, cancel: load_document(path, init_path, progress, cancel, _prefs), "open model",
+                       self)
         job.finished.connect(lambda doc, j=job: j is self.open_job and self.set_document(doc, j))
         job.failed.connect(lambda msg, j=job: j is self.open_job and self._open_failed(path, msg))
         job.progress.connect(self._progress)
@@ -336,9 +337,8 @@ class MainWindow(QMainWindow):
             from . import netron_control
 
             netron_control.stop(self.document.path)  # the closed model's server goes with it
-        from .inputs_panel import remembered
-
-        doc.input_overrides = {k: v for k, v in remembered(doc.fingerprint).items() if k in doc.model.data_inputs}
+        if doc.input_rows is None:  # made in memory, not opened by open_path
+            doc.input_overrides, doc.preset = _prefs(doc.fingerprint, doc.model)
         self.document = doc
         settings.add_recent(doc.path)
         settings.put("last_dir", os.path.dirname(os.path.abspath(doc.path)))
@@ -651,6 +651,16 @@ class _DropArea(QWidget):
 
     def dropEvent(self, event):
         self._window.dropEvent(event)
+
+
+def _prefs(fingerprint: str, model) -> tuple[dict, str]:
+    """(input shapes, preset) remembered for a model's content (any thread: QSettings is reentrant)."""
+    from .inputs_panel import remembered
+
+    data = set(model.data_inputs)
+    shapes = {k: v for k, v in remembered(fingerprint).items() if k in data} if fingerprint else {}
+    preset = settings.get(f"models/{fingerprint}/preset", "") if fingerprint else ""
+    return shapes, preset if isinstance(preset, str) else ""
 
 
 def _home(path: str) -> str:
