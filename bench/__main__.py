@@ -12,7 +12,7 @@ import sys
 
 import bench
 
-_HELPERS = {"resnet50"}  # modules that build inputs for others; not benchmarks
+_HELPERS = {"resnet50", "photos"}  # modules that build inputs for others; not benchmarks
 
 
 def available() -> dict[str, str]:

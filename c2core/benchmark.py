@@ -127,7 +127,8 @@ class RssSampler:
 
 
 def bench_in_process(source, spec: str, runs: int = 50, warmup: int = 5, threads: int | None = None,
-                     inputs: dict | None = None, progress=None, cancel=None, sample_memory: bool = True) -> BenchResult:
+                     inputs: dict | None = None, progress=None, cancel=None, sample_memory: bool = True,
+                     backend_options: dict | None = None) -> BenchResult:
     """Prepare `spec` on `source` and time it in this process."""
     from .backends import create, parse_spec
 
@@ -138,7 +139,9 @@ def bench_in_process(source, spec: str, runs: int = 50, warmup: int = 5, threads
     batch = int(next(iter(inputs.values())).shape[0]) if inputs else 1
     res = BenchResult(label, precision, batch, runs=runs, warmup=warmup,
                       memory_method="RSS growth sampled every 5 ms (in-process)")
-    opts = {"threads": threads} if threads else {}
+    opts = dict(backend_options or {})  # e.g. calib/calib_count for the :int8 specs
+    if threads:
+        opts["threads"] = threads
     be = create(spec, **opts)
     av = be.availability()
     if not av.ok:
@@ -178,11 +181,12 @@ def bench_in_process(source, spec: str, runs: int = 50, warmup: int = 5, threads
 
 def bench_isolated(model_path: str, spec: str, batch: int | None, runs: int, warmup: int, threads: int | None,
                    onnx: str | None = None, timeout: float | None = None, verbose: bool = True,
-                   input_shapes=None, value_info=None) -> BenchResult:
+                   input_shapes=None, value_info=None, backend_options: dict | None = None) -> BenchResult:
     """Run `bench_in_process` in a fresh interpreter; peak_mb = its ru_maxrss."""
     job = {"model": os.path.abspath(model_path), "spec": spec, "batch": batch, "runs": runs, "warmup": warmup,
            "threads": threads, "onnx": onnx, "verbose": verbose,
-           "input_shapes": _jsonable_shapes(input_shapes), "value_info": value_info and os.path.abspath(value_info)}
+           "input_shapes": _jsonable_shapes(input_shapes), "value_info": value_info and os.path.abspath(value_info),
+           "options": backend_options or {}}
     cmd = [sys.executable, "-m", "c2core.benchmark", "--worker", json.dumps(job)]
     try:
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=None if verbose else subprocess.DEVNULL,
@@ -212,7 +216,8 @@ def _worker(job: dict) -> int:
         with ModelSource.open(job["model"], batch=job.get("batch"), onnx=job.get("onnx"), value_info=job.get("value_info")) as src:
             src.set_input_shapes(job.get("input_shapes"))
             res = bench_in_process(src, job["spec"], job["runs"], job["warmup"], job.get("threads"),
-                                   progress=stderr_progress() if job.get("verbose") else None, sample_memory=False)
+                                   progress=stderr_progress() if job.get("verbose") else None, sample_memory=False,
+                                   backend_options=job.get("options"))
     except C2Error as e:
         from .backends import parse_spec
 
@@ -266,7 +271,8 @@ def _jsonable_shapes(shapes):
 
 def benchmark(model_path: str, specs: list[str], batch: int | None = None, runs: int = 50, warmup: int = 5,
               threads: int | None = None, isolate: bool = True, progress=None, cancel=None,
-              verbose: bool = True, input_shapes=None, value_info=None, warnings: list | None = None) -> list[BenchResult]:
+              verbose: bool = True, input_shapes=None, value_info=None, warnings: list | None = None,
+              backend_options: dict | None = None) -> list[BenchResult]:
     """Benchmark every spec on the model at `model_path`; unavailable ones carry the reason.
 
     input_shapes / value_info: as `c2core.inputs` takes them; what the input
@@ -292,10 +298,11 @@ def benchmark(model_path: str, specs: list[str], batch: int | None = None, runs:
                 continue
             if isolate:
                 r = bench_isolated(model_path, spec, batch, runs, warmup, threads, onnx=onnx, verbose=verbose,
-                                   input_shapes=input_shapes, value_info=value_info)
+                                   input_shapes=input_shapes, value_info=value_info,
+                                   backend_options=backend_options)
             else:
                 try:
-                    r = bench_in_process(src, spec, runs, warmup, threads, cancel=cancel,
+                    r = bench_in_process(src, spec, runs, warmup, threads, cancel=cancel, backend_options=backend_options,
                                          progress=sub_progress(progress, i / len(specs), (i + 1) / len(specs)))
                 except C2Error as e:
                     r = BenchResult(spec, precision, batch or 0, status="failed", error=str(e))

@@ -9,7 +9,7 @@ from .base import Availability, Backend
 
 class OnnxRuntimeBackend(Backend):
     name = "onnxruntime"
-    precisions = ("fp32",)
+    precisions = ("fp32", "int8")  # int8: ORT static QDQ quantization, options calib/calib_count
 
     @classmethod
     def availability(cls) -> Availability:
@@ -31,7 +31,13 @@ class OnnxRuntimeBackend(Backend):
             # idle worker threads otherwise spin after each run, stealing the CPU from
             # whatever runs next in the same process (interleaved benchmarks)
             opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = ort.InferenceSession(source.onnx_path(), opts, providers=["CPUExecutionProvider"])
+        path = source.onnx_path()
+        if self.precision == "int8":
+            from ..quantize.cache import cached_int8
+
+            path = cached_int8(source, "onnxruntime", self.options.get("calib"), self.options.get("calib_count", 300),
+                               progress=source.progress, cancel=source.cancel)
+        self._session = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
         self.input_names = [i.name for i in self._session.get_inputs()]
         self.output_names = [o.name for o in self._session.get_outputs()]
         self._input_types = {i.name: i.type for i in self._session.get_inputs()}

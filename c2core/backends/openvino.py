@@ -66,7 +66,7 @@ def convert_to_ir(onnx_path: str, xml_path: str, precision: str = "fp32", dynami
 
 class OpenVinoBackend(Backend):
     name = "openvino"
-    precisions = ("fp32", "fp16")
+    precisions = ("fp32", "fp16", "int8")  # int8: NNCF post-training quantization, options calib/calib_count
 
     @classmethod
     def availability(cls) -> Availability:
@@ -86,6 +86,11 @@ class OpenVinoBackend(Backend):
         ov = _ov()
         if source.kind == "openvino":
             xml = source.path
+        elif self.precision == "int8":
+            from ..quantize.cache import cached_int8
+
+            xml = cached_int8(source, "openvino", self.options.get("calib"), self.options.get("calib_count", 300),
+                              progress=source.progress, cancel=source.cancel)
         else:
             xml = os.path.join(source.workdir, f"openvino-{self.precision}", "model.xml")
             if not os.path.exists(xml):

@@ -16,6 +16,8 @@ from .inputs import add_shape_arguments
 
 
 def add_arguments(p) -> None:
+    from .calib_options import add_calib_arguments
+
     p.add_argument("model", metavar="PATH", help="Caffe2 model (file or folder) or .onnx")
     p.add_argument("--backends", help="comma-separated NAME[:PRECISION] (default: every available CPU backend)")
     p.add_argument("--batch", type=int, default=1, help="batch size (default 1)")
@@ -25,12 +27,14 @@ def add_arguments(p) -> None:
     p.add_argument("--in-process", action="store_true",
                    help="run all backends in this process (peak memory = sampled RSS growth instead of the isolated process peak RSS)")
     p.add_argument("--json", action="store_true", help="print JSON")
+    add_calib_arguments(p)
     add_shape_arguments(p)
 
 
 def run(args) -> int:
     from c2core.backends import parse_specs
     from c2core.benchmark import benchmark, default_specs, format_table
+    from c2core.cli.calib_options import calib_options
     from c2core.errors import C2Error, about
     from c2core.tasks import stderr_progress
 
@@ -46,7 +50,8 @@ def run(args) -> int:
         warnings: list = []
         results = benchmark(args.model, specs, batch=args.batch, runs=args.runs, warmup=args.warmup,
                             threads=args.threads, isolate=not args.in_process, progress=stderr_progress(),
-                            input_shapes=args.input_shape, value_info=args.value_info, warnings=warnings)
+                            input_shapes=args.input_shape, value_info=args.value_info, warnings=warnings,
+                            backend_options=calib_options(args, specs))
     for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
     for r in results:

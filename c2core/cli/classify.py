@@ -29,11 +29,15 @@ def add_arguments(p) -> None:
     p.add_argument("--save-preset", action="store_true",
                    help="save the preprocessing used into the model's model.json (atomically) for next time")
     add_shape_arguments(p)
+    from .calib_options import add_calib_arguments
+
+    add_calib_arguments(p)
 
 
 def run(args) -> int:
     from c2core.backends import parse_specs
     from c2core.classify import Classifier, load_image
+    from c2core.cli.calib_options import calib_options
     from c2core.errors import C2Error, about
 
     if args.top < 1:
@@ -42,7 +46,8 @@ def run(args) -> int:
         backend = parse_specs(args.backend)[0]
     images = [load_image(p) for p in args.images]  # a non-image exits 2 before any model work
     with about(args.model), Classifier(args.model, backend=backend, preset=args.preset, labels=args.labels,
-                                       input_shapes=args.input_shape, value_info=args.value_info) as clf:
+                                       input_shapes=args.input_shape, value_info=args.value_info,
+                                       backend_options=calib_options(args, [backend])) as clf:
         results = clf.classify_images(images, list(args.images), top=args.top)
         for w in clf.warnings:
             print(f"warning: {w}", file=sys.stderr)

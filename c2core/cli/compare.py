@@ -28,6 +28,9 @@ def add_arguments(p) -> None:
         p.add_argument(f"--rtol-{prec}", type=float, metavar="X", help=f"relative tolerance for {prec} backends")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     add_shape_arguments(p)
+    from .calib_options import add_calib_arguments
+
+    add_calib_arguments(p)
 
 
 def load_input_file(path: str, source) -> dict:
@@ -61,6 +64,7 @@ def load_input_file(path: str, source) -> dict:
 
 def run(args) -> int:
     from c2core.backends import ModelSource, parse_specs
+    from c2core.cli.calib_options import calib_options
     from c2core.compare import compare_backends
     from c2core.errors import C2Error, about
     from c2core.tasks import stderr_progress
@@ -82,7 +86,8 @@ def run(args) -> int:
         for w in src.warnings:
             print(f"warning: {w}", file=sys.stderr)
         report = compare_backends(src, specs, reference=reference, inputs=inputs, seed=args.seed,
-                                  tolerances=tol, progress=stderr_progress())
+                                  tolerances=tol, progress=stderr_progress(),
+                                  backend_options=calib_options(args, specs + [reference]))
     if args.json:
         json.dump(report.to_dict(), sys.stdout, indent=2)
         sys.stdout.write("\n")

@@ -23,8 +23,9 @@ def test_spec_parsing():
     assert parse_spec("ov:FP16") == ("openvino", "fp16")
     assert parse_spec("ort") == ("onnxruntime", "fp32")
     assert parse_specs("onnxruntime, openvino:fp16") == ["onnxruntime", "openvino:fp16"]
+    assert parse_specs("openvino:int8,ort:int8") == ["openvino:int8", "onnxruntime:int8"]  # with --calib (PTQ)
     with pytest.raises(C2Error, match="no precision 'int8'"):
-        parse_specs("openvino:int8")
+        parse_specs("c2:int8")
     with pytest.raises(C2Error, match="unknown backend 'foo'"):
         parse_specs("foo")
 
