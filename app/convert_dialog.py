@@ -291,12 +291,15 @@ class ConvertDialog(QDialog):
             return convert_jobs.make_save_caffe2(m, out, self.text_fmt.isChecked())
         if self.kind == "graph":
             return convert_jobs.make_export_graph(m, out, self.fmt, self.rankdir.currentText(), self.minimal.isChecked())
+        shapes = dict(self.doc.input_overrides) if self.doc is not None else {}  # the Inputs panel's
         if self.kind == "onnx":
-            return convert_jobs.make_onnx(m, out, self.opset.value(), self.dynamic.isChecked(), self.verify.isChecked())
+            return convert_jobs.make_onnx(m, out, self.opset.value(), self.dynamic.isChecked(), self.verify.isChecked(),
+                                          input_shapes=shapes)
         if self.kind == "openvino":
-            return convert_jobs.make_openvino(m, out, self.precision.currentText())
+            return convert_jobs.make_openvino(m, out, self.precision.currentText(), input_shapes=shapes)
         if self.kind == "tensorrt":
-            return convert_jobs.make_tensorrt(m, out, self.precision.currentText(), self.calib.text() or None)
+            return convert_jobs.make_tensorrt(m, out, self.precision.currentText(), self.calib.text() or None,
+                                              input_shapes=shapes)
         return convert_jobs.make_import_onnx(self.source.text(), out, self.text_fmt.isChecked())
 
     def start(self) -> jobs.Job | None:

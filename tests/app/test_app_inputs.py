@@ -112,3 +112,18 @@ def test_placeholder_and_undeclared_inputs_show_unknown(qtbot, window, tmp_path)
     window.model_panel.inputs.set_shape("b", "2,5")
     qtbot.waitUntil(lambda: window.document.shapes.get(("s", 1)) is not None
                     and window.document.shapes[("s", 1)].shape == (2, 5), timeout=10000)
+
+
+def test_a_shape_set_in_the_inputs_panel_feeds_the_conversion(qtbot, window, lights_dir, tmp_path):
+    import onnx
+
+    from app_testing import run_convert
+
+    open_and_wait(qtbot, window, lights_dir)
+    window.model_panel.inputs.set_shape("data", "1,3,96,96")
+    dlg, job, _ = run_convert(qtbot, window, "onnx", tmp_path / "lights.onnx")
+    assert job.state == "finished" and dlg.report.ok, dlg.result.toPlainText()
+    m = onnx.load(str(tmp_path / "lights.onnx"))
+    (inp,) = [i for i in m.graph.input if i.name == "data"]
+    assert [d.dim_value for d in inp.type.tensor_type.shape.dim] == [1, 3, 96, 96]
+    dlg.close()
