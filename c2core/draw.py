@@ -248,6 +248,33 @@ def render(dot, fmt: str, timeout: float = DOT_TIMEOUT_S) -> bytes:
     return p.stdout
 
 
+def _check_size(model_or_graph, minimal: bool) -> None:
+    """Refuse a layout Graphviz cannot finish before building the drawing (ops and
+    blobs of the net and its sub-nets, counted from the NetDef)."""
+    from .graph import Graph
+
+    g = model_or_graph if isinstance(model_or_graph, Graph) else None
+    net = g.net if g is not None else getattr(model_or_graph, "predict_net", model_or_graph)
+    if not hasattr(net, "op"):
+        return
+    ops, blobs, stack = 0, set(), [net]
+    while stack:
+        n = stack.pop()
+        for op in n.op:
+            ops += 1
+            if not minimal:
+                blobs.update(op.input)
+                blobs.update(op.output)
+            for a in op.arg:
+                if a.HasField("n"):
+                    stack.append(a.n)
+                stack.extend(a.nets)
+    nodes = ops + len(blobs)
+    if nodes > MAX_DOT_NODES:
+        raise C2Error(f"the graph has {nodes:,} nodes ({ops:,} ops), more than Graphviz lays out in reasonable "
+                      f"time ({MAX_DOT_NODES:,}): write a .dot file" + ("" if minimal else ", or draw with --minimal"))
+
+
 def format_of(path: str) -> str:
     ext = os.path.splitext(path)[1].lower().lstrip(".")
     if ext == "gv":
@@ -262,6 +289,8 @@ def draw(model_or_graph, out_path: str, fmt: str | None = None, timeout: float =
     from .io.save import atomic_path
 
     fmt = fmt or format_of(out_path)
+    if fmt != "dot":
+        _check_size(model_or_graph, options.get("minimal") or options.get("minimal_dependency"))
     data = render(build_dot(model_or_graph, **options), fmt, timeout=timeout)
     with atomic_path(out_path) as tmp:
         with open(tmp, "wb") as f:

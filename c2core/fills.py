@@ -206,8 +206,12 @@ def fill_shape(op, args: Args, path=None) -> tuple[int, ...] | None:
         return None
     if op.type == "ConstantFill" and len(op.input):
         return None
-    shape = list(args.ints("shape", []) or [])
-    shape += list(args.ints("extra_shape", []) or [])
+    try:
+        shape = list(args.ints("shape", []) or [])
+        shape += list(args.ints("extra_shape", []) or [])
+    except (TypeError, ValueError, OverflowError):
+        raise C2FormatError(f"{what}: 'shape'/'extra_shape' must be lists of integers, got "
+                            f"{args.get('shape')!r:.60} / {args.get('extra_shape')!r:.60}", path) from None
     return checked_shape(shape, what, path, _itemsize(fill_dtype(op, args)))
 
 

@@ -115,6 +115,9 @@ def parse_input_files(items, data_inputs) -> dict[str, str]:
         if name in out:
             raise C2Error(f"input '{name}' given twice", "--input")
         if not os.path.isfile(path):
+            if os.path.exists(path):
+                what = "a folder" if os.path.isdir(path) else "not a regular file (a pipe, device or socket)"
+                raise C2Error(f"is {what}: give a .npy or image file", path)
             raise C2Error("no such file", path)
         out[name] = path
     return out

@@ -18,8 +18,7 @@ from __future__ import annotations
 import os
 
 from ..errors import C2Error
-
-IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff", ".ppm", ".pgm")
+from ..io.user_files import IMAGE_EXTS  # noqa: F401  (the one list; classify's callers import it from here)
 
 # Largest image decoded at full size (a 64-megapixel photo); a larger JPEG
 # is decoded at 1/2, 1/4 or 1/8 scale, other formats are refused.
@@ -88,7 +87,10 @@ def load_image(path: str, background=(255, 255, 255)):
                 im = ImageOps.exif_transpose(im)
     except UnidentifiedImageError:
         raise C2Error("not an image (PIL cannot identify this file)", path) from None
-    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as e:
+    except Image.DecompressionBombError as e:
+        raise C2Error(f"image is over the {MAX_PIXELS / 1e6:.0f}-megapixel limit (a decompression bomb?): {e}",
+                      path) from None
+    except (OSError, ValueError, SyntaxError, EOFError) as e:
         raise C2Error(f"cannot read image: {e}", path) from None
     return to_rgb(im, background)
 

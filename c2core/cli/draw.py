@@ -29,14 +29,15 @@ def run(args) -> int:
     from ..draw import draw, format_of
     from ..io import open_structure
 
-    from ..errors import C2Error
+    from ..errors import C2Error, about
 
     fmt = format_of(args.output)  # a bad extension fails before the model is read
     if not (args.timeout > 0):
         raise C2Error("must be a positive number of seconds", "--timeout")
     model = open_structure(args.path)
-    draw(model, args.output, fmt=fmt, rankdir=args.rankdir, minimal=args.minimal or args.minimal_dependency,
-         minimal_dependency=args.minimal_dependency, append_output=args.append_output, timeout=args.timeout)
+    with about(args.path):
+        draw(model, args.output, fmt=fmt, rankdir=args.rankdir, minimal=args.minimal or args.minimal_dependency,
+             minimal_dependency=args.minimal_dependency, append_output=args.append_output, timeout=args.timeout)
     for w in model.warnings:
         print(f"warning: {w}", file=sys.stderr)
     print(f"wrote {args.output} ({len(model.predict_net.op)} ops)")

@@ -18,6 +18,7 @@ from .by_content import (candidate_files_in, init_partner_by_content, partner_by
                          predict_partner_by_content)
 from .pairing import find_partner, looks_like_init_name, model_files_in
 from .sniff import looks_like_minidb, looks_like_text, parse_netdef
+from .user_files import file_error
 
 __all__ = ["open_model", "open_structure", "read_net", "is_init_net", "load_value_info"]
 
@@ -31,14 +32,8 @@ def _read(path: str) -> bytes:
             raise C2FormatError(f"file is {size:,} bytes, larger than any model this tool opens", path)
         with open(path, "rb") as f:
             return f.read()
-    except IsADirectoryError:
-        raise C2FormatError("is a folder, expected a file", path) from None
-    except PermissionError:
-        raise C2FormatError("permission denied", path) from None
-    except FileNotFoundError:
-        raise C2FormatError("no such file", path) from None
     except OSError as e:
-        raise C2FormatError(f"cannot read: {e.strerror}", path) from None
+        raise file_error(e, path) from None
 
 
 def is_init_net(net) -> bool:
@@ -74,7 +69,7 @@ def load_value_info(path: str) -> dict:
     except RecursionError:
         raise C2FormatError("not valid JSON: nested too deeply", path) from None
     except OSError as e:
-        raise C2FormatError(f"cannot read: {e.strerror}", path) from None
+        raise file_error(e, path) from None
     if not isinstance(data, dict):
         raise C2FormatError("expected an object mapping blob names to [elem_type, dims]", path)
     import numpy as np
@@ -200,6 +195,9 @@ def open_model(path: str, init_path: str | None = None, value_info: str | dict |
                structure_only: bool = False) -> Model:
     """Open a model from a predict file, an init file, a folder or a minidb."""
     path = os.fspath(path)
+    from .publish import settle_model
+
+    settle_model(path)  # a publish into this folder that a killed writer left half done is finished first
     if not os.path.exists(path):
         raise C2FormatError("no such file or folder", path)
     if os.path.isdir(path):
@@ -255,6 +253,9 @@ def open_model(path: str, init_path: str | None = None, value_info: str | dict |
               formats={"predict": pfmt, **({"init": ifmt} if init is not None else {})})
     if weights_error is None and init is not None:
         try:
+            from ..validate import validate_net
+
+            validate_net(init, init_path)  # argument types first: the specs read them
             m.weight_specs  # bad shapes / value counts surface here, before anything is allocated
         except C2FormatError as e:
             weights_error = e.reason
@@ -269,6 +270,8 @@ def open_model(path: str, init_path: str | None = None, value_info: str | dict |
         vi = value_info or os.path.join(os.path.dirname(os.path.abspath(predict_path)), "value_info.json")
         if value_info or os.path.isfile(vi):
             m.value_info = load_value_info(vi)
+    if init is None and m.value_info and set(predict.external_input) <= set(m.value_info):
+        m.weightless = True  # every input is declared data: there is nothing an init net could fill
     if empty_init:
         m.warnings.append(f"{os.path.basename(init_path)}: init net holds no ops (the model has no weights)")
     _check(m)

@@ -95,7 +95,7 @@ class Minidb:
 def _lookup(entries, names):
     """The value of the first map entry whose key is one of `names`, exactly or
     with predictor_exporter's `_<model name>` suffix."""
-    entries = list(entries)
+    entries = [e for e in entries if isinstance(e.key, str)]  # a key that is not UTF-8 names nothing we look for
     for want in names:
         for e in entries:
             if e.key == want:
@@ -128,9 +128,13 @@ def read_minidb(data: bytes, path: str) -> Minidb:
         raise C2FormatError(f"minidb has no '{META_KEY}' record: not saved by predictor_exporter", path)
     nets = {k: _lookup(meta.nets, keys) for k, keys in NET_KEYS.items()}
     blobs = {k: list(_lookup(meta.blobs, keys) or []) for k, keys in BLOB_KEYS.items()}
+    for k, names in blobs.items():
+        bad = [n for n in names if not isinstance(n, str)]
+        if bad:
+            raise C2FormatError(f"minidb {k} blob name {bytes(bad[0])[:60]!r} is not valid UTF-8", path)
     predict = nets["predict"]
     if predict is None:
-        found = sorted(e.key for e in meta.nets)
+        found = sorted(e.key if isinstance(e.key, str) else repr(bytes(e.key)) for e in meta.nets)
         raise C2FormatError(f"minidb meta net def has no predict net (nets: {', '.join(found) or 'none'})", path)
     from .sniff import check_names
 
@@ -139,7 +143,7 @@ def read_minidb(data: bytes, path: str) -> Minidb:
             check_names(net, path)
     db = Minidb(path, predict, nets["global_init"], nets["predict_init"], blobs["inputs"], blobs["outputs"],
                 blobs["parameters"], {k: [v for _, _, v in sorted(parts, key=lambda t: t[0])] for k, parts in chunks.items()})
-    several = sorted({e.key for e in meta.nets if e.key.startswith("PREDICT_NET_TYPE")})
+    several = sorted({e.key for e in meta.nets if isinstance(e.key, str) and e.key.startswith("PREDICT_NET_TYPE")})
     if len(several) > 1:
         db.warnings.append(f"minidb holds {len(several)} predict nets ({', '.join(several)}); opened {several[0]}")
     return db
@@ -169,11 +173,18 @@ def _join(name: str, parts: list, path: str):
         raise C2FormatError(f"minidb record '{name}' holds a '{b.type or 'untyped'}' blob, not a tensor", path)
     # Chunked tensor: each chunk names the full dims and its [begin, end) element range.
     first = protos[0].tensor
-    shape = checked_shape(first.dims, f"tensor '{name}'", path)
     dt = DTYPE_OF_PROTO.get(first.data_type)
     if dt is None or dt is np.object_:
         raise C2FormatError(f"tensor '{name}': chunked data type {first.data_type} is not supported", path)
-    n = int(np.prod(shape, dtype=np.int64))
+    shape = checked_shape(first.dims, f"tensor '{name}'", path, np.dtype(dt).itemsize)
+    n = 1
+    for d in shape:
+        n *= d
+    # the chunks must claim every element before the whole tensor is allocated
+    claimed = sum(max(0, int(b.tensor.segment.end) - int(b.tensor.segment.begin)) if b.tensor.HasField("segment")
+                  else n for b in protos)
+    if claimed < n:
+        raise C2FormatError(f"tensor '{name}': its chunks cover {claimed:,} of {n:,} elements (a chunk is missing)", path)
     flat = np.empty(n, dtype=dt)
     covered = np.zeros(n, dtype=bool) if n <= (1 << 28) else None
     total = 0

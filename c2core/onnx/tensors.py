@@ -107,3 +107,18 @@ def check_fold(node, consts: dict, shapes: dict, dtypes: dict) -> None:
             dt = dtypes.get(out)
             budget.check_bytes(_prod(s) * (dt.itemsize if dt is not None else 8), f"{label}: output '{out}'", None,
                                f"shape {list(s)}")
+
+
+def check_names(model, path=None) -> None:
+    """Every name an ONNX graph uses is UTF-8 text (protobuf hands back bytes
+    for a string field holding invalid UTF-8; they would fail deep inside)."""
+    g = model.graph
+    items = [("graph input", v.name) for v in g.input] + [("graph output", v.name) for v in g.output]
+    items += [("initializer", t.name) for t in g.initializer]
+    for k, node in enumerate(g.node):
+        items += [(f"node #{k} op type", node.op_type), (f"node #{k} name", node.name)]
+        items += [(f"node #{k} input", n) for n in node.input] + [(f"node #{k} output", n) for n in node.output]
+        items += [(f"node #{k} attribute", a.name) for a in node.attribute]
+    for what, name in items:
+        if not isinstance(name, str):
+            raise C2FormatError(f"{what} name {bytes(name)[:60]!r} is not valid UTF-8", path)

@@ -195,7 +195,11 @@ def mutate_net(rng, net, init=None, extra=None) -> str:
     """One structured edit of a NetDef (and its init net); returns a label.
     Ops too deep for protobuf's own builder are appended to `extra` as bytes."""
     kind = rng.choice(["arg", "arg", "drop_io", "rename", "op_type", "dup_op", "del_op", "nest", "ext_io",
-                       "fill_shape", "fill_shape", "add_op"])
+                       "fill_shape", "fill_shape", "add_op", "init_arg"])
+    if kind == "init_arg" and init is not None and len(init.op):
+        op = rng.choice(init.op)
+        return "init " + _set_arg(rng, op, rng.choice(["values", "dtype", "value", "shape", "extra_shape",
+                                                       "input_as_shape"]))
     if kind == "fill_shape" and init is not None and len(init.op):
         op = rng.choice(init.op)
         for a in list(op.arg):

@@ -281,3 +281,48 @@ def test_backend_engine_exception_is_one_line(pair, tmp_path, monkeypatch):
     b.prepared, b.input_names = True, ["data"]
     with pytest.raises(C2Error, match=r"onnxruntime failed running at node 'relu'"):
         b.run({"data": np.zeros((1, 3, 8, 8), np.float32)})
+
+
+def test_onnx_names_with_invalid_utf8(tmp_path, capsys):
+    import onnx
+    from onnx import TensorProto, helper
+
+    g = helper.make_graph([helper.make_node("Relu", ["x"], ["pool"])], "g",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                          [helper.make_tensor_value_info("pool", TensorProto.FLOAT, [1, 4])])
+    data = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
+    p = tmp_path / "bad.onnx"
+    p.write_bytes(data.replace(b"pool", b"po\xefl"))
+    rc, _, err = _cli(["import", p, "-o", tmp_path / "out"], capsys)
+    line = _error(err)
+    assert rc == 2 and "bad.onnx" in line and "not valid UTF-8" in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_draw_50k_op_chain_refused_at_once_dot_still_written(tmp_path, capsys):
+    net = caffe2_pb2.NetDef(external_input=["x"])
+    prev = "x"
+    for i in range(50000):
+        net.op.add(type="Relu", input=[prev], output=[f"y{i}"])
+        prev = f"y{i}"
+    net.external_output.append(prev)
+    p = tmp_path / "chain.pb"
+    p.write_bytes(net.SerializeToString())
+    t0 = time.perf_counter()
+    rc, _, err = _cli(["draw", p, "-o", tmp_path / "g.svg"], capsys)
+    line = _error(err)
+    assert rc == 2 and "chain.pb" in line and "100,001 nodes (50,000 ops)" in line and "write a .dot file" in line
+    assert time.perf_counter() - t0 < 30 and not (tmp_path / "g.svg").exists()
+
+
+def test_minidb_meta_keys_not_utf8(tmp_path, capsys):
+    from tests.c2core.io.caffe2_minidb_writer import save_to_db
+
+    m, w = tiny_classifier()
+    db = tmp_path / "m.minidb"
+    save_to_db(str(db), m.predict_net, w, ["data"], ["prob"], {"data": [1, 3, 8, 8], "prob": [1, 5]})
+    data = db.read_bytes()
+    assert b"INPUTS_BLOB_TYPE" in data
+    db.write_bytes(data.replace(b"INPUTS_BLOB_TYPE", b"INPUTS_BLOB_TYP\xff"))
+    rc, out, err = _cli(["info", db], capsys)
+    assert rc == 0 and "Traceback" not in err

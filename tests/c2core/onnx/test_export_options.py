@@ -117,16 +117,21 @@ def test_progress_is_monotonic_and_cancel_stops_between_ops(tmp_path):
     assert fr == sorted(fr) and fr[-1] == 1.0 and len(fr) >= 5
     assert any("Conv" in msg for _, msg in seen)
 
-    calls = []
+    from c2core.tasks import CancelToken
 
-    def cancel():
-        calls.append(1)
-        return len(calls) > 2
+    class CancelOnThirdCheck(CancelToken):
+        calls = 0
+
+        @property
+        def cancelled(self):
+            self.calls += 1
+            return self.calls > 2
 
     out = tmp_path / "c.onnx"
+    cancel = CancelOnThirdCheck()
     with pytest.raises(Cancelled):
         export_onnx(small_model(), str(out), cancel=cancel)
-    assert len(calls) == 3 and not out.exists() and os.listdir(tmp_path) == []
+    assert cancel.calls == 3 and not out.exists() and os.listdir(tmp_path) == []
 
 
 def test_write_is_atomic_and_replaces_only_on_success(tmp_path):
