@@ -12,8 +12,9 @@ import os
 import time
 from dataclasses import dataclass, field
 
+from c2core.io.user_files import IMAGE_EXTS as IMAGE_SUFFIXES  # noqa: F401  (the one image list, c2core's)
+
 MODEL_SUFFIXES = (".pb", ".pbtxt", ".minidb", ".db", ".prototxt")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm")
 
 
 @dataclass

@@ -33,7 +33,10 @@ def _child(conn, module: str, name: str, args, kwargs, with_progress: bool) -> N
             kwargs = dict(kwargs, progress=_PipeProgress(conn))
         conn.send(("ok", fn(*args, **kwargs)))
     except C2Error as e:
-        conn.send(("c2error", (e.reason, e.path)))
+        try:  # the error itself (a ConversionFailed carries its report), else its words
+            conn.send(("c2exception", e))
+        except Exception:
+            conn.send(("c2error", (e.reason, e.path)))
     except BaseException as e:  # reported, never lost in the child
         conn.send(("error", f"{type(e).__name__}: {e}"))
     finally:
@@ -80,6 +83,8 @@ def call_in_subprocess(fn, *args, cancel=None, progress=None, timeout: float = 3
         parent.close()
     if status == "ok":
         return payload
+    if status == "c2exception":
+        raise payload
     if status == "c2error":
         raise C2Error(*payload)
     raise C2Error(payload)

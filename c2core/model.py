@@ -61,6 +61,9 @@ class Model:
     _weights: dict | None = None
     _loader: Callable[[], dict] | None = None
     _specs: dict | None = None
+    # no init net because none is needed: value_info.json declares every external input as
+    # data (an imported ONNX model without initializers), so this is not a structure-only net
+    weightless: bool = False
     # Why the weights cannot be read (a corrupt init net opened structure-only), else None.
     weights_error: str | None = None
 
@@ -76,7 +79,7 @@ class Model:
 
     @property
     def structure_only(self) -> bool:
-        return self.init_net is None and self._loader is None and not self._weights
+        return self.init_net is None and self._loader is None and not self._weights and not self.weightless
 
     def require_weights(self) -> None:
         """Raise the reason the weights are unusable (a corrupt init net opened for

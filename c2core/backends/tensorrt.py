@@ -347,8 +347,11 @@ def _timing_cache(trt, config, path: str | None, notes: list):
         return None
     blob = b""
     if os.path.isfile(path):
-        with open(path, "rb") as fh:
-            blob = fh.read()
+        try:
+            with open(path, "rb") as fh:
+                blob = fh.read()
+        except OSError as e:
+            notes.append(f"cannot read the timing cache {path}: {e.strerror or e}; built without it")
     cache = config.create_timing_cache(blob) if blob else None
     if blob and (cache is None or not config.set_timing_cache(cache, False)):
         notes.append(f"timing cache {os.path.basename(path)} was made on another GPU or TensorRT version (or is "
@@ -466,6 +469,11 @@ def build_plan(onnx_path: str, plan_path: str, precision: str = "fp32", workspac
         serialized = builder.build_serialized_network(network, config)
         if calibrator is not None and calibrator.error is not None:
             raise calibrator.error
+        if calibrator is not None and serialized is None and calibrator.feed.served == 0 \
+                and not (calibration_cache and os.path.isfile(calibration_cache)):
+            feed = calibrator.feed
+            raise C2Error(f"calibration needs at least {feed.batch} images (one {list(next(iter(feed.specs.values()))[0])} "
+                          f"batch, what TensorRT reads); got {feed.dropped}")
         if monitor is not None and monitor.error is not None:
             raise monitor.error
         if monitor is not None and monitor.cancelled:

@@ -18,8 +18,7 @@ from __future__ import annotations
 import os
 
 from ..errors import C2Error
-
-IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff", ".ppm", ".pgm")
+from ..io.user_files import IMAGE_EXTS  # noqa: F401  (the one list; classify's callers import it from here)
 
 # Largest image decoded at full size (a 64-megapixel photo); a larger JPEG
 # is decoded at 1/2, 1/4 or 1/8 scale, other formats are refused.

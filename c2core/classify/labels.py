@@ -33,7 +33,9 @@ def load_labels(path: str) -> list[str]:
     except UnicodeDecodeError as e:
         raise C2Error(f"labels file is not UTF-8 text ({e.reason} at byte {e.start})", path) from None
     except OSError as e:
-        raise C2Error(f"cannot read labels: {e.strerror}", path) from None
+        from ..io.user_files import file_error
+
+        raise file_error(e, path, "labels") from None
     if path.lower().endswith(".json"):
         try:
             data = json.loads(text)

@@ -11,7 +11,8 @@ report and exits 2 with nothing written, unless --keep-failed.
 
 Targets are a dispatch table: each entry names a module defining
 `add_target_arguments(parser)` (options of that target only) and
-`convert_target(model, args) -> int`. Options shared by every target (input
+`convert_target(model, args) -> ConvertReport` (a call of the target's
+c2core.pipeline entry point). Options shared by every target (input
 shapes, opset, verification) are defined here once.
 """
 
@@ -67,45 +68,26 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from ..io import open_model
+    from ..pipeline import ConversionFailed
+    from ..pipeline.common import open_source
 
-    model = open_model(args.path, init_path=args.init, value_info=args.value_info)
-    model.require_weights()
-    if model.structure_only:
-        raise C2Error("the model has no weights (structure-only net): give its init net with --init", args.path)
-    with about(args.path):  # what names no file of its own is about the model
-        rc = _target(args.to).convert_target(model, args)
+    model = open_source(args.path, args.init, args.value_info)
+    try:
+        with about(args.path):  # what names no file of its own is about the model
+            report = _target(args.to).convert_target(model, args)
+    except ConversionFailed as e:
+        print(e.report.parity.format())
+        raise
+    if report.details.get("quantization") is None:  # a quantization prints its own report
+        print(report.parity.format() if report.parity is not None else "verification skipped (--no-verify)")
     if getattr(args, "json", False):
         import json
 
-        outputs, report = getattr(args, "_outcome", ([args.output], None))
-        line = {"target": args.to, "outputs": outputs, "verify": verify_summary(report)}
-        if getattr(args, "_quantization", None) is not None:
-            line["quantization"] = args._quantization
+        line = report.summary()
+        if report.details.get("quantization") is not None:
+            line["quantization"] = report.details["quantization"]
         print(json.dumps(line))
-    return rc
-
-
-def verify_summary(report) -> dict | None:
-    """One shape for both report kinds: {"ok", "outputs": [{name, max_abs, max_rel, ok}]}.
-
-    ONNX targets carry an `onnx.verify.VerifyReport`; OpenVINO/TensorRT a
-    `compare.CompareReport` (one result per backend).
-    """
-    if report is None:
-        return None
-    if hasattr(report, "results"):
-        outs = [{"name": f"{r.backend}:{d.output}", "max_abs": float(d.max_abs), "max_rel": float(d.rel), "ok": bool(d.ok)}
-                for r in report.results for d in r.outputs]
-    else:
-        outs = [{"name": o.name, "max_abs": float(o.max_abs), "max_rel": float(o.max_rel), "ok": bool(o.ok)}
-                | ({"agreement": o.agreement.to_dict()} if getattr(o, "agreement", None) is not None else {})
-                for o in report.outputs]
-    summary = {"ok": bool(report.ok), "outputs": outs}
-    if getattr(report, "int8_form", None) is not None:
-        # which Int8 form was verified, and whether it is exact or approximate
-        summary["int8"] = {"form": report.int8_form, "exact": report.exact, "criterion": report.criterion()}
-    return summary
+    return 0
 
 
 # ----- the ONNX target ---------------------------------------------------------
@@ -118,8 +100,9 @@ def add_target_arguments(p) -> None:
     add_quant_arguments(p)
 
 
-def convert_target(model, args) -> int:
-    from ..onnx.verify import VerificationFailed, export_verified
+def convert_target(model, args):
+    """Run the pipeline's ONNX entry point; returns its ConvertReport."""
+    from ..pipeline import to_onnx
 
     if getattr(args, "precision", "fp32") == "int8":
         from .convert_int8 import convert_int8
@@ -128,22 +111,12 @@ def convert_target(model, args) -> int:
     if getattr(args, "precision", "fp32") != "fp32":
         raise C2Error(f"ONNX export is fp32 (Caffe2 Int8 nets: see --int8) or int8 (--calib), not {args.precision}",
                       "--precision")
-
     inputs = parse_input_files(args.input, model.data_inputs)
-    shapes = model_input_shapes(model, args.input_shape, inputs)
-    try:
-        proto, report = export_verified(
-            model, args.output, verify=args.verify, keep_failed=args.keep_failed, inputs=inputs, rtol=args.rtol,
-            int_atol=args.int_atol, seed=args.seed, opset=args.opset, input_shapes=shapes,
-            dynamic_batch=args.dynamic_batch, int8=args.int8, max_steps=args.max_steps)
-    except VerificationFailed as e:
-        print(e.report.format())
-        raise
-    args._outcome = ([args.output], report)
-    print(f"wrote {args.output}: opset {args.opset}, IR {proto.ir_version}, {len(proto.graph.node)} nodes, "
-          f"{len(proto.graph.initializer)} initializers")
-    if report is not None:
-        print(report.format())
-    else:
-        print("verification skipped (--no-verify)")
-    return 0
+    rep = to_onnx(model, args.output, verify=args.verify, keep_failed=args.keep_failed, inputs=inputs, rtol=args.rtol,
+                  int_atol=args.int_atol, seed=args.seed, opset=args.opset,
+                  input_shapes=model_input_shapes(model, args.input_shape, inputs),
+                  dynamic_batch=args.dynamic_batch, int8=args.int8, max_steps=args.max_steps)
+    d = rep.details
+    print(f"wrote {args.output}: opset {d['opset']}, IR {d['ir_version']}, {d['nodes']} nodes, "
+          f"{d['initializers']} initializers")
+    return rep

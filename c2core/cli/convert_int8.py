@@ -28,7 +28,8 @@ def add_quant_arguments(p) -> None:
     g.add_argument("--preset", choices=sorted(PRESETS), help="preprocessing preset when the model has no model.json")
 
 
-def convert_int8(model, args, engine: str) -> int:
+def convert_int8(model, args, engine: str):
+    """Quantize; returns a pipeline ConvertReport whose details hold the quantization report."""
     from ..backends import ModelSource
     from ..quantize.ptq import quantize
     from .convert_openvino import run_task
@@ -45,6 +46,7 @@ def convert_int8(model, args, engine: str) -> int:
             progress=progress, cancel=cancel), f"quantize-{engine}")
     print(f"wrote {' + '.join(report.files)} (+ model.json): INT8 for {engine}")
     print(report.format())
-    args._outcome = (list(report.files), None)
-    args._quantization = report.to_dict()
-    return 0
+    from ..pipeline import ConvertReport
+
+    return ConvertReport(engine if engine == "openvino" else "onnx", outputs=list(report.files), written=True,
+                         precision="int8", details={"quantization": report.to_dict()})

@@ -25,22 +25,16 @@ def add_target_arguments(p) -> None:
 
 
 def run_task(fn, name: str):
-    """Run a deploy job as a Task with progress on stderr; print its parity report."""
-    from c2core.backends.deploy import ParityFailed
+    """Run a pipeline entry point as a Task with progress on stderr."""
     from c2core.tasks import Task, stderr_progress
 
-    task = Task(fn, name=name, on_progress=stderr_progress())
-    try:
-        return task.run()
-    except ParityFailed as e:
-        print(e.report.format())
-        raise
+    return Task(fn, name=name, on_progress=stderr_progress()).run()
 
 
-def convert_target(model, args) -> int:
-    from c2core.backends.deploy import to_openvino
+def convert_target(model, args):
     from c2core.cli.inputs import model_input_shapes, parse_input_files
     from c2core.errors import C2Error
+    from c2core.pipeline import to_openvino
 
     if args.precision == "int8":
         from .convert_int8 import convert_int8
@@ -50,12 +44,10 @@ def convert_target(model, args) -> int:
         raise C2Error(f"OpenVINO IR weights are fp32, fp16 or int8, not {args.precision}", "--precision")
     inputs = parse_input_files(args.input, model.data_inputs)
     shapes = model_input_shapes(model, args.input_shape, inputs)
-    res = run_task(lambda progress, cancel: to_openvino(
+    rep = run_task(lambda progress, cancel: to_openvino(
         model, args.output, precision=args.precision, dynamic_batch=args.dynamic_batch, input_shapes=shapes or None,
         opset=args.opset, verify=args.verify, rtol=args.rtol, seed=args.seed, keep_failed=args.keep_failed,
         progress=progress, cancel=cancel, inputs=inputs or None), "convert-openvino")
-    print(f"wrote {res.outputs[0]} + {res.outputs[1]}: {args.precision} weights ({res.details['bin_bytes']:,} bytes), "
+    print(f"wrote {rep.outputs[0]} + {rep.outputs[1]}: {args.precision} weights ({rep.details['bin_bytes']:,} bytes), "
           f"{'dynamic' if args.dynamic_batch else 'static'} batch")
-    print(res.report.format() if res.report is not None else "verification skipped (--no-verify)")
-    args._outcome = (list(res.outputs), res.report)
-    return 0
+    return rep

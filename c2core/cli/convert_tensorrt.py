@@ -19,7 +19,9 @@ def add_target_arguments(p) -> None:
     g.add_argument("--timing-cache", metavar="FILE", help="TensorRT timing cache to reuse and update")
     if "--calib" not in p._option_string_actions:  # shared with the openvino/onnx int8 targets
         g.add_argument("--calib", metavar="FOLDER", help="int8: folder of calibration images (model preprocessing)")
-    g.add_argument("--calib-batch", type=int, default=8, help="int8: calibration batch size (default 8)")
+    g.add_argument("--calib-batch", type=int, default=8,
+                   help="int8: calibration images read at a time (default 8); TensorRT is fed batches of the "
+                        "model's own input shape, every image used")
     g.add_argument("--batch-range", metavar="MIN,OPT,MAX", help="with --dynamic-batch: profile batch sizes (default 1,1,32)")
 
 
@@ -35,26 +37,26 @@ def parse_batch_range(text):
     return lo, opt, hi
 
 
-def convert_target(model, args) -> int:
-    from c2core.backends.deploy import to_tensorrt
-    from c2core.backends.tensorrt import trt_availability
+def convert_target(model, args):
     from c2core.cli.inputs import model_input_shapes, parse_input_files
-    from c2core.errors import C2Error
+    from c2core.pipeline import to_tensorrt
 
-    av = trt_availability()
-    if not av.ok:
-        raise C2Error(f"TensorRT is not available here: {av.reason}", "--to")
     inputs = parse_input_files(args.input, model.data_inputs)
     shapes = model_input_shapes(model, args.input_shape, inputs)
-    res = run_task(lambda progress, cancel: to_tensorrt(
+    rep = run_task(lambda progress, cancel: to_tensorrt(
         model, args.output, precision=args.precision, dynamic_batch=args.dynamic_batch,
         batch_range=parse_batch_range(args.batch_range), input_shapes=shapes or None, opset=args.opset,
         workspace_mb=args.workspace_mb, timing_cache=args.timing_cache, calib_dir=args.calib,
         calib_batch=args.calib_batch, verify=args.verify, rtol=args.rtol, seed=args.seed,
         keep_failed=args.keep_failed, progress=progress, cancel=cancel, inputs=inputs or None), "convert-tensorrt")
-    info = res.details["plan"]
-    print(f"wrote {res.outputs[0]} + {res.outputs[1]}: TensorRT {info.tensorrt}, {info.gpu} (sm {info.compute_capability}), "
+    info = rep.details["plan"]
+    print(f"wrote {rep.outputs[0]} + {rep.outputs[1]}: TensorRT {info.tensorrt}, {info.gpu} (sm {info.compute_capability}), "
           f"{info.precision}, built in {info.build_seconds:.1f} s")
-    print(res.report.format() if res.report is not None else "verification skipped (--no-verify)")
-    args._outcome = (list(res.outputs), res.report)
-    return 0
+    if info.calibration:
+        c = info.calibration
+        print(f"calibrated on {c['samples']} images ({c['tensors']} batches of {list(c['shape'].values())[0]})")
+    import sys
+
+    for w in info.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return rep

@@ -26,15 +26,20 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from c2core.onnx.importer import import_onnx
+    from c2core.pipeline import import_onnx_model
 
-    m = import_onnx(args.model, out_dir=args.output, text=args.text, input_shapes=parse_input_shapes(args.input_shape),
-                    names=args.names)
-    ops = m.op_types()
-    shapes = ", ".join(f"{k} {list(v[1])}" for k, v in m.value_info.items())
+    rep = import_onnx_model(args.model, args.output, text=args.text,
+                            input_shapes=parse_input_shapes(args.input_shape), names=args.names)
+    d = rep.details
+    ops = d["op_types"]
+    inputs = d["inputs"]
+    shapes = ", ".join(f"{k} {v}" for k, v in inputs.items()) if isinstance(inputs, dict) else ", ".join(inputs)
     print(f"imported {os.path.basename(args.model)}: {sum(ops.values())} ops "
-          f"({', '.join(f'{k}×{v}' for k, v in sorted(ops.items()))}), {m.num_parameters:,} parameters")
-    print(f"inputs: {shapes or ', '.join(m.data_inputs)}; outputs: {', '.join(m.external_outputs)}")
-    print(f"wrote {m.predict_path}")
-    print(f"wrote {m.init_path}")
+          f"({', '.join(f'{k}×{v}' for k, v in sorted(ops.items()))}), {d['parameters']:,} parameters")
+    print(f"inputs: {shapes}; outputs: {', '.join(d['outputs'])}")
+    for p in rep.outputs[:2]:
+        if p.endswith((".pb", ".pbtxt")):
+            print(f"wrote {p}")
+    if len([p for p in rep.outputs if "init_net" in p]) == 0:
+        print("no init net: the model has no weights")
     return 0

@@ -18,6 +18,7 @@ from .by_content import (candidate_files_in, init_partner_by_content, partner_by
                          predict_partner_by_content)
 from .pairing import find_partner, looks_like_init_name, model_files_in
 from .sniff import looks_like_minidb, looks_like_text, parse_netdef
+from .user_files import file_error
 
 __all__ = ["open_model", "open_structure", "read_net", "is_init_net", "load_value_info"]
 
@@ -31,14 +32,8 @@ def _read(path: str) -> bytes:
             raise C2FormatError(f"file is {size:,} bytes, larger than any model this tool opens", path)
         with open(path, "rb") as f:
             return f.read()
-    except IsADirectoryError:
-        raise C2FormatError("is a folder, expected a file", path) from None
-    except PermissionError:
-        raise C2FormatError("permission denied", path) from None
-    except FileNotFoundError:
-        raise C2FormatError("no such file", path) from None
     except OSError as e:
-        raise C2FormatError(f"cannot read: {e.strerror}", path) from None
+        raise file_error(e, path) from None
 
 
 def is_init_net(net) -> bool:
@@ -74,7 +69,7 @@ def load_value_info(path: str) -> dict:
     except RecursionError:
         raise C2FormatError("not valid JSON: nested too deeply", path) from None
     except OSError as e:
-        raise C2FormatError(f"cannot read: {e.strerror}", path) from None
+        raise file_error(e, path) from None
     if not isinstance(data, dict):
         raise C2FormatError("expected an object mapping blob names to [elem_type, dims]", path)
     import numpy as np
@@ -155,16 +150,22 @@ def _pick_in_folder(folder: str) -> tuple[str, str | None]:
         # Names decide without reading (a 100 MB init net is parsed once, by
         # open_model, which then checks both halves by content anyway).
         return by_name[0], find_partner(by_name[0], want_init=True)
-    predicts, inits = [], []
+    predicts, inits, unreadable = [], [], []
     for f in nets:
         try:
             net, _ = read_net(f)
-        except C2FormatError:
+        except C2FormatError as e:
+            unreadable.append(e)
             continue
         (inits if is_init_net(net) else predicts).append(f)
     if not predicts:
         # e.g. a labels .txt beside `X_predict.model`: the extensions said nothing
-        return pick_by_content(candidate_files_in(folder), folder, read_net, is_init_net, _is_minidb_file)
+        try:
+            return pick_by_content(candidate_files_in(folder), folder, read_net, is_init_net, _is_minidb_file)
+        except C2FormatError:
+            if unreadable and not inits:
+                raise unreadable[0] from None  # the model file itself is broken: say which and why
+            raise
     if len(predicts) > 1:
         named = [p for p in predicts if os.path.basename(p).lower().startswith("predict_net")]
         if len(named) == 1:
@@ -200,6 +201,9 @@ def open_model(path: str, init_path: str | None = None, value_info: str | dict |
                structure_only: bool = False) -> Model:
     """Open a model from a predict file, an init file, a folder or a minidb."""
     path = os.fspath(path)
+    from .publish import settle_model
+
+    settle_model(path)  # a publish into this folder that a killed writer left half done is finished first
     if not os.path.exists(path):
         raise C2FormatError("no such file or folder", path)
     if os.path.isdir(path):
@@ -272,6 +276,8 @@ def open_model(path: str, init_path: str | None = None, value_info: str | dict |
         vi = value_info or os.path.join(os.path.dirname(os.path.abspath(predict_path)), "value_info.json")
         if value_info or os.path.isfile(vi):
             m.value_info = load_value_info(vi)
+    if init is None and m.value_info and set(predict.external_input) <= set(m.value_info):
+        m.weightless = True  # every input is declared data: there is nothing an init net could fill
     if empty_init:
         m.warnings.append(f"{os.path.basename(init_path)}: init net holds no ops (the model has no weights)")
     _check(m)
@@ -353,7 +359,9 @@ def _check(m: Model) -> None:
             raise C2FormatError(
                 f"mismatched pair: none of its {len(specs)} blobs is used by {os.path.basename(m.predict_path or '')}",
                 m.init_path)
-        unused = sorted(set(specs) - used - ext)
+        # intermediates of an init net that computes (idx -> Cast -> OneHot) are not stale weights
+        steps = {b for op in m.init_net.op for b in op.input}
+        unused = sorted(set(specs) - used - ext - steps)
         if unused:
             more = f" (+{len(unused) - 5} more)" if len(unused) > 5 else ""
             m.warnings.append(f"{os.path.basename(m.init_path)}: {len(unused)} init blob(s) never used by the predict net: {', '.join(unused[:5])}{more}")

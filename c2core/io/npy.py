@@ -70,7 +70,9 @@ def load_npy(path) -> np.ndarray:
             arr = arr.astype(dtype.newbyteorder("="))
         return arr
     except OSError as e:
-        raise C2FormatError(f"cannot read .npy file: {e.strerror or e}", path) from None
+        from .user_files import file_error
+
+        raise file_error(e, path, ".npy file") from None
 
 
 def _check_dtype(dtype: np.dtype, path: str) -> None:

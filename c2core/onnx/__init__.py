@@ -3,9 +3,8 @@ Caffe2 semantics and proves each export by running it.
 
 - `export_onnx(model, path=None, *, opset=17, input_shapes=None,
   dynamic_batch=False, int8="qdq", progress=None, cancel=None) -> ModelProto`
-- `verify_onnx(model, onnx_path_or_proto, inputs=None, rtol=1e-4, ...) -> VerifyReport`
-- `export_verified(...)`: export to a staged file, verify it, move it into place
-  only when verification passes.
+- `verify_onnx(model, onnx_path_or_proto, inputs=None, rtol=1e-4, ...) -> parity.ParityReport`
+(Export + verify + publish as one step is `c2core.pipeline.to_onnx`.)
 
 onnx and onnxruntime are imported inside these functions, never when
 `c2core.onnx` is imported.
@@ -26,10 +25,4 @@ def verify_onnx(model, onnx_model, inputs=None, rtol=1e-4, **kw):
     return _verify(model, onnx_model, inputs=inputs, rtol=rtol, **kw)
 
 
-def export_verified(model, path, **kw):
-    from .verify import export_verified as _ev
-
-    return _ev(model, path, **kw)
-
-
-__all__ = ["export_onnx", "verify_onnx", "export_verified"]
+__all__ = ["export_onnx", "verify_onnx"]

@@ -1,10 +1,10 @@
 """Write ONNX models atomically, with external data past the protobuf limit.
 
-A model and its external-data file must appear together or not at all, so
-both are first written into a private temp folder beside the target, then
-moved into place (data file first, model last). `staged_onnx` exposes the
-staged model path so a caller can verify it *before* it is committed: a model
-that fails verification never poses as a good one at the target path.
+A model and its external-data file must appear together or not at all: both
+are written into a staging folder beside the target and published together
+(c2core.io.publish). `stage_onnx` leaves the staged model for the caller to
+verify *before* publishing: a model that fails verification never poses as a
+good one at the target path (c2core.pipeline.onnx_target).
 Models whose initializers exceed `EXTERNAL_DATA_THRESHOLD` (protobuf's 2 GiB
 message limit minus headroom for the graph) are saved with
 `save_as_external_data`; tests lower the threshold instead of building 2 GB.
@@ -12,12 +12,8 @@ message limit minus headroom for the graph) are saved with
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
-import tempfile
 
-from ..errors import C2Error
 from ..io.save import output_target
 
 EXTERNAL_DATA_THRESHOLD = 2 * 1024**3 - 64 * 1024**2
@@ -39,45 +35,34 @@ def data_file_name(path: str) -> str:
     return os.path.basename(path) + ".data"
 
 
-@contextlib.contextmanager
-def staged_onnx(proto, path: str, external_data_threshold: int = EXTERNAL_DATA_THRESHOLD, commit=None):
-    """Yield the path of `proto` written in a temp folder beside `path`.
-
-    On normal exit the files move onto `path` (and `path.data`) unless
-    `commit()` returns False; on an exception, or when not committed, nothing
-    at the target changes and the temp folder is removed.
-    """
+def stage_onnx(proto, staging, path: str, external_data_threshold: int = EXTERNAL_DATA_THRESHOLD) -> list:
+    """Write `proto` into `staging` (a c2core.io.publish.Staging) as it will be at `path`;
+    returns the publish moves: the external-data file first, the model (root) last.
+    The staged model is the last move's source: verify it before publishing."""
     import onnx
 
-    path, target_dir = output_target(path)
-    try:
-        tmpdir = tempfile.mkdtemp(prefix="." + os.path.basename(path) + ".", suffix=".part", dir=target_dir)
-    except OSError as e:
-        raise C2Error(f"cannot write here: {e.strerror or e}", path) from None
-    try:
-        staged = os.path.join(tmpdir, os.path.basename(path))
-        external = initializer_bytes(proto) >= external_data_threshold
-        if external:
-            copy = onnx.ModelProto()
-            copy.CopyFrom(proto)
-            onnx.save_model(copy, staged, save_as_external_data=True, all_tensors_to_one_file=True,
-                            location=data_file_name(path), size_threshold=min(1024, external_data_threshold))
-            onnx.checker.check_model(staged, full_check=True)
-        else:
-            with open(staged, "wb") as f:
-                f.write(proto.SerializeToString())
-        yield staged
-        if commit is None or commit():
-            data = os.path.join(tmpdir, data_file_name(path))
-            if os.path.exists(data):
-                os.replace(data, os.path.join(target_dir, data_file_name(path)))
-            os.replace(staged, path)
-    finally:
-        shutil.rmtree(tmpdir, ignore_errors=True)
+    staged = staging.path(os.path.basename(path))
+    data = staging.path(data_file_name(path))
+    if initializer_bytes(proto) >= external_data_threshold:
+        copy = onnx.ModelProto()
+        copy.CopyFrom(proto)
+        onnx.save_model(copy, staged, save_as_external_data=True, all_tensors_to_one_file=True,
+                        location=data_file_name(path), size_threshold=min(1024, external_data_threshold))
+        onnx.checker.check_model(staged, full_check=True)
+        moves = [(data, os.path.join(os.path.dirname(os.path.abspath(path)), data_file_name(path)))]
+    else:
+        with open(staged, "wb") as f:
+            f.write(proto.SerializeToString())
+        # a model small enough to hold its weights drops an old external-data partner in the same publish
+        moves = [(None, os.path.join(os.path.dirname(os.path.abspath(path)), data_file_name(path)))]
+    return moves + [(staged, os.path.abspath(path))]
 
 
 def save_onnx(proto, path: str, external_data_threshold: int = EXTERNAL_DATA_THRESHOLD) -> str:
-    """Write `proto` to `path` atomically; returns the path."""
-    with staged_onnx(proto, path, external_data_threshold):
-        pass
+    """Write `proto` to `path` (and `path.data`), published together; returns the path."""
+    from ..io.publish import Staging
+
+    path, folder = output_target(path)
+    with Staging(folder, path) as st:
+        st.publish(stage_onnx(proto, st, path, external_data_threshold))
     return path

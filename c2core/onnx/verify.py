@@ -1,16 +1,10 @@
 """Prove an ONNX export: run ONNX Runtime and the c2core executor on the same inputs.
 
-Per external output the report gives the shapes, the largest absolute
-difference and the relative error, defined as
-
-    max_rel = max|onnx - ref| / max(max|ref|, TINY)        TINY = 1e-30
-
-(one number per output, scaled by the reference's largest magnitude, so a
-logit vector and a probability vector are judged alike and exact zeros do
-not blow up element-wise ratios). An output passes when max_rel <= rtol
-(default 1e-4 for FP32) and the shapes agree; integer and boolean outputs
-must match exactly (max_abs <= int_atol, default 0). NaNs pass only where
-the reference has NaN too.
+Each external output is judged by `c2core.parity.compare_output` (the one
+definition shared with compare and the deploy gates: max_rel = max|got - ref|
+/ max(max|ref|, 1e-30); float outputs pass when max_rel <= rtol, default 1e-4;
+integer and boolean outputs must match exactly, max_abs <= int_atol, default 0;
+NaN only where the reference has NaN); the report is a `parity.ParityReport`.
 
 Caffe2 Int8 nets: an `int8="exact"` export must reproduce every value (rtol
 0, int_atol as given, default 0). The 'qdq' and 'float' forms round in float
@@ -29,118 +23,13 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..errors import C2Error
 
-TINY = 1e-30
-IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
-RELATIVE_ERROR_DEFINITION = "max_rel = max|onnx - ref| / max(max|ref|, 1e-30)"
-
-
-@dataclass
-class OutputCheck:
-    name: str
-    shape: tuple
-    ref_shape: tuple
-    max_abs: float
-    max_rel: float
-    ok: bool
-    note: str = ""
-    agreement: object = None  # quantize.agreement.Agreement for approximate Int8 outputs
-
-
-@dataclass
-class VerifyReport:
-    outputs: list[OutputCheck]
-    rtol: float
-    inputs: dict  # name -> description ("random normal, seed 0", "file x.npy")
-    reference: str = "c2core executor"
-    runtime: str = "onnxruntime"
-    definition: str = RELATIVE_ERROR_DEFINITION
-    seconds: dict = field(default_factory=dict)  # 'onnxruntime', 'reference'
-    int8_form: str | None = None  # Caffe2 Int8 net exported as 'exact', 'qdq' or 'float'
-    max_steps: float | None = None  # pass bound of the approximate Int8 forms
-    samples: int = 1  # verification runs pooled into the figures
-
-    @property
-    def exact(self) -> bool | None:
-        """True for a bit-exact Int8 export, False for an approximate one, None for float nets."""
-        return None if self.int8_form is None else self.int8_form == "exact"
-
-    def criterion(self) -> str:
-        if self.int8_form == "exact":
-            return "Int8 form 'exact': every output value must be identical to the executor's (bit-exact)"
-        if self.int8_form is not None:
-            from ..quantize.agreement import CRITERION
-
-            return (f"Int8 form '{self.int8_form}' is APPROXIMATE by design (float rounding instead of QNNPACK's "
-                    f"fixed point): pass when {CRITERION.format(max_steps=self.max_steps)}; other outputs by rtol")
-        return f"rtol {self.rtol:g} ({self.definition})"
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.outputs) and all(o.ok for o in self.outputs)
-
-    @property
-    def failures(self) -> list[OutputCheck]:
-        return [o for o in self.outputs if not o.ok]
-
-    def format(self) -> str:
-        lines = [f"verification: {self.runtime} vs {self.reference}, {self.criterion()}"]
-        for n, d in self.inputs.items():
-            lines.append(f"  input  {n}: {d}" + (f" ({self.samples} runs)" if self.samples > 1 else ""))
-        w = max([len(o.name) for o in self.outputs] + [6])
-        lines.append(f"  {'output':<{w}}  {'shape':<18} {'max_abs':>11} {'max_rel':>11}  result")
-        for o in self.outputs:
-            shape = "x".join(map(str, o.shape)) or "scalar"
-            res = "ok" if o.ok else "FAIL" + (f" ({o.note})" if o.note else "")
-            lines.append(f"  {o.name:<{w}}  {shape:<18} {o.max_abs:>11.3e} {o.max_rel:>11.3e}  {res}")
-            if o.agreement is not None:
-                lines.append(f"  {'':<{w}}  {o.agreement.describe()}")
-        lines.append("  PASSED" if self.ok else f"  FAILED: {len(self.failures)} of {len(self.outputs)} output(s) above tolerance")
-        return "\n".join(lines)
-
-    def to_dict(self) -> dict:
-        return {
-            "ok": self.ok, "rtol": self.rtol, "definition": self.definition, "reference": self.reference,
-            "runtime": self.runtime, "inputs": dict(self.inputs), "seconds": dict(self.seconds),
-            "outputs": [dict(name=o.name, shape=list(o.shape), ref_shape=list(o.ref_shape), max_abs=o.max_abs,
-                             max_rel=o.max_rel, ok=o.ok, note=o.note,
-                             agreement=None if o.agreement is None else o.agreement.to_dict()) for o in self.outputs],
-            "int8": None if self.int8_form is None else {"form": self.int8_form, "exact": self.exact,
-                                                         "criterion": self.criterion(), "max_steps": self.max_steps},
-            "samples": self.samples,
-        }
-
-
-def compare(name: str, got: np.ndarray, ref: np.ndarray, rtol: float, int_atol: float = 0) -> OutputCheck:
-    """One output's errors under the module's definition."""
-    got, ref = np.asarray(got), np.asarray(ref)
-    if got.shape != ref.shape:
-        return OutputCheck(name, got.shape, ref.shape, float("inf"), float("inf"), False,
-                           f"shape {list(got.shape)} vs reference {list(ref.shape)}")
-    if got.size == 0:
-        return OutputCheck(name, got.shape, ref.shape, 0.0, 0.0, True)
-    a, b = got.astype(np.float64), ref.astype(np.float64)
-    nan_a, nan_b = np.isnan(a), np.isnan(b)
-    if (nan_a != nan_b).any():
-        return OutputCheck(name, got.shape, ref.shape, float("nan"), float("nan"), False, "NaN where the reference has none")
-    a, b = np.where(nan_a, 0, a), np.where(nan_b, 0, b)
-    same_inf = np.isinf(a) & (a == b)
-    diff = np.where(same_inf, 0.0, np.abs(a - b))
-    max_abs = float(diff.max())
-    scale = float(np.abs(np.where(np.isinf(b), 0, b)).max())
-    max_rel = max_abs / max(scale, TINY)
-    if ref.dtype.kind in "iub":
-        ok = max_abs <= int_atol
-        note = "" if ok else f"integer output differs by {max_abs:g} > {int_atol:g}"
-    else:
-        ok = max_rel <= rtol
-        note = "" if ok else f"max_rel {max_rel:.3e} > rtol {rtol:g}"
-    return OutputCheck(name, got.shape, ref.shape, max_abs, max_rel, ok, note)
+from ..io.user_files import IMAGE_EXTS
+from ..parity import TINY, OutputParity, ParityReport, compare_output  # noqa: F401  (TINY: the documented constant)
 
 
 def model_preprocess(model_path: str | None):
@@ -151,20 +40,10 @@ def model_preprocess(model_path: str | None):
     """
     if not model_path:
         return None
-    folder = model_path if os.path.isdir(model_path) else os.path.dirname(os.path.abspath(model_path))
-    side = os.path.join(folder, "model.json")
-    if not os.path.isfile(side):
-        return None
-    import json
-
     from ..classify.presets import from_sidecar
+    from ..io.sidecar import read_sidecar
 
-    try:
-        with open(side, encoding="utf-8") as f:
-            data = json.load(f)
-    except (OSError, ValueError) as e:
-        raise C2Error(f"model.json is not valid JSON: {e}", side) from None
-    return from_sidecar(data) if isinstance(data, dict) else None
+    return from_sidecar(read_sidecar(model_path))
 
 
 def load_input(value, shape, dtype, preprocess=None) -> tuple[np.ndarray, str]:
@@ -236,7 +115,7 @@ def _executor_reference(model):
 
 def verify_onnx(model, onnx_model, inputs=None, rtol: float = 1e-4, *, seed: int = 0, int_atol: float = 0,
                 reference=None, batch: int | None = None, samples: int | None = None,
-                max_steps: float | None = None) -> VerifyReport:
+                max_steps: float | None = None) -> ParityReport:
     """Run `onnx_model` (a path or ModelProto) in ONNX Runtime and `model` in the
     reference (default: the c2core executor) on the same inputs; compare outputs.
 
@@ -314,7 +193,7 @@ def verify_onnx(model, onnx_model, inputs=None, rtol: float = 1e-4, *, seed: int
         onnx_name = onnx_names[k] if k < len(onnx_names) else None
         if onnx_name is None or name not in ref:
             where = "the ONNX model" if onnx_name is None else "the reference"
-            checks.append(OutputCheck(name, (), (), float("inf"), float("inf"), False, f"missing from {where}"))
+            checks.append(OutputParity(name, (), (), float("inf"), float("inf"), False, f"missing from {where}"))
             continue
         q = qouts.get(onnx_name)
         gs, rs = [], []
@@ -327,7 +206,7 @@ def verify_onnx(model, onnx_model, inputs=None, rtol: float = 1e-4, *, seed: int
             rs.append(r)
         checks.append(_judge(name, gs, rs, q, form, rtol, int_atol,
                              steps_bound(max_steps) if approximate else None))
-    return VerifyReport(checks, rtol, described, reference="c2core executor" if reference is None else "reference",
+    return ParityReport(checks, rtol, described, reference="c2core executor" if reference is None else "reference",
                         runtime=f"onnxruntime {ort.__version__}",
                         seconds={"onnxruntime": t_ort, "reference": t_ref}, int8_form=form,
                         max_steps=steps_bound(max_steps) if approximate else None, samples=samples)
@@ -339,21 +218,26 @@ def steps_bound(max_steps):
     return DEFAULT_MAX_STEPS if max_steps is None else float(max_steps)
 
 
-def _judge(name, gs, rs, q, form, rtol, int_atol, max_steps) -> OutputCheck:
+def _judge(name, gs, rs, q, form, rtol, int_atol, max_steps) -> OutputParity:
     """One output over every run: exact forms must be identical, approximate
     Int8 outputs pass on the step/top-k criterion, the rest on rtol."""
     import dataclasses
 
     bad = [k for k, (g, r) in enumerate(zip(gs, rs)) if g.shape != r.shape]
     if bad:
-        return compare(name, gs[bad[0]], rs[bad[0]], rtol, int_atol)
-    c = compare(name, np.stack(gs), np.stack(rs), 0.0 if form == "exact" else rtol, int_atol)
+        return compare_output(name, gs[bad[0]], rs[bad[0]], rtol, int_atol=int_atol)
+    # exact form: the Int8 outputs (uint8, or dequantized values) must be identical; a float op
+    # computed after dequantization (a float Softmax...) runs ORT's float kernels vs torch's: rtol
+    exact = form == "exact" and q is not None
+    c = compare_output(name, np.stack(gs), np.stack(rs), 0.0 if exact else rtol, int_atol=int_atol)
     c = dataclasses.replace(c, shape=tuple(gs[0].shape), ref_shape=tuple(rs[0].shape))
     if form == "exact":
-        if not c.ok and not c.note.startswith("NaN"):
+        if q is None:
+            return c
+        if not c.ok and "NaN" not in c.note:
             c.note = f"not bit-exact: differs by {c.max_abs:g}"
         return c
-    if q is None or max_steps is None or c.note.startswith("NaN"):
+    if q is None or max_steps is None or "NaN" in c.note:
         return c
     from ..quantize.agreement import agreement
 
@@ -364,7 +248,8 @@ def _judge(name, gs, rs, q, form, rtol, int_atol, max_steps) -> OutputCheck:
     if not ok:
         note = (f"top-1 agrees on {a.top1:.0%} of inputs" if a.top1 is not None and a.top1 < 1
                 else f"p99 {a.steps_p99:g} steps > {max_steps:g}")
-    return dataclasses.replace(c, ok=ok, note=note, agreement=a)
+    return dataclasses.replace(c, ok=ok, note=note, agreement=a, kind="quantized", max_steps=a.steps_max,
+                               top1_agreement=a.top1, topk_overlap=a.top5, top_k=5 if a.top5 is not None else None)
 
 
 def _quantized_outputs(sess) -> dict:
@@ -388,43 +273,6 @@ def _np_dtype(ort_type: str) -> np.dtype:
     if ort_type not in table:
         raise C2Error(f"input type {ort_type} is not supported for verification")
     return np.dtype(table[ort_type])
-
-
-class VerificationFailed(C2Error):
-    """The exported model's outputs differ from the reference beyond tolerance."""
-
-    def __init__(self, report: VerifyReport, path: str | None = None, kept: bool = False):
-        self.report = report
-        names = ", ".join(f"{o.name} ({o.note})" for o in report.failures)
-        tail = "; file kept because --keep-failed was given" if kept else "; nothing was written"
-        super().__init__(f"verification failed for {names}{tail}", path)
-
-
-def export_verified(model, path: str, *, verify: bool = True, keep_failed: bool = False, inputs=None,
-                    rtol: float = 1e-4, int_atol: float = 0, seed: int = 0, reference=None,
-                    external_data_threshold=None, samples: int | None = None, max_steps: float | None = None,
-                    **export_kw):
-    """Export to a staged file, verify the staged file, and move it onto `path`
-    only when verification passes (or `keep_failed`). Returns (proto, report|None);
-    raises VerificationFailed after a failed verification."""
-    from .export.net import export_onnx
-    from .save import EXTERNAL_DATA_THRESHOLD, staged_onnx
-
-    threshold = EXTERNAL_DATA_THRESHOLD if external_data_threshold is None else external_data_threshold
-    proto = export_onnx(model, None, external_data_threshold=threshold, **export_kw)
-    if export_kw.get("input_shapes"):
-        model = _with_shapes(model, export_kw["input_shapes"])
-    report = None
-    state = {"commit": True}
-    with staged_onnx(proto, path, threshold, commit=lambda: state["commit"]) as staged:
-        if verify:
-            report = verify_onnx(model, staged, inputs, rtol, seed=seed, reference=reference, int_atol=int_atol,
-                                 batch=_example_batch(export_kw.get("input_shapes"), model), samples=samples,
-                                 max_steps=max_steps)
-            state["commit"] = report.ok or keep_failed
-    if report is not None and not report.ok:
-        raise VerificationFailed(report, os.fspath(path), kept=keep_failed)
-    return proto, report
 
 
 def _with_shapes(model, input_shapes):

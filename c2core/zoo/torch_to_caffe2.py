@@ -64,24 +64,19 @@ def write_caffe2_model(onnx_bytes: bytes, folder: str, sidecar: dict, labels_src
     `conv_stem`, `conv_stem_w`, `blocks_1_depthwise_conv`); the input and
     output keep the names given to the exporter.
 
-    The predict net is written last: `make run` (and the cache check) take a
-    folder holding predict_net.pb as a finished build, so a stale one goes first.
+    Every file is published together (c2core.io.publish): a folder never holds
+    a new predict net beside an old model.json, so the cache check cannot be
+    fooled by a half-finished build.
     """
     import onnx
 
-    from ..io.save import make_folder, write_bytes
+    from ..io.sidecar import SIDECAR, sidecar_bytes
     from ..onnx.importer import import_onnx, write_pair
-    from .sidecar import SIDECAR, write_sidecar
 
-    make_folder(folder)
-    for stale in (sidecar["predict_net"], SIDECAR):
-        p = os.path.join(folder, stale)
-        if os.path.exists(p):
-            os.unlink(p)
     m = import_onnx(onnx.load_from_string(onnx_bytes), name=sidecar.get("name"), names="readable")
+    extra = {SIDECAR: sidecar_bytes(sidecar)}
     if labels_src:
         with open(labels_src, "rb") as f:
-            write_bytes(os.path.join(folder, sidecar["labels"]), f.read())
-    write_sidecar(folder, sidecar)
-    write_pair(m, folder)
+            extra[sidecar["labels"]] = f.read()
+    write_pair(m, folder, extra=extra)  # nets, labels and model.json published together
     return sidecar

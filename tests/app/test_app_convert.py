@@ -221,7 +221,7 @@ def test_onnx_export_in_child_process_cancels_and_reports_progress(qtbot, window
     with qtbot.waitSignal(dlg.done, timeout=120000) as sig:
         dlg.start()
     assert sig.args == ["cancelled"] and any(m.startswith("op ") for m in seen)
-    assert not out.exists() and not [p for p in os.listdir(tmp_path) if p.startswith(".c2studio-")]  # staging gone
+    assert not out.exists() and not [p for p in os.listdir(tmp_path) if p.startswith(".")]  # the child's staging swept
 
 
 def test_import_of_a_broken_onnx_file_reports_the_core_error(qtbot, window, tmp_path):
@@ -236,3 +236,46 @@ def test_import_of_a_broken_onnx_file_reports_the_core_error(qtbot, window, tmp_
     assert sig.args == ["failed"]
     assert "broken.onnx" in dlg.result.toPlainText() and dlg.message.text() == "✗ Failed"
     assert window.document is None
+
+
+def test_onnx_export_that_fails_verification_writes_nothing_like_the_cli(qtbot, window, tmp_path, monkeypatch, capsys):
+    """The app's ONNX job is the pipeline's: a failed verification publishes nothing, reports
+    the numbers, and leaves the folder exactly as `c2core convert` leaves it."""
+    from c2core.cli.main import main
+    from c2core.graph import Graph
+    from c2core.io.save import save_model
+    from c2core.onnx import verify
+
+    from app.convert_dialog import ConvertDialog
+    from app.document import Document
+    from tests.references.tiny_classifier import tiny_classifier
+
+    real = verify._executor_reference
+
+    def one_percent_off(model):  # the executor's answer, scaled: ONNX Runtime cannot match it
+        run = real(model)
+        return lambda feeds: {k: v * 1.01 for k, v in run(feeds).items()}
+
+    monkeypatch.setattr(verify, "_executor_reference", one_percent_off)
+    m, _ = tiny_classifier(batch=1)
+    # in memory: the job runs on a worker thread of this process, so the stand-in reference applies
+    dlg = ConvertDialog(window, "onnx", Document(m, Graph(m), ""))
+    qtbot.addWidget(dlg)
+    (tmp_path / "app").mkdir()
+    out = tmp_path / "app" / "m.onnx"
+    out.write_bytes(b"previous good file")
+    dlg.output.setText(str(out))
+    with qtbot.waitSignal(dlg.done, timeout=120000) as sig:
+        dlg.start()
+    text = dlg.result.toPlainText()
+    assert sig.args == ["finished"] and not dlg.report.ok and dlg.report.outputs == []
+    assert "nothing was written" in text and "FAIL" in text and "max_rel" in text
+    assert out.read_bytes() == b"previous good file" and os.listdir(tmp_path / "app") == ["m.onnx"]
+
+    save_model(m, str(tmp_path / "model"))
+    (tmp_path / "cli").mkdir()
+    cli_out = tmp_path / "cli" / "m.onnx"
+    cli_out.write_bytes(b"previous good file")
+    assert main(["convert", str(tmp_path / "model"), "-o", str(cli_out), "--input-shape", "1,3,8,8"]) == 2
+    assert "nothing was written" in capsys.readouterr().err
+    assert cli_out.read_bytes() == b"previous good file" and os.listdir(tmp_path / "cli") == ["m.onnx"]

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from c2core.backends import ModelSource
-from c2core.compare import DEFAULT_RTOL, compare_backends, diff
+from c2core.compare import DEFAULT_RTOL, compare_backends
+from c2core.parity import compare_output
 from tests.references.tiny_classifier import tiny_classifier
 
 
@@ -16,16 +17,17 @@ def tiny_model(batch=2):
 
 
 def test_diff_definitions():
+    """compare judges outputs with c2core.parity, the same function as convert's verification."""
     ref = np.array([[1.0, -4.0], [2.0, 0.5]])
     got = ref + np.array([[0.0, 0.02], [-0.01, 0.0]])
-    d = diff("y", got, ref, 1e-2)
-    assert d.max_abs == pytest.approx(0.02) and d.rel == pytest.approx(0.02 / 4.0) and d.ok
-    assert not diff("y", got, ref, 1e-3).ok
-    assert diff("y", got.reshape(2, 2, 1, 1), ref, 1e-2).ok  # same values, trailing 1x1
-    assert not diff("y", np.zeros(3), ref, 1.0).ok  # different sizes
+    d = compare_output("y", got, ref, 1e-2)
+    assert d.max_abs == pytest.approx(0.02) and d.max_rel == pytest.approx(0.02 / 4.0) and d.ok
+    assert not compare_output("y", got, ref, 1e-3).ok
+    assert compare_output("y", got.reshape(2, 2, 1, 1), ref, 1e-2).ok  # same values, trailing 1x1
+    assert not compare_output("y", np.zeros(3), ref, 1.0).ok  # different sizes
     nan = ref.copy()
     nan[0, 0] = np.nan
-    assert not diff("y", nan, ref, 1.0).ok
+    assert not compare_output("y", nan, ref, 1.0).ok
 
 
 def _need_c2():
@@ -42,8 +44,8 @@ def test_executor_reference_against_onnx_backends():
         rep = compare_backends(src, ["onnxruntime", "openvino", "openvino:fp16", "tensorrt"])
     by = {r.backend: r for r in rep.results}
     assert rep.ok and rep.reference == "c2" and rep.inputs == {"data": (2, 3, 8, 8)}
-    assert by["onnxruntime"].outputs[0].rel <= 1e-4 and by["openvino"].outputs[0].rel <= 1e-4
-    assert by["openvino:fp16"].tolerance == DEFAULT_RTOL["fp16"] and by["openvino:fp16"].status == "ok"
+    assert by["onnxruntime"].outputs[0].max_rel <= 1e-4 and by["openvino"].outputs[0].max_rel <= 1e-4
+    assert by["openvino:fp16"].rtol == DEFAULT_RTOL["fp16"] and by["openvino:fp16"].status == "ok"
     if by["tensorrt"].status == "unavailable":
         assert by["tensorrt"].error
     text = rep.format()

@@ -205,20 +205,28 @@ def import_onnx(src, out_dir: str | None = None, text: bool = False, name: str |
     return m
 
 
-def write_pair(m, out_dir: str, text: bool = False) -> tuple[str, str]:
-    """init_net, value_info.json, then predict_net (.pb or .pbtxt) into out_dir, each atomically."""
-    import json
+def write_pair(m, out_dir: str, text: bool = False, extra: dict | None = None) -> tuple[str, str | None]:
+    """init_net, value_info.json, `extra` files (name -> bytes: labels, model.json), then
+    predict_net (.pb or .pbtxt) into out_dir, published together (c2core.io.publish).
 
-    from ...io.save import make_folder, save_net, write_bytes
+    A model without weights gets no init net (an empty one is not a NetDef
+    open_model accepts); an old init net in out_dir goes with the same publish.
+    """
+    from ...io.publish import Staging
+    from ...io.save import model_staging_dir, stage_caffe2
 
-    make_folder(out_dir)
     ext = ".pbtxt" if text else ".pb"
-    pp = os.path.join(out_dir, "predict_net" + ext)
-    ip = os.path.join(out_dir, "init_net" + ext)
-    save_net(m.init_net, ip, text)
+    init = m.init_net if m.init_net is not None and len(m.init_net.op) else None
     vi = {k: [int(t), [int(d) for d in dims]] for k, (t, dims) in m.value_info.items()}
-    write_bytes(os.path.join(out_dir, "value_info.json"), (json.dumps(vi, indent=1) + "\n").encode("utf-8"))
-    save_net(m.predict_net, pp, text)  # last: a folder with a predict net holds a complete pair
+    with Staging(model_staging_dir(out_dir), out_dir) as st:
+        moves = stage_caffe2(st, out_dir, m.predict_net, init, vi, text)
+        for name, data in (extra or {}).items():
+            with open(st.path(name), "wb") as f:
+                f.write(data)
+            moves.insert(-1, (st.path(name), os.path.join(out_dir, name)))
+        st.publish(moves)
+    pp = os.path.join(out_dir, "predict_net" + ext)
+    ip = os.path.join(out_dir, "init_net" + ext) if init is not None else None
     m.predict_path, m.init_path = pp, ip
     m.formats = {"predict": "text" if text else "binary", "init": "text" if text else "binary"}
     return pp, ip

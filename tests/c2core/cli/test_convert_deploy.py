@@ -32,10 +32,11 @@ def test_openvino_fp32_and_fp16_ir(tmp_path, capsys, c2_ok):
     w = _tiny(tmp_path / "m")
     out32, out16 = tmp_path / "o" / "m32.xml", tmp_path / "o" / "m16.xml"
     assert main(["convert", str(tmp_path / "m"), "--to", "openvino", "-o", str(out32)]) == 0
-    assert "openvino           fc" in capsys.readouterr().out
+    out = capsys.readouterr().out  # the one parity report of every target
+    assert "verification: openvino vs c2core executor, rtol 0.0001" in out and "\n  fc " in out and "PASSED" in out
     assert main(["convert", str(tmp_path / "m"), "--to", "openvino", "-o", str(out16), "--precision", "fp16"]) == 0
     out = capsys.readouterr().out
-    assert "fp16 weights" in out and "tolerance (rel = max|got-ref| / max|ref|): fp16 0.01" in out
+    assert "fp16 weights" in out and "verification: openvino:fp16 vs c2core executor, rtol 0.01 " in out
     assert "f16" in out16.read_text() and "f16" not in out32.read_text()
     assert os.path.getsize(str(out16)[:-4] + ".bin") < os.path.getsize(str(out32)[:-4] + ".bin")
     assert sorted(os.listdir(tmp_path / "o")) == ["m16.bin", "m16.xml", "m32.bin", "m32.xml"]  # no staging left
@@ -66,7 +67,7 @@ def test_parity_gate_writes_nothing_when_outside_tolerance(tmp_path, capsys, c2_
     # FP32 OpenVINO differs from the executor by ~1e-7 relative: 1e-12 cannot pass
     assert main(["convert", str(tmp_path / "m"), "--to", "openvino", "-o", str(out), "--rtol", "1e-12"]) == 2
     captured = capsys.readouterr()
-    assert "MISMATCH" in captured.out and "beyond tolerance" in captured.err
+    assert "FAIL" in captured.out and "beyond tolerance" in captured.err
     assert os.listdir(tmp_path / "o") == []
     # --keep-failed writes the IR and its weights, and it is still a failure
     assert main(["convert", str(tmp_path / "m"), "--to", "openvino", "-o", str(out), "--rtol", "1e-12",
@@ -82,7 +83,7 @@ def test_openvino_rejects_int8_and_cancel_leaves_nothing(tmp_path, capsys, c2_ok
                  "--precision", "int8"]) == 2
     assert "needs --calib DIR" in capsys.readouterr().err  # INT8 IR is post-training quantization (tests/c2core/quantize)
     assert not (tmp_path / "x.xml").exists()
-    from c2core.backends.deploy import to_openvino
+    from c2core.pipeline import to_openvino
     from c2core.errors import Cancelled
     from c2core.io import open_model
     from c2core.tasks import CancelToken

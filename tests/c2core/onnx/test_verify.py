@@ -10,8 +10,17 @@ import pytest
 
 from c2core.builder import NetBuilder, model_from
 from c2core.errors import C2Error
-from c2core.onnx import export_onnx, export_verified, verify_onnx
-from c2core.onnx.verify import TINY, VerificationFailed, compare
+from c2core.onnx import export_onnx, verify_onnx
+from c2core.parity import TINY
+from c2core.parity import compare_output as compare
+from c2core.pipeline import ConversionFailed as VerificationFailed
+from c2core.pipeline import to_onnx
+
+
+def export_verified(model, path, **kw):
+    """The pipeline's ONNX entry point, as (proto facts, parity report)."""
+    rep = to_onnx(model, path, **kw)
+    return rep.details, rep.parity
 
 
 def tiny_model():
@@ -55,7 +64,7 @@ def test_report_lists_every_output_and_formats():
     o = r.outputs[0]
     assert o.name == "y" and o.shape == (1, 2, 1, 1) and o.max_rel <= 1e-4
     text = r.format()
-    assert "max|onnx - ref| / max(max|ref|, 1e-30)" in text and "PASSED" in text and "seed 0" in text
+    assert "max|got - ref| / max(max|ref|, 1e-30)" in text and "PASSED" in text and "seed 0" in text
     d = r.to_dict()
     assert d["ok"] and d["outputs"][0]["name"] == "y" and set(d["seconds"]) == {"onnxruntime", "reference"}
 

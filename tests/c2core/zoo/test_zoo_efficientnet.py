@@ -129,26 +129,26 @@ def test_sidecar_preprocessing_against_formula(built):
 
 
 def test_interrupted_build_is_not_taken_for_finished(built, tmp_path, monkeypatch):
-    """The predict net is written last; a crash before it leaves no predict_net.pb and no cache hit."""
+    """A build publishes nets, labels and model.json together: a crash before the commit
+    leaves the previous build exactly as it was (its model.json, so no false cache hit)."""
     import shutil
+
+    from c2core.io import publish
 
     d = tmp_path / "partial"
     shutil.copytree(built.folder, d)
 
-    def boom(net, path, text=None):
-        if "predict_net" in os.path.basename(path):
-            raise KeyboardInterrupt
-        return real(net, path, text)
+    def boom(self, moves):
+        raise KeyboardInterrupt
 
-    import c2core.io.save as save
-
-    real = save.save_net
-    monkeypatch.setattr(save, "save_net", boom)
     s = json.loads((d / "model.json").read_text())
     s["build"]["key"]["recipe_version"] = -1  # force the rebuild path
     (d / "model.json").write_text(json.dumps(s))
+    before = {f: (d / f).read_bytes() for f in os.listdir(d)}
+    monkeypatch.setattr(publish.Staging, "publish", boom)
     with pytest.raises(KeyboardInterrupt):
         build("efficientnet-lite0", str(d))
-    assert not (d / "predict_net.pb").exists()
-    monkeypatch.setattr(save, "save_net", real)
+    assert {f: (d / f).read_bytes() for f in os.listdir(d)} == before  # unchanged, no staging left
+    monkeypatch.undo()
     assert not build("efficientnet-lite0", str(d)).cached and (d / "predict_net.pb").exists()
+    assert json.loads((d / "model.json").read_text())["build"]["key"]["recipe_version"] != -1
