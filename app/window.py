@@ -143,13 +143,15 @@ class MainWindow(QMainWindow):
         self.act_onnx = A("Convert to &ONNX…", lambda: self.convert("onnx"), "Ctrl+E", "convert")
         self.act_openvino = A("Convert to Open&VINO IR…", lambda: self.convert("openvino"))
         self.act_tensorrt = A("Build &TensorRT Plan…", lambda: self.convert("tensorrt"))
+        self.act_quantize = A("&Quantize to INT8…", self.quantize_int8)
         self.act_import_onnx = A("&Import ONNX…", lambda: self.convert("import_onnx"))
         self.act_export_graph = {fmt: A(f"Export Graph as {fmt.upper()}…", lambda checked=False, f=fmt: self.convert("graph", fmt=f))
                                  for fmt in ("dot", "svg", "pdf", "png")}
         self.act_classify = A("Classify Images…", self.classify_panel.choose_images, "Ctrl+K", "classify")
         self.model_actions = [self.act_save, self.act_fit, self.act_zoom_in, self.act_zoom_out, self.act_find,
                               self.act_find_next, self.act_find_prev, self.act_netron, self.act_onnx,
-                              self.act_openvino, self.act_tensorrt, self.act_classify, *self.act_export_graph.values()]
+                              self.act_openvino, self.act_tensorrt, self.act_quantize, self.act_classify,
+                              *self.act_export_graph.values()]
 
     def _make_menus(self):
         mb = self.menuBar()
@@ -165,7 +167,7 @@ class MainWindow(QMainWindow):
         self._fill_recent_menu()
         c = mb.addMenu("&Convert")
         c.setToolTipsVisible(True)
-        c.addActions([self.act_onnx, self.act_openvino, self.act_tensorrt])
+        c.addActions([self.act_onnx, self.act_openvino, self.act_tensorrt, self.act_quantize])
         c.addSeparator()
         c.addAction(self.act_import_onnx)
         v = mb.addMenu("&View")
@@ -406,6 +408,16 @@ class MainWindow(QMainWindow):
         dlg.open_result.connect(self.open_path)
         dlg.show()
         self._last_dialog = dlg
+        return dlg
+
+    def quantize_int8(self):
+        """Convert → Quantize to INT8… (app/quantize_dialog.py)."""
+        from .quantize_dialog import QuantizeDialog
+
+        if self.document is None:
+            return None
+        self._last_dialog = dlg = QuantizeDialog(self, self.document)
+        dlg.show()
         return dlg
 
     def open_in_netron(self, path: str | None = None):

@@ -281,6 +281,13 @@ def tensor_proto_to_array(t, path=None) -> np.ndarray:
             raise C2FormatError(f"{what}: shape {list(shape)} {np.dtype(dt).name} needs {n * size:,} bytes of raw_data "
                                 f"but {len(t.raw_data):,} are stored (misaligned, truncated or corrupt)", path)
         vals = np.frombuffer(t.raw_data, dtype=dt)
+    elif t.byte_data and dt is not np.object_ and t.data_type != 3:
+        # Caffe2's BlobSerializer with caffe2_serialize_using_bytes_as_holder / _fp16_as_bytes
+        size = np.dtype(dt).itemsize
+        if len(t.byte_data) != n * size:
+            raise C2FormatError(f"{what}: shape {list(shape)} {np.dtype(dt).name} needs {n * size:,} bytes of byte_data "
+                                f"but {len(t.byte_data):,} are stored", path)
+        vals = np.frombuffer(t.byte_data, dtype=dt)
     elif dt is np.float32:
         vals = np.asarray(t.float_data, dtype=np.float32)
     elif dt is np.float64:

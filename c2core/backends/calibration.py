@@ -34,7 +34,8 @@ class CalibrationBatches:
     regroups them into the batch TensorRT reads, so no image is lost to a
     mismatch between the two (the last chunk may be shorter)."""
 
-    def __init__(self, folder: str, preprocess, batch_size: int = 8, max_images: int | None = None):
+    def __init__(self, folder: str, preprocess, batch_size: int = 8, max_images: int | None = None,
+                 min_images: int = 1):
         from ..classify.images import list_images
 
         if batch_size < 1:
@@ -45,8 +46,9 @@ class CalibrationBatches:
         paths = list_images(folder)
         if max_images is not None:
             paths = paths[:max_images]
-        if len(paths) < self.batch_size:
-            raise C2Error(f"calibration needs at least {self.batch_size} images (one batch), found {len(paths)}", folder)
+        if len(paths) < max(1, min_images):
+            raise C2Error(f"calibration needs at least {max(1, min_images)} image(s) (one batch of the network's "
+                          f"input), found {len(paths)}", folder)
         self.paths = paths
 
     @classmethod
@@ -59,10 +61,11 @@ class CalibrationBatches:
         if len(shapes) > 1:
             raise C2Error(f"INT8 calibration from an image folder feeds one image input; this model has "
                           f"{len(shapes)} inputs ({', '.join(shapes)})", folder)
+        first = next(iter(shapes.values()), None)
+        net_batch = int(first[0]) if first and first[0] > 0 and not getattr(source, "dynamic_batch", False) else 1
         if batch_size is None:
-            first = next(iter(shapes.values()), (8,))
-            batch_size = int(first[0]) if first and first[0] > 0 else 8
-        return cls(folder, resolve_preprocess(source), batch_size, max_images)
+            batch_size = net_batch if net_batch > 1 else 8
+        return cls(folder, resolve_preprocess(source), batch_size, max_images, min_images=net_batch)
 
     def __len__(self) -> int:
         return -(-len(self.paths) // self.batch_size)

@@ -466,6 +466,11 @@ def build_plan(onnx_path: str, plan_path: str, precision: str = "fp32", workspac
         serialized = builder.build_serialized_network(network, config)
         if calibrator is not None and calibrator.error is not None:
             raise calibrator.error
+        if calibrator is not None and serialized is None and calibrator.feed.served == 0 \
+                and not (calibration_cache and os.path.isfile(calibration_cache)):
+            feed = calibrator.feed
+            raise C2Error(f"calibration needs at least {feed.batch} images (one {list(next(iter(feed.specs.values()))[0])} "
+                          f"batch, what TensorRT reads); got {feed.dropped}")
         if monitor is not None and monitor.error is not None:
             raise monitor.error
         if monitor is not None and monitor.cancelled:

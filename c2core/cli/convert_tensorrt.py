@@ -19,7 +19,9 @@ def add_target_arguments(p) -> None:
     g.add_argument("--timing-cache", metavar="FILE", help="TensorRT timing cache to reuse and update")
     if "--calib" not in p._option_string_actions:  # shared with the openvino/onnx int8 targets
         g.add_argument("--calib", metavar="FOLDER", help="int8: folder of calibration images (model preprocessing)")
-    g.add_argument("--calib-batch", type=int, default=8, help="int8: calibration batch size (default 8)")
+    g.add_argument("--calib-batch", type=int, default=8,
+                   help="int8: calibration images read at a time (default 8); TensorRT is fed batches of the "
+                        "model's own input shape, every image used")
     g.add_argument("--batch-range", metavar="MIN,OPT,MAX", help="with --dynamic-batch: profile batch sizes (default 1,1,32)")
 
 
@@ -50,4 +52,11 @@ def convert_target(model, args):
     info = rep.details["plan"]
     print(f"wrote {rep.outputs[0]} + {rep.outputs[1]}: TensorRT {info.tensorrt}, {info.gpu} (sm {info.compute_capability}), "
           f"{info.precision}, built in {info.build_seconds:.1f} s")
+    if info.calibration:
+        c = info.calibration
+        print(f"calibrated on {c['samples']} images ({c['tensors']} batches of {list(c['shape'].values())[0]})")
+    import sys
+
+    for w in info.warnings:
+        print(f"warning: {w}", file=sys.stderr)
     return rep

@@ -150,16 +150,22 @@ def _pick_in_folder(folder: str) -> tuple[str, str | None]:
         # Names decide without reading (a 100 MB init net is parsed once, by
         # open_model, which then checks both halves by content anyway).
         return by_name[0], find_partner(by_name[0], want_init=True)
-    predicts, inits = [], []
+    predicts, inits, unreadable = [], [], []
     for f in nets:
         try:
             net, _ = read_net(f)
-        except C2FormatError:
+        except C2FormatError as e:
+            unreadable.append(e)
             continue
         (inits if is_init_net(net) else predicts).append(f)
     if not predicts:
         # e.g. a labels .txt beside `X_predict.model`: the extensions said nothing
-        return pick_by_content(candidate_files_in(folder), folder, read_net, is_init_net, _is_minidb_file)
+        try:
+            return pick_by_content(candidate_files_in(folder), folder, read_net, is_init_net, _is_minidb_file)
+        except C2FormatError:
+            if unreadable and not inits:
+                raise unreadable[0] from None  # the model file itself is broken: say which and why
+            raise
     if len(predicts) > 1:
         named = [p for p in predicts if os.path.basename(p).lower().startswith("predict_net")]
         if len(named) == 1:
@@ -353,7 +359,9 @@ def _check(m: Model) -> None:
             raise C2FormatError(
                 f"mismatched pair: none of its {len(specs)} blobs is used by {os.path.basename(m.predict_path or '')}",
                 m.init_path)
-        unused = sorted(set(specs) - used - ext)
+        # intermediates of an init net that computes (idx -> Cast -> OneHot) are not stale weights
+        steps = {b for op in m.init_net.op for b in op.input}
+        unused = sorted(set(specs) - used - ext - steps)
         if unused:
             more = f" (+{len(unused) - 5} more)" if len(unused) > 5 else ""
             m.warnings.append(f"{os.path.basename(m.init_path)}: {len(unused)} init blob(s) never used by the predict net: {', '.join(unused[:5])}{more}")

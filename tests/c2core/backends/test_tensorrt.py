@@ -121,8 +121,9 @@ def test_calibration_batches_follow_the_preprocessing(tmp_path):
     assert len(cb) == 3 and [b.shape for b in batches] == [(2, 3, 8, 8)] * 2 + [(1, 3, 8, 8)]
     expect = (arrays[2][..., ::-1].astype(np.float32) - 128.0).transpose(2, 0, 1)
     np.testing.assert_allclose(batches[1][0], expect)
-    with pytest.raises(C2Error, match="at least 8 images"):
-        CalibrationBatches(str(tmp_path), pre, batch_size=8)
+    assert len(CalibrationBatches(str(tmp_path), pre, batch_size=8)) == 1  # a chunk size, not a minimum
+    with pytest.raises(C2Error, match="at least 8 image"):
+        CalibrationBatches(str(tmp_path), pre, batch_size=2, min_images=8)
 
 
 # ----- real TensorRT (GPU) ------------------------------------------------------------------

@@ -190,6 +190,10 @@ def test_logic_int8_per_version_fake_trt(tmp_path, make_conv_net, fake_trt):
     # with the cache, TensorRT does not ask for batches again
     info2 = build_plan(path, str(tmp_path / "d.plan"), "int8", calibration_cache=str(tmp_path / "calib.cache"))
     assert info2.calibration["tensors"] == 0
+    # fewer images than one batch of what TensorRT reads: said so (TensorRT itself would only say
+    # "no scaling factors detected")
+    with pytest.raises(C2Error, match=r"calibration needs at least 2 images \(one \[2, 3, 8, 8\] batch.*got 1"):
+        build_plan(path, str(tmp_path / "e.plan"), "int8", calibration=[batches[0][:1]])
 
 
 def test_logic_a_failing_progress_listener_aborts_cleanly_fake_trt(tmp_path, make_conv_net, fake_trt):
