@@ -137,6 +137,10 @@ def test_convert_to_openvino_ir(qtbot, window, tiny_model_dir, tmp_path, precisi
     dlg, job, _ = run_convert(qtbot, window, "openvino", out, configure)
     assert job.state == "finished", dlg.result.toPlainText()
     assert out.exists() and out.with_suffix(".bin").exists()
+    # the app's IR went through the pipeline's parity gate, as the CLI's does
+    spec = "openvino" if precision == "fp32" else f"openvino:{precision}"
+    text = dlg.result.toPlainText()
+    assert dlg.report.ok and f"verification: {spec} vs c2core executor" in text and "PASSED" in text
     x = get_preset("torchvision").for_input_size(224).apply(load_image(chelsea_png))[None]
     core = ov.Core()
     compiled = core.compile_model(core.read_model(str(out)), "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
@@ -279,3 +283,40 @@ def test_onnx_export_that_fails_verification_writes_nothing_like_the_cli(qtbot, 
     assert main(["convert", str(tmp_path / "model"), "-o", str(cli_out), "--input-shape", "1,3,8,8"]) == 2
     assert "nothing was written" in capsys.readouterr().err
     assert cli_out.read_bytes() == b"previous good file" and os.listdir(tmp_path / "cli") == ["m.onnx"]
+
+
+def test_tensorrt_job_stages_and_gates_like_the_cli(qtbot, window, tmp_path, monkeypatch):
+    """The app's TensorRT job is the pipeline's: the plan is built into the staging folder
+    (never onto the final path) and published only after a parity check. TensorRT is
+    absent here, so a stand-in builder writes bytes no engine can run: the parity check
+    fails and nothing appears at the output."""
+    import json
+
+    from c2core.backends import tensorrt
+    from c2core.backends.base import Availability
+
+    from app import convert_jobs, jobs
+    from tests.references.tiny_classifier import tiny_classifier
+
+    built = {}
+
+    def build_plan(onnx_path, plan, precision, **kw):
+        built["where"] = os.path.dirname(plan)
+        with open(plan, "wb") as f:
+            f.write(b"not a real plan")
+        with open(tensorrt.sidecar_path(plan), "w") as f:
+            json.dump({"precision": precision}, f)
+        return {"precision": precision}
+
+    monkeypatch.setattr(tensorrt, "trt_availability", lambda: Availability(True))
+    monkeypatch.setattr(tensorrt, "build_plan", build_plan)
+    m, _ = tiny_classifier(batch=1)
+    out = tmp_path / "trt" / "m.plan"
+    # the dialog greys Run out where TensorRT is missing: drive the job it would start
+    job = jobs.Job(convert_jobs.make_tensorrt(m, str(out), "fp32"), "Convert to TensorRT")
+    with qtbot.waitSignal(job.done, timeout=120000):
+        job.start()
+    rep = job.result
+    assert job.state == "finished" and not rep.ok and "nothing was written" in rep.text(), rep.text()
+    assert os.path.dirname(built["where"]) == str(tmp_path / "trt")  # built inside the staging folder
+    assert os.listdir(tmp_path / "trt") == []
