@@ -111,11 +111,17 @@ def fill_dtype(op, args: Args):
 
 
 def _safe_int(args: Args, name: str) -> int:
-    """`args.int(name)`, or the schema default when the stored value is not an int."""
-    try:
-        return args.int(name)
-    except (TypeError, ValueError, OverflowError):
-        return int(args.default(name, fallback=0))
+    """An integer argument of a fill op (unset: the schema's default); C2FormatError
+    (naming the argument) when it is not one."""
+    v = args.get(name, args.default(name))
+    if isinstance(v, list) and len(v) == 1:
+        v = v[0]
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if isinstance(v, bool) or not isinstance(v, int):
+        shown = f"a {v.DESCRIPTOR.name}" if hasattr(v, "DESCRIPTOR") else f"{v!r:.60}"
+        raise C2FormatError(f"argument '{name}' must be an integer, got {shown}")
+    return v
 
 
 def _numel(shape) -> int:
@@ -213,7 +219,11 @@ def fill_shape(op, args: Args, path=None) -> tuple[int, ...] | None:
     except (TypeError, ValueError, OverflowError):
         raise C2FormatError(f"{what}: 'shape'/'extra_shape' must be lists of integers, got "
                             f"{args.get('shape')!r:.60} / {args.get('extra_shape')!r:.60}", path) from None
-    return checked_shape(shape, what, path, _itemsize(fill_dtype(op, args)))
+    try:
+        dt = fill_dtype(op, args)
+    except C2FormatError as e:
+        raise C2FormatError(f"{what}: {e.reason}", path) from None
+    return checked_shape(shape, what, path, _itemsize(dt))
 
 
 def run_fill(op, index: int, path: str | None = None) -> list[Weight]:
@@ -282,6 +292,13 @@ def tensor_proto_to_array(t, path=None) -> np.ndarray:
             raise C2FormatError(f"{what}: shape {list(shape)} {np.dtype(dt).name} needs {n * size:,} bytes of raw_data "
                                 f"but {len(t.raw_data):,} are stored (misaligned, truncated or corrupt)", path)
         vals = np.frombuffer(t.raw_data, dtype=dt)
+    elif t.byte_data and dt is not np.object_ and t.data_type != 3:
+        # Caffe2's BlobSerializer with caffe2_serialize_using_bytes_as_holder / _fp16_as_bytes
+        size = np.dtype(dt).itemsize
+        if len(t.byte_data) != n * size:
+            raise C2FormatError(f"{what}: shape {list(shape)} {np.dtype(dt).name} needs {n * size:,} bytes of byte_data "
+                                f"but {len(t.byte_data):,} are stored", path)
+        vals = np.frombuffer(t.byte_data, dtype=dt)
     elif dt is np.float32:
         vals = np.asarray(t.float_data, dtype=np.float32)
     elif dt is np.float64:

@@ -193,7 +193,8 @@ class ParityReport:
 
     def criterion(self) -> str:
         if self.int8_form == "exact":
-            return "Int8 form 'exact': every output value must be identical to the executor's (bit-exact)"
+            return ("Int8 form 'exact': every Int8 output (uint8 or dequantized) must be identical to the "
+                    f"executor's (bit-exact); float ops after dequantization by rtol {self.rtol:g}")
         if self.int8_form is not None:
             from .quantize.agreement import CRITERION
 

@@ -347,8 +347,11 @@ def _timing_cache(trt, config, path: str | None, notes: list):
         return None
     blob = b""
     if os.path.isfile(path):
-        with open(path, "rb") as fh:
-            blob = fh.read()
+        try:
+            with open(path, "rb") as fh:
+                blob = fh.read()
+        except OSError as e:
+            notes.append(f"cannot read the timing cache {path}: {e.strerror or e}; built without it")
     cache = config.create_timing_cache(blob) if blob else None
     if blob and (cache is None or not config.set_timing_cache(cache, False)):
         notes.append(f"timing cache {os.path.basename(path)} was made on another GPU or TensorRT version (or is "

@@ -135,6 +135,9 @@ def _remove_stale_temps(output: str) -> None:
                     os.unlink(p)
                 except OSError:
                     pass
+    from ..io.publish import sweep
+
+    sweep(d)  # a dead worker's staging folder (c2core.io.publish), or finish its committed publish
 
 
 def _describe_exit(rc: int) -> str:
@@ -204,6 +207,8 @@ def _run_batch(jobs: list[Job], out_dir: str, workers: int = 2, resume: bool = T
                 job, attempt, t0 = running.pop(p)
                 out, err = p.communicate()
                 dt = time.perf_counter() - t0
+                if p.returncode < 0:
+                    _remove_stale_temps(job.output)  # what the killed worker staged goes now
                 if p.returncode < 0 and attempt <= job.retries:
                     pending.append((job, attempt))  # killed: try again
                     if progress:

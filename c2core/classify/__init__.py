@@ -17,15 +17,15 @@ import time
 
 import numpy as np
 
-from ..errors import C2Error
 from ..preprocess.images import IMAGE_EXTS, list_images, load_image, to_rgb
-from ..preprocess.presets import (CAFFE2_DEFAULT_PRESET, DEFAULT_PRESET, PRESETS, Preprocess, default_preset_name,
-                                  from_sidecar, get_preset, resolve_preprocess, save_preprocessing)
+from ..preprocess.presets import (CAFFE2_DEFAULT_PRESET, DEFAULT_PRESET, PRESETS, Preprocess, chosen_preset,
+                                  default_preset_name, from_sidecar, get_preset, resolve_preprocess, save_preprocessing)
 from .labels import imagenet_labels, labels_for, labels_for_classes, load_labels
 from .topk import ends_in_softmax, softmax, to_probabilities, top_k
 
 __all__ = ["Classifier", "Preprocess", "PRESETS", "get_preset", "load_image", "list_images", "load_labels",
-           "imagenet_labels", "labels_for_classes", "save_preprocessing", "softmax", "top_k", "to_probabilities", "IMAGE_EXTS", "to_rgb", "resolve_preprocess"]
+           "imagenet_labels", "labels_for_classes", "save_preprocessing", "softmax", "top_k", "to_probabilities", "IMAGE_EXTS", "to_rgb", "resolve_preprocess",
+           "chosen_preset", "default_preset_name", "from_sidecar", "DEFAULT_PRESET", "CAFFE2_DEFAULT_PRESET", "labels_for"]
 
 class Classifier:
     """A prepared model + backend + preprocessing + labels; reusable over many images."""

@@ -359,7 +359,9 @@ def _check(m: Model) -> None:
             raise C2FormatError(
                 f"mismatched pair: none of its {len(specs)} blobs is used by {os.path.basename(m.predict_path or '')}",
                 m.init_path)
-        unused = sorted(set(specs) - used - ext)
+        # intermediates of an init net that computes (idx -> Cast -> OneHot) are not stale weights
+        steps = {b for op in m.init_net.op for b in op.input}
+        unused = sorted(set(specs) - used - ext - steps)
         if unused:
             more = f" (+{len(unused) - 5} more)" if len(unused) > 5 else ""
             m.warnings.append(f"{os.path.basename(m.init_path)}: {len(unused)} init blob(s) never used by the predict net: {', '.join(unused[:5])}{more}")

@@ -9,6 +9,7 @@ tolerance (or with keep_failed).
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 from ..errors import C2Error
@@ -33,11 +34,21 @@ def _finish(rep: ConvertReport, st: Staging, moves: list, keep_failed: bool, tim
     progress(1.0, f"wrote {os.path.basename(moves[-1][1])}" if rep.written else "parity check failed: nothing written")
 
 
-def _source(model, input_shapes, opset, dynamic_batch, st: Staging, progress, cancel):
+@contextlib.contextmanager
+def _staged_export(model, out_path, input_shapes, opset, dynamic_batch, progress, cancel, timer: Timer):
+    """The stages every engine target starts with: a staging folder beside the output, the
+    model's ONNX export in it (its ModelSource, for the parity check later). Yields (staging,
+    source, onnx path); the folder goes afterwards, published or not."""
     from ..backends import ModelSource
 
-    return ModelSource(model=model, input_shapes=input_shapes, opset=opset, dynamic_batch=dynamic_batch,
-                       workdir=os.path.join(st.dir, "work"), progress=progress, cancel=cancel)
+    with Staging(output_folder(out_path), out_path) as st, \
+            ModelSource(model=model, input_shapes=input_shapes, opset=opset, dynamic_batch=dynamic_batch,
+                        workdir=os.path.join(st.dir, "work"), progress=progress, cancel=cancel) as src:
+        with timer.stage("export"):
+            progress(0.0, "exporting ONNX")
+            onnx_path = src.onnx_path()
+        check_cancel(cancel)
+        yield st, src, onnx_path
 
 
 def to_openvino(model, out_xml: str, precision: str = "fp32", *, init_path: str | None = None,
@@ -55,12 +66,8 @@ def to_openvino(model, out_xml: str, precision: str = "fp32", *, init_path: str 
         raise C2Error("OpenVINO IR output must end in .xml (the .bin is written beside it)", out_xml)
     model = open_source(model, init_path, value_info)
     timer = Timer()
-    with Staging(output_folder(out_xml), out_xml) as st, \
-            _source(model, input_shapes, opset, dynamic_batch, st, sub_progress(progress, 0.0, 0.5), cancel) as src:
-        with timer.stage("export"):
-            progress(0.0, "exporting ONNX")
-            onnx_path = src.onnx_path()
-        check_cancel(cancel)
+    with _staged_export(model, out_xml, input_shapes, opset, dynamic_batch, sub_progress(progress, 0.0, 0.5), cancel,
+                        timer) as (st, src, onnx_path):
         progress(0.5, f"converting to OpenVINO IR ({precision} weights)")
         xml = st.path("model.xml")
         with timer.stage("build"):
@@ -105,11 +112,8 @@ def to_tensorrt(model, out_plan: str, precision: str = "fp32", *, init_path: str
         batch_range = (1, 1, 32)
     model = open_source(model, init_path, value_info)
     timer = Timer()
-    with Staging(output_folder(out_plan), out_plan) as st, \
-            _source(model, input_shapes, opset, dynamic_batch, st, sub_progress(progress, 0.0, 0.2), cancel) as src:
-        with timer.stage("export"):
-            progress(0.0, "exporting ONNX")
-            onnx_path = src.onnx_path()
+    with _staged_export(model, out_plan, input_shapes, opset, dynamic_batch, sub_progress(progress, 0.0, 0.2), cancel,
+                        timer) as (st, src, onnx_path):
         calib = None
         if precision == "int8":
             from ..backends.calibration import CalibrationBatches

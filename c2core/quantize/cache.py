@@ -8,7 +8,10 @@ calibration count and preprocessing, and the names and bytes of every image in
 the calibration folder (adding, removing or editing one makes a new entry).
 Entries live under $C2CORE_CACHE_DIR or ~/.cache/caffe2-studio/quantized/,
 each written to a temporary folder and renamed into place, with the report
-(report.json) beside the model.
+(report.json) and the sidecar (model.json) beside the model. A small pointer
+per model and engine remembers the latest entry, so a backend created without
+a calibration folder (the app's classify list after "Quantize to INT8…")
+reuses it; the CLI still asks for --calib so a command line says what it ran.
 """
 
 from __future__ import annotations
@@ -79,14 +82,20 @@ def cached_int8(source, engine: str, calib: str | None, count: int | None = 300,
     from .ptq import quantize
 
     if not calib:
-        flag = f"{'openvino' if engine == 'openvino' else 'onnxruntime'}:int8"
-        raise C2Error(f"backend '{flag}' quantizes the model first: give --calib DIR (a folder of calibration images)")
+        # no calibration set named: the last quantization of this very model (the app's
+        # "Quantize to INT8…" then classify with openvino:int8), else refuse
+        latest = _latest(source, engine)
+        if latest is not None:
+            return latest
+        raise C2Error(f"backend '{engine}:int8' quantizes the model first: give --calib DIR "
+                      "(a folder of calibration images)")
     pre = resolve_preprocess(source, preset)
     key = cache_key(source, engine, calib, count, pre)
     folder = os.path.join(cache_root(), f"{engine}-{key}")
     name = "model.xml" if engine == "openvino" else "model.onnx"
     path = os.path.join(folder, name)
     if os.path.isfile(path):
+        _set_latest(source, engine, path)
         return path
     os.makedirs(cache_root(), exist_ok=True)
     tmp = tempfile.mkdtemp(prefix=f".{engine}-{key}-", dir=cache_root())
@@ -94,8 +103,9 @@ def cached_int8(source, engine: str, calib: str | None, count: int | None = 300,
         report = quantize(source, engine, calib, os.path.join(tmp, name), count=count, preset=pre,
                           latency_runs=5, progress=progress, cancel=cancel)
         with open(os.path.join(tmp, "report.json"), "w", encoding="utf-8") as f:
-            json.dump(report.to_dict() | {"output": path, "files": [os.path.join(folder, os.path.basename(x))
-                                                                     for x in report.files]}, f, indent=2)
+            json.dump(report.to_dict() | {"output": path, "text": report.format(),
+                                          "files": [os.path.join(folder, os.path.basename(x)) for x in report.files]},
+                      f, indent=2)
         try:
             os.replace(tmp, folder)
         except OSError:  # another process filled the entry meanwhile: keep theirs
@@ -104,7 +114,34 @@ def cached_int8(source, engine: str, calib: str | None, count: int | None = 300,
     finally:
         if os.path.isdir(tmp):
             shutil.rmtree(tmp, ignore_errors=True)
+    _set_latest(source, engine, path)
     return path
+
+
+def _pointer(source, engine: str) -> str:
+    return os.path.join(cache_root(), f"latest-{engine}-{_model_digest(source)[:24]}.json")
+
+
+def _set_latest(source, engine: str, path: str) -> None:
+    p = _pointer(source, engine)
+    with open(p + ".partial", "w", encoding="utf-8") as f:
+        json.dump({"path": path}, f)
+    os.replace(p + ".partial", p)
+
+
+def _latest(source, engine: str) -> str | None:
+    """The most recent cached INT8 model of `source` for `engine`, if it still exists."""
+    try:
+        with open(_pointer(source, engine), encoding="utf-8") as f:
+            path = json.load(f).get("path")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return path if isinstance(path, str) and os.path.isfile(path) else None
+
+
+def has_int8(source, engine: str) -> bool:
+    """Whether `source` was quantized for `engine` already (so `engine:int8` runs without --calib)."""
+    return _latest(source, engine) is not None
 
 
 def cached_report(model_path: str) -> dict | None:
@@ -115,3 +152,23 @@ def cached_report(model_path: str) -> dict | None:
             return json.load(f)
     except (OSError, ValueError):
         return None
+
+
+def copy_artifact(path: str, output: str) -> list[str]:
+    """Copy a cached INT8 model (+ .bin, model.json, labels file) to `output`; returns the files written."""
+    from .ptq import _move_into_place
+
+    src_dir = os.path.dirname(os.path.abspath(path))
+    ext = os.path.splitext(path)[1]
+    if os.path.splitext(output)[1].lower() != ext:
+        raise C2Error(f"the INT8 model is a {ext} file: save it as .../name{ext}", output)
+    out_dir = os.path.dirname(os.path.abspath(output))
+    pairs = []
+    if ext == ".xml":
+        pairs.append((os.path.splitext(path)[0] + ".bin", os.path.splitext(output)[0] + ".bin"))
+    pairs.append((path, output))
+    for extra in os.listdir(src_dir):
+        if extra not in (os.path.basename(path), os.path.basename(path)[:-len(ext)] + ".bin", "report.json"):
+            pairs.insert(0, (os.path.join(src_dir, extra), os.path.join(out_dir, extra)))
+    _move_into_place(pairs)
+    return [dst for _, dst in pairs]

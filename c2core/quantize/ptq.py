@@ -246,12 +246,17 @@ def _onnx_bytes(path: str) -> int:
 
 
 def _move_into_place(pairs) -> None:
-    for src, dst in pairs:
-        folder = os.path.dirname(os.path.abspath(dst))
-        os.makedirs(folder, exist_ok=True)
-        tmp = os.path.join(folder, f".{os.path.basename(dst)}.partial")
-        shutil.copyfile(src, tmp)
-        os.replace(tmp, dst)
+    """Publish the (staged, final) files together (c2core.io.publish: all or nothing, root last)."""
+    from ..io.publish import Staging
+
+    folder = os.path.dirname(os.path.abspath(pairs[-1][1]))
+    with Staging(folder, pairs[-1][1]) as st:
+        moves = []
+        for i, (src, dst) in enumerate(pairs):
+            staged = st.path(f"{i}-{os.path.basename(dst)}")
+            shutil.copyfile(src, staged)
+            moves.append((staged, dst))
+        st.publish(moves)
 
 
 def _runner(engine: str, path: str):

@@ -137,6 +137,10 @@ def test_convert_to_openvino_ir(qtbot, window, tiny_model_dir, tmp_path, precisi
     dlg, job, _ = run_convert(qtbot, window, "openvino", out, configure)
     assert job.state == "finished", dlg.result.toPlainText()
     assert out.exists() and out.with_suffix(".bin").exists()
+    # the app's IR went through the pipeline's parity gate, as the CLI's does
+    spec = "openvino" if precision == "fp32" else f"openvino:{precision}"
+    text = dlg.result.toPlainText()
+    assert dlg.report.ok and f"verification: {spec} vs c2core executor" in text and "PASSED" in text
     x = get_preset("torchvision").for_input_size(224).apply(load_image(chelsea_png))[None]
     core = ov.Core()
     compiled = core.compile_model(core.read_model(str(out)), "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
@@ -238,6 +242,76 @@ def test_import_of_a_broken_onnx_file_reports_the_core_error(qtbot, window, tmp_
     assert window.document is None
 
 
+def test_unsupported_ops_disable_run_before_it_starts(qtbot, window, tmp_path):
+    from c2core.builder import NetBuilder, model_from
+    from c2core.io.save import save_model
+
+    b = NetBuilder("odd")
+    b.inputs("x").outputs("y")
+    b.op("Relu", "x", "r")
+    b.op("MadeUpOp", "r", "y")
+    save_model(model_from(b.net, {}), str(tmp_path / "odd"))
+    open_and_wait(qtbot, window, str(tmp_path / "odd"))
+    for kind in ("onnx", "openvino"):
+        dlg = window.convert(kind)
+        qtbot.addWidget(dlg)
+        dlg.output.setText(str(tmp_path / "out" / f"odd.{kind}"))
+        qtbot.waitUntil(lambda: dlg.unsupported is not None, timeout=60000)
+        assert dlg.unsupported == ["MadeUpOp"]
+        assert not dlg.run_btn.isEnabled() and dlg.start() is None
+        assert "MadeUpOp" in dlg.reason.text() and dlg.reason.isVisible()
+        dlg.close()
+
+
+def test_bad_output_folder_is_refused_in_words_and_not_remembered(qtbot, window, tiny_model_dir, tmp_path):
+    import os
+
+    from app import settings
+
+    open_and_wait(qtbot, window, tiny_model_dir)
+    dlg = window.convert("onnx")
+    qtbot.addWidget(dlg)
+    dlg.output.setText("/proc/nope/model.onnx")
+    assert not dlg.run_btn.isEnabled() and dlg.start() is None
+    assert "cannot create a folder here: /proc/nope" in dlg.reason.text()
+    assert "Errno" not in dlg.reason.text() and "FileNotFoundError" not in dlg.reason.text()
+    dlg.output.setText(str(tmp_path))  # a folder where a file is wanted
+    assert "is a folder" in dlg.reason.text() and not dlg.run_btn.isEnabled()
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    os.chmod(ro, 0o500)
+    if not os.access(ro, os.W_OK):  # root may write anywhere
+        dlg.output.setText(str(ro / "m.onnx"))
+        assert "not writable" in dlg.reason.text()
+    assert settings.get("convert/dir") is None  # nothing invalid was remembered
+    good = tmp_path / "good" / "m.onnx"
+    dlg.output.setText(str(good))
+    assert dlg.run_btn.isEnabled() and not dlg.reason.isVisible()
+    dlg.verify.setChecked(False)
+    with qtbot.waitSignal(dlg.done, timeout=120000):
+        dlg.start()
+    assert good.is_file() and settings.get("convert/dir") == str(tmp_path / "good")
+    dlg.close()
+    # a caffe2 save: the folder is the output, its parent is remembered
+    dlg2 = window.convert("caffe2")
+    qtbot.addWidget(dlg2)
+    dlg2.output.setText("/proc/nope")
+    assert not dlg2.run_btn.isEnabled() and "cannot create a folder here" in dlg2.reason.text()
+    dlg2.close()
+
+
+def test_text_format_save_warns_about_size_before_starting(qtbot, window, effnet_dir):
+    open_and_wait(qtbot, window, effnet_dir, timeout=60000)
+    dlg = window.convert("caffe2")
+    qtbot.addWidget(dlg)
+    assert dlg.message.text() == ""
+    dlg.text_fmt.setChecked(True)
+    assert "Text format" in dlg.message.text() and "MB" in dlg.message.text()
+    dlg.text_fmt.setChecked(False)
+    assert dlg.message.text() == ""
+    dlg.close()
+
+
 def test_onnx_export_that_fails_verification_writes_nothing_like_the_cli(qtbot, window, tmp_path, monkeypatch, capsys):
     """The app's ONNX job is the pipeline's: a failed verification publishes nothing, reports
     the numbers, and leaves the folder exactly as `c2core convert` leaves it."""
@@ -279,3 +353,40 @@ def test_onnx_export_that_fails_verification_writes_nothing_like_the_cli(qtbot, 
     assert main(["convert", str(tmp_path / "model"), "-o", str(cli_out), "--input-shape", "1,3,8,8"]) == 2
     assert "nothing was written" in capsys.readouterr().err
     assert cli_out.read_bytes() == b"previous good file" and os.listdir(tmp_path / "cli") == ["m.onnx"]
+
+
+def test_tensorrt_job_stages_and_gates_like_the_cli(qtbot, window, tmp_path, monkeypatch):
+    """The app's TensorRT job is the pipeline's: the plan is built into the staging folder
+    (never onto the final path) and published only after a parity check. TensorRT is
+    absent here, so a stand-in builder writes bytes no engine can run: the parity check
+    fails and nothing appears at the output."""
+    import json
+
+    from c2core.backends import tensorrt
+    from c2core.backends.base import Availability
+
+    from app import convert_jobs, jobs
+    from tests.references.tiny_classifier import tiny_classifier
+
+    built = {}
+
+    def build_plan(onnx_path, plan, precision, **kw):
+        built["where"] = os.path.dirname(plan)
+        with open(plan, "wb") as f:
+            f.write(b"not a real plan")
+        with open(tensorrt.sidecar_path(plan), "w") as f:
+            json.dump({"precision": precision}, f)
+        return {"precision": precision}
+
+    monkeypatch.setattr(tensorrt, "trt_availability", lambda: Availability(True))
+    monkeypatch.setattr(tensorrt, "build_plan", build_plan)
+    m, _ = tiny_classifier(batch=1)
+    out = tmp_path / "trt" / "m.plan"
+    # the dialog greys Run out where TensorRT is missing: drive the job it would start
+    job = jobs.Job(convert_jobs.make_tensorrt(m, str(out), "fp32"), "Convert to TensorRT")
+    with qtbot.waitSignal(job.done, timeout=120000):
+        job.start()
+    rep = job.result
+    assert job.state == "finished" and not rep.ok and "nothing was written" in rep.text(), rep.text()
+    assert os.path.dirname(built["where"]) == str(tmp_path / "trt")  # built inside the staging folder
+    assert os.listdir(tmp_path / "trt") == []

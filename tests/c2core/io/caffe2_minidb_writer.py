@@ -23,14 +23,20 @@ def _comp(kind, name):
     return f"{kind}_{name}" if name else kind
 
 
-def _tensor_chunks(name, a, chunk_size):
-    """BlobSerializer's records for one float/int tensor: [(key, BlobProto bytes)]."""
+def _tensor_chunks(name, a, chunk_size, legacy=False):
+    """BlobSerializer's records for one float/int tensor: [(key, BlobProto bytes)].
+
+    As TensorSerializer::SerializeWithOptions does: every chunk (a single one too)
+    is keyed `name#%<chunk index>` and carries its `segment`; chunk_size None is
+    Caffe2's default of 1,000,000 elements. legacy=True: one plain `name` record
+    without a segment (older writers)."""
     flat = np.ascontiguousarray(a).ravel()
     n = flat.size
-    if chunk_size is None or n <= chunk_size:
+    size = chunk_size or 1_000_000
+    if legacy:
         ranges = [(None, 0, n)]
     else:
-        ranges = [(k, b, min(b + chunk_size, n)) for k, b in enumerate(range(0, n, chunk_size))]
+        ranges = [(b // size, b, min(b + size, n)) for b in range(0, max(n, 1), size)]
     out = []
     for k, b, e in ranges:
         t = caffe2_pb2.TensorProto(name=name)
@@ -53,7 +59,7 @@ def _tensor_chunks(name, a, chunk_size):
 
 
 def save_to_db(path, predict, parameters: dict, inputs, outputs, shapes: dict, name="", chunk_size=None,
-               extra_init_ops=()):
+               extra_init_ops=(), legacy=False):
     """Write `predict` + `parameters` as predictor_exporter would."""
     meta = caffe2_pb2.MetaNetDef()
     # predict init net: zero-fill inputs and outputs with their shapes, then any extra init ops
@@ -82,7 +88,7 @@ def save_to_db(path, predict, parameters: dict, inputs, outputs, shapes: dict, n
     records = [("!!META_NET_DEF", caffe2_pb2.BlobProto(name="!!META_NET_DEF", type="std::string",
                                                         content=meta.SerializeToString()).SerializeToString())]
     for pname, a in parameters.items():
-        records += _tensor_chunks(pname, a, chunk_size)
+        records += _tensor_chunks(pname, a, chunk_size, legacy)
     with open(path, "wb") as f:
         for k, v in records:
             kb = k.encode()

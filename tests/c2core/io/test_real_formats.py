@@ -39,16 +39,18 @@ def _reference_output(tmp_path, x):
     return Predictor(open_model(str(p))).run({"data": x})["prob"]
 
 
-@pytest.mark.parametrize("name,chunk", [("", None), ("", 50), ("squeeze", 7)])
-def test_minidb_as_predictor_exporter_writes_it(tmp_path, name, chunk):
+@pytest.mark.parametrize("name,chunk,legacy", [("", None, False), ("", 50, False), ("squeeze", 7, False),
+                                                ("", None, True)])
+def test_minidb_as_predictor_exporter_writes_it(tmp_path, name, chunk, legacy):
     """Caffe2's keys (PREDICT_NET_TYPE...), the Load-ing global init net, the predict init
     net's zero-fills, and BlobSerializer chunks `conv_w#%0`... all read back exactly."""
     w = tiny_weights()
     path = tmp_path / "model.minidb"
     save_to_db(path, _bare_predict(), w, ["data"], ["prob"], {"data": (1, 3, 8, 8), "prob": (1, 10)},
-               name=name, chunk_size=chunk)
+               name=name, chunk_size=chunk, legacy=legacy)
+    assert (b"conv_w#%0" in path.read_bytes()) == (not legacy)
     if chunk:
-        assert b"conv_w#%0" in path.read_bytes()
+        assert b"fc_w#%1" in path.read_bytes()
     m = open_model(str(path))
     assert m.warnings == []
     assert m.data_inputs == ["data"]
@@ -201,3 +203,22 @@ def test_corrupt_init_cli(tmp_path):
         line = r.stderr.strip().splitlines()
         assert len(line) == 1 and line[0].startswith("error: ") and "init_net.pb" in line[0] and "truncated" in line[0], r.stderr
         assert not (tmp_path / "o.npz").exists() and not (tmp_path / "o.onnx").exists()
+
+
+def test_minidb_byte_encoded_fp16_and_uint8(tmp_path):
+    """BlobSerializer's byte_data form (caffe2_serialize_using_bytes_as_holder / _fp16_as_bytes)."""
+    from c2core.io.minidb import Minidb
+
+    half = np.array([[0.5, -1.25], [3.0, 65504.0]], np.float16)
+    u8 = np.array([0, 7, 255], np.uint8)
+    chunks = {}
+    for name, a, dt in (("h", half, 12), ("u", u8, 6)):
+        t = caffe2_pb2.TensorProto(name=name, data_type=dt, byte_data=a.tobytes())
+        t.dims.extend(a.shape)
+        t.segment.begin, t.segment.end = 0, a.size
+        b = caffe2_pb2.BlobProto(name=name, type="Tensor")
+        b.tensor.CopyFrom(t)
+        chunks[name] = [b.SerializeToString()]
+    db = Minidb("x.minidb", caffe2_pb2.NetDef(), None, None, [], [], [], chunks)
+    np.testing.assert_array_equal(db.blob("h").array, half)
+    np.testing.assert_array_equal(db.blob("u").array, u8)

@@ -247,3 +247,25 @@ def test_topk_agreement_counts_ties_and_misses():
     assert n == 3 and t1 == pytest.approx(1 / 3)
     # top-5: row 0 yes; row 1 ref best 0 -> got[0]=1 is below got's 5th (3): no; row 2: ref best 6 -> got 1 < 4: no
     assert t5 == pytest.approx(1 / 3)
+
+
+def test_exact_form_float_tail_is_judged_by_rtol_int8_outputs_bit_exact():
+    """A float Softmax after Int8Dequantize runs ORT's float kernel against torch's: the
+    Int8 outputs stay bit-exact, the float tail passes on rtol (and says so)."""
+    from c2core.onnx import verify_onnx
+
+    m = mobilenet_like(1, 0.02, 128)
+    from c2core.builder import NetBuilder
+
+    b = NetBuilder("tail")
+    b.net.CopyFrom(m.predict_net)
+    b.op("Int8Dequantize", "fc", "logits")
+    b.op("Softmax", "logits", "soft")
+    b.net.external_output.append("soft")
+    m.predict_net = b.net
+    r = verify_onnx(m, export_onnx(m, int8="exact"))
+    by = {o.name: o for o in r.outputs}
+    assert r.ok, r.format()
+    assert all(by[n].max_abs == 0 for n in OUTS)
+    assert by["soft"].max_rel <= 1e-4
+    assert "float ops after dequantization by rtol" in r.format()
