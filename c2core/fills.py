@@ -111,10 +111,16 @@ def fill_dtype(op, args: Args):
 
 
 def _safe_int(args: Args, name: str, default: int) -> int:
-    try:
-        return args.int(name, default)
-    except (TypeError, ValueError, OverflowError):
-        return default
+    """An integer argument of a fill op; C2FormatError (naming the argument) when it is not one."""
+    v = args.get(name, default)
+    if isinstance(v, list) and len(v) == 1:
+        v = v[0]
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if isinstance(v, bool) or not isinstance(v, int):
+        shown = f"a {v.DESCRIPTOR.name}" if hasattr(v, "DESCRIPTOR") else f"{v!r:.60}"
+        raise C2FormatError(f"argument '{name}' must be an integer, got {shown}")
+    return v
 
 
 def _numel(shape) -> int:
@@ -212,7 +218,11 @@ def fill_shape(op, args: Args, path=None) -> tuple[int, ...] | None:
     except (TypeError, ValueError, OverflowError):
         raise C2FormatError(f"{what}: 'shape'/'extra_shape' must be lists of integers, got "
                             f"{args.get('shape')!r:.60} / {args.get('extra_shape')!r:.60}", path) from None
-    return checked_shape(shape, what, path, _itemsize(fill_dtype(op, args)))
+    try:
+        dt = fill_dtype(op, args)
+    except C2FormatError as e:
+        raise C2FormatError(f"{what}: {e.reason}", path) from None
+    return checked_shape(shape, what, path, _itemsize(dt))
 
 
 def run_fill(op, index: int, path: str | None = None) -> list[Weight]:

@@ -132,9 +132,13 @@ class Model:
                     shape = fill_shape(op, a, self.init_path)
                     check_stored_count(op, shape, self.init_path)
                     if op.type == "ConstantFill" or (op.type == "GivenTensorFill" and "dtype" in a):
-                        from .fills import DTYPE_OF_PROTO
+                        from .errors import C2FormatError
+                        from .fills import fill_dtype
 
-                        dt = np.dtype(DTYPE_OF_PROTO.get(a.int("dtype", 1), np.float32)).name
+                        try:
+                            dt = np.dtype(fill_dtype(op, a)).name
+                        except C2FormatError as e:
+                            raise C2FormatError(f"{op.type} '{op.output[0]}': {e.reason}", self.init_path) from None
                     else:
                         dt = _DTYPE_NAMES.get(op.type, "float32")
                     specs[op.output[0]] = WeightSpec(op.output[0], shape, dt, op.type, op.type in ("XavierFill", "MSRAFill", "GaussianFill", "UniformFill", "UniformIntFill"))

@@ -139,8 +139,13 @@ def sidecar_moves(model, st, out_path: str) -> tuple[list, str]:
     moves = []
     labels = data.get("labels")
     if isinstance(labels, str) and not os.path.isabs(labels) and os.path.basename(labels) == labels:
-        src_labels = os.path.join(os.path.dirname(src_side), labels)
-        if os.path.isfile(src_labels) and not os.path.exists(os.path.join(out_dir, labels)):
+        from ..classify.labels import confined
+
+        try:  # a link in the model's folder pointing elsewhere is not the model's file
+            src_labels = confined(labels, os.path.dirname(src_side), "labels")
+        except C2Error:
+            src_labels = ""
+        if src_labels and os.path.isfile(src_labels) and not os.path.exists(os.path.join(out_dir, labels)):
             with open(src_labels, "rb") as f, open(st.path(labels), "wb") as g:
                 g.write(f.read())
             moves.append((st.path(labels), os.path.join(out_dir, labels)))

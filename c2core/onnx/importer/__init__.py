@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 
-from ...errors import C2Error, UnsupportedOpsError
+from ...errors import C2Error, C2FormatError, UnsupportedOpsError
 
 __all__ = ["import_onnx", "convert_graph", "fix_input_shapes", "supported_onnx_ops", "write_pair"]
 
@@ -47,6 +47,17 @@ def _load(src):
 
     path = os.fspath(src)
     return load_onnx(path), path
+
+
+# What a converter raises on a node that breaks the ONNX spec (too few inputs,
+# an attribute of the wrong type): the file's fault, reported as such.
+_MALFORMED = (IndexError, TypeError, ValueError, KeyError, AttributeError, AssertionError, OverflowError)
+
+
+def malformed_node(node, e: Exception) -> C2Error:
+    text = str(e).strip().splitlines()
+    return C2FormatError(f"ONNX node '{node.name or (node.output[0] if node.output else '?')}' ({node.op_type}) is "
+                         f"malformed: {type(e).__name__}: {text[0][:200] if text else ''}".rstrip(": "))
 
 
 def convert_graph(model, name: str | None = None, names: str = "readable"):
@@ -86,6 +97,8 @@ def convert_graph(model, name: str | None = None, names: str = "readable"):
                 why = conv.check(ctx, node, node_attrs(node))
             except C2Error as e:
                 why = e.reason
+            except _MALFORMED as e:
+                raise malformed_node(node, e) from None
             if why:
                 problems.append(f"{node.op_type} ({why})")
     if problems:
@@ -96,7 +109,12 @@ def convert_graph(model, name: str | None = None, names: str = "readable"):
         ctx.node = node
         conv = converter_for(node.op_type)
         first = len(ctx.builder.net.op)
-        conv.fn(ctx, node, node_attrs(node))
+        try:
+            conv.fn(ctx, node, node_attrs(node))
+        except _MALFORMED as e:
+            if strict and isinstance(e, AssertionError):
+                raise
+            raise malformed_node(node, e) from None
         if strict:  # the manifest's `importer` layer comes from `emits`: it must be the truth
             extra = {op.type for op in ctx.builder.net.op[first:]} - set(conv.emits)
             if extra:

@@ -332,6 +332,20 @@ def make_case(i: int, seed: int, seeds: list[dict], work: str) -> tuple[list[str
 
             m = onnx.load_from_string(data)
             t = rng.choice(list(m.graph.initializer)) if len(m.graph.initializer) else None
+            if rng.random() < 0.4 and len(m.graph.node):
+                from onnx import helper
+
+                node = rng.choice(list(m.graph.node))
+                if rng.random() < 0.5:
+                    node.op_type = rng.choice(["ConstantOfShape", "Expand", "Tile", "Range", "Resize", "Nope", "Conv",
+                                               "Reshape", "Gemm", "Loop", ""])
+                    labels.append(f"onnx op_type {node.op_type}")
+                else:
+                    name = rng.choice(["kernel_shape", "pads", "strides", "axis", "perm", "value", "to", "group"])
+                    val = rng.choice([[1 << 40], [-3, -3], [0], 10 ** 6, -1, 1.5, "x"])
+                    node.attribute.append(helper.make_attribute(name, val))
+                    labels.append(f"onnx attr {name}={val!r:.20}")
+                t = None
             if t is not None:
                 pick = rng.randrange(3)
                 if pick == 0:

@@ -326,3 +326,31 @@ def test_minidb_meta_keys_not_utf8(tmp_path, capsys):
     db.write_bytes(data.replace(b"INPUTS_BLOB_TYPE", b"INPUTS_BLOB_TYP\xff"))
     rc, out, err = _cli(["info", db], capsys)
     assert rc == 0 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("field", [{"f": math.nan}, {"s": b"int"}, {"floats": [math.nan, 1.0]}])
+def test_fill_dtype_of_wrong_type(pair, tmp_path, capsys, field):
+    init = caffe2_pb2.NetDef()
+    init.ParseFromString((pair / "init_net.pb").read_bytes())
+    op = next(o for o in init.op if o.output[0] == "fc_w")
+    _set(op, "dtype", **field)
+    (pair / "init_net.pb").write_bytes(init.SerializeToString())
+    rc, _, err = _cli(["draw", pair, "-o", tmp_path / "g.dot"], capsys)
+    assert rc == 0 and "argument 'dtype' must be an integer" in err  # the structure still draws
+    rc, _, err = _cli(["run", pair, "-i", tmp_path / "x.npy", "-o", tmp_path / "o.npz"], capsys)
+    line = _error(err)
+    assert rc == 2 and "init_net.pb" in line and "'fc_w': argument 'dtype' must be an integer" in line
+
+
+def test_onnx_malformed_node_is_one_line(tmp_path, capsys):
+    import onnx
+    from onnx import TensorProto, helper
+
+    g = helper.make_graph([helper.make_node("Conv", ["x"], ["y"], name="c1")], "g",  # a Conv without its weights
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4, 4])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    p = tmp_path / "conv1.onnx"
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), str(p))
+    rc, _, err = _cli(["import", p, "-o", tmp_path / "out"], capsys)
+    line = _error(err)
+    assert rc == 2 and "conv1.onnx" in line and "ONNX node 'c1' (Conv) is malformed" in line
