@@ -1,9 +1,13 @@
 """The classification dock: images in, top-K labels with score bars out.
 
 Images come from drops (on the panel or the window) or a file dialog. The
-work is `c2core.classify.Classifier` on the chosen backend and preset, run as
-a job; with the executor backend the first image is also run with
-`Predictor.run(fetch_all=True)` so every intermediate blob can be inspected.
+work is one core call, `c2core.classify.image_job.classify_job`, run as a job
+on the chosen backend (`auto` by default: the core picks the fastest engine
+that matches the executor on this model, and the result card names it),
+preset, labels file and the input shapes of the Inputs panel. A run belongs
+to the document that started it: opening another model cancels it and its
+result is dropped. Preset and labels are remembered per model (by content);
+the preset can be saved to the model's model.json.
 """
 
 from __future__ import annotations
@@ -14,12 +18,13 @@ import os
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QHeaderView,
-                               QLabel, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QLabel, QPushButton, QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout, QWidget)
 
 from . import backend_status, jobs, settings
 from .document import IMAGE_SUFFIXES
 
-BACKENDS = ["c2", "onnxruntime", "openvino", "openvino:fp16", "tensorrt", "tensorrt:fp16"]
+BACKENDS = ["auto", "c2", "onnxruntime", "openvino", "openvino:fp16", "tensorrt", "tensorrt:fp16"]
+LABELS_DEFAULT = "model's labels (model.json, else ImageNet)"
 
 
 def _e(x) -> str:
@@ -64,8 +69,11 @@ class ResultCard(QWidget):
         lay.addWidget(thumb)
         col = QVBoxLayout()
         col.setSpacing(1)
+        engine = result["backend"] + (" (auto)" if result.get("auto") else "")
         head = QLabel(f"<b>{_e(os.path.basename(result['image']))}</b> <span style='color:#868e96'>"
-                      f"{_e(result['backend'])} · {result['latency_ms']:.1f} ms</span>")
+                      f"{_e(engine)} · {result['latency_ms']:.1f} ms</span>")
+        if result.get("auto_note"):
+            head.setToolTip("auto measured: " + result["auto_note"])
         col.addWidget(head)
         self.bars = []
         for t in result["top"]:
@@ -91,6 +99,7 @@ class ClassifyPanel(QWidget):
         self.warnings: list[str] = []
         self.job: jobs.Job | None = None
         self._avail_job = None
+        self._auto_choices: dict = {}  # (model fingerprint, shapes, preset) -> auto's (engine, note)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 6, 8, 6)
         grid = QGridLayout()
@@ -101,18 +110,40 @@ class ClassifyPanel(QWidget):
         for name, p in PRESETS.items():
             self.preset.addItem(name, name)
             self.preset.setItemData(self.preset.count() - 1, p.notes, Qt.ToolTipRole)
-        last = settings.get("classify/preset", "")
-        i = self.preset.findData(last)
-        if i >= 0:
-            self.preset.setCurrentIndex(i)
-        self.preset.currentIndexChanged.connect(lambda _: settings.put("classify/preset", self.preset.currentData()))
+        self.preset.currentIndexChanged.connect(self._preset_changed)
+        self.save_preset_btn = QToolButton()
+        self.save_preset_btn.setText("Save")
+        self.save_preset_btn.setToolTip("Save this preset to the model's model.json")
+        self.save_preset_btn.clicked.connect(self.save_preset)
         self.backend = QComboBox()
         for b in BACKENDS:
             self.backend.addItem(b, b)
+        self.backend.setItemData(0, "the fastest available engine whose results match the executor on this model",
+                                 Qt.ToolTipRole)
+        self.backend.currentIndexChanged.connect(lambda _: settings.put("classify/backend", self.backend.currentData()))
+        last_backend = self.backend.findData(settings.get("classify/backend", "auto"))
+        self.backend.setCurrentIndex(max(0, last_backend))
+        self.labels_label = QLabel(LABELS_DEFAULT)
+        self.labels_label.setStyleSheet("color:#495057")
+        self.labels_btn = QToolButton()
+        self.labels_btn.setText("Choose…")
+        self.labels_btn.setToolTip("A labels file: one class name per line")
+        self.labels_btn.clicked.connect(self.choose_labels)
+        self.labels_reset = QToolButton()
+        self.labels_reset.setText("Default")
+        self.labels_reset.clicked.connect(lambda: self.set_labels(None))
+        self.labels_path: str | None = None
         grid.addWidget(QLabel("Preset"), 0, 0)
         grid.addWidget(self.preset, 0, 1)
+        grid.addWidget(self.save_preset_btn, 0, 2)
         grid.addWidget(QLabel("Backend"), 1, 0)
-        grid.addWidget(self.backend, 1, 1)
+        grid.addWidget(self.backend, 1, 1, 1, 2)
+        labels_row = QHBoxLayout()
+        labels_row.addWidget(self.labels_label, 1)
+        labels_row.addWidget(self.labels_btn)
+        labels_row.addWidget(self.labels_reset)
+        grid.addWidget(QLabel("Labels"), 2, 0)
+        grid.addLayout(labels_row, 2, 1, 1, 2)
         grid.setColumnStretch(1, 1)
         lay.addLayout(grid)
         row = QHBoxLayout()
@@ -150,11 +181,105 @@ class ClassifyPanel(QWidget):
         self._update_buttons()
 
     # ----- document and backends ------------------------------------------------------
+    preset_changed = Signal(object)  # the Preprocess now in effect (the Inputs panel shows its crop)
+
     def set_document(self, doc) -> None:
+        """Show `doc`; a run of the previous document is cancelled and its result dropped."""
+        if self.job is not None:
+            self.job.cancel()
+            self.job = None
         self.doc = doc
         self.clear_results()
+        self.status.setText(self.IDLE_TEXT if not self.images else self._images_text())
+        self._restore_choices()
         self._update_buttons()
         self.ensure_availability()
+
+    IDLE_TEXT = "Drop images here (or use Add images…), then Classify."
+
+    def _key(self, what: str) -> str | None:
+        return f"models/{self.doc.fingerprint}/{what}" if self.doc is not None and self.doc.fingerprint else None
+
+    def _restore_choices(self) -> None:
+        """The preset and labels this model was last classified with (else the defaults)."""
+        preset = self.doc.preset if self.doc is not None else ""
+        self.preset.blockSignals(True)
+        self.preset.setCurrentIndex(max(0, self.preset.findData(preset or "")))
+        self.preset.blockSignals(False)
+        labels = settings.get(self._key("labels"), "") if self._key("labels") else ""
+        self._show_labels(labels if labels and os.path.isfile(labels) else None)
+        self._emit_preset()
+
+    def _preset_changed(self, _index=None) -> None:
+        key = self._key("preset")
+        if key:
+            settings.put(key, self.preset.currentData() or "")
+            self.doc.preset = self.preset.currentData() or ""
+        self._emit_preset()
+
+    def effective_preprocess(self):
+        """The preprocessing a run would start from (preset box, else model.json, else the default)."""
+        if self.doc is None:
+            return None
+        from c2core.backends import ModelSource
+        from c2core.classify import chosen_preset
+        from c2core.errors import C2Error
+
+        try:
+            return chosen_preset(ModelSource(model=self.doc.model, path=self.doc.path), self.preset.currentData() or None)[0]
+        except C2Error:
+            return None
+
+    def _emit_preset(self) -> None:
+        self.preset_changed.emit(self.effective_preprocess())
+
+    def save_preset(self) -> str | None:
+        """Write the chosen preset into model.json beside the model (atomically, via the core)."""
+        from c2core.errors import C2Error
+        from c2core.io.sidecar_files import model_folder, update_model_json
+
+        name = self.preset.currentData()
+        if self.doc is None or not name:
+            self.status.setText("Choose a preset (not auto) to save it to model.json.")
+            return None
+        try:
+            path = update_model_json(model_folder(self.doc.model), {"preprocessing": name})
+        except C2Error as e:
+            self.status.setText(f"<span style='color:#c92a2a'>{_e(e)}</span>")
+            return None
+        self.status.setText(f"Preset '{_e(name)}' saved to {_e(path)}")
+        return path
+
+    def choose_labels(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Labels file (one class per line)",
+                                              os.path.dirname(self.labels_path or (self.doc.path if self.doc else "")),
+                                              "Labels (*.txt *.labels *.names);;All files (*)")
+        if path:
+            self.set_labels(path)
+
+    def set_labels(self, path: str | None) -> None:
+        """Use this labels file for the current model (None: the model's own / ImageNet)."""
+        if path is not None:
+            from c2core.classify import load_labels
+            from c2core.errors import C2Error
+
+            try:
+                n = len(load_labels(path))
+            except (C2Error, OSError) as e:
+                self.status.setText(f"<span style='color:#c92a2a'>Labels not usable: {_e(e)}</span>")
+                return
+            self.status.setText(f"Labels: {n} classes from {_e(os.path.basename(path))}")
+        key = self._key("labels")
+        if key:
+            settings.put(key, path or "")
+        self._show_labels(path)
+        self.clear_results()
+
+    def _show_labels(self, path: str | None) -> None:
+        self.labels_path = path
+        self.labels_label.setText(os.path.basename(path) if path else LABELS_DEFAULT)
+        self.labels_label.setToolTip(path or "")
+        self.labels_reset.setEnabled(path is not None)
 
     def ensure_availability(self) -> None:
         """Ask the core which backends work (and import the kernels) once, on a worker."""
@@ -181,9 +306,13 @@ class ClassifyPanel(QWidget):
 
     def _update_buttons(self) -> None:
         busy = self.job is not None and self.job.is_running
-        self.run_btn.setEnabled(self.doc is not None and bool(self.images) and not busy)
+        structure_only = self.doc is not None and self.doc.model.structure_only
+        self.run_btn.setEnabled(self.doc is not None and bool(self.images) and not busy and not structure_only)
+        self.run_btn.setToolTip("This model has no weights (structure only): it cannot classify"
+                                if structure_only else "")
         self.cancel_btn.setEnabled(busy)
         self.add_btn.setEnabled(not busy)
+        self.save_preset_btn.setEnabled(self.doc is not None and bool(self.doc.model.predict_path))
 
     # ----- images ---------------------------------------------------------------------------
     def choose_images(self):
@@ -193,12 +322,21 @@ class ClassifyPanel(QWidget):
             settings.put("classify/dir", os.path.dirname(paths[0]))
             self.add_images(paths)
 
+    def _images_text(self) -> str:
+        new = self.images
+        return f"{len(new)} image(s): " + ", ".join(os.path.basename(p) for p in new[:4]) + (" …" if len(new) > 4 else "")
+
     def add_images(self, paths, run: bool = True) -> None:
         new = [os.fspath(p) for p in paths if os.fspath(p).lower().endswith(IMAGE_SUFFIXES)]
         self.images = new
-        self.status.setText(f"{len(new)} image(s): " + ", ".join(os.path.basename(p) for p in new[:4]) + (" …" if len(new) > 4 else ""))
+        self.clear_results()
+        self.status.setText(self._images_text())
         self._update_buttons()
         if run and self.doc is not None and new:
+            if self.doc.model.structure_only:
+                self.status.setText("This model has no weights (structure only): it cannot classify. "
+                                    "Open a model with its init net.")
+                return
             self.run()
 
     def dragEnterEvent(self, event):
@@ -222,52 +360,66 @@ class ClassifyPanel(QWidget):
     def run(self) -> jobs.Job | None:
         if self.doc is None or not self.images or (self.job is not None and self.job.is_running):
             return None
+        if self.doc.model.structure_only:
+            return None
         doc, paths = self.doc, list(self.images)
         backend = self.backend.currentData()
         preset = self.preset.currentData() or None
+        labels = self.labels_path
+        shapes = dict(doc.input_overrides)
+
+        choices = self._auto_choices
+        key = (doc.fingerprint, tuple(sorted(shapes.items())), preset)
 
         def work(progress, cancel):
-            from c2core.backends import ModelSource
-            from c2core.classify import Classifier, load_image
+            from c2core.classify import image_job
+            from c2core.tasks import sub_progress
 
-            progress(0.02, "Loading images…")
-            images = [load_image(p) for p in paths]
-            source = ModelSource(model=doc.model, path=doc.path, batch=1, progress=progress, cancel=cancel)
-            try:
-                clf = Classifier(source=source, backend=backend, preset=preset)
-                try:
-                    progress(0.1, f"Preparing {backend}…")
-                    clf.prepare()
-                    results = []
-                    for i, (im, p) in enumerate(zip(images, paths)):
-                        cancel.check()
-                        results += clf.classify_images([im], [p], top=5, warmup=(i == 0))
-                        progress(0.2 + 0.6 * (i + 1) / len(paths), f"Classified {i + 1}/{len(paths)}")
-                    acts = {}
-                    if backend == "c2":
-                        cancel.check()
-                        progress(0.85, "Capturing activations…")
-                        from c2core.runtime import Predictor
+            from .subprocess_call import call_in_subprocess
 
-                        x = clf.preprocess.apply(images[0])[None]
-                        pred = getattr(clf.backend, "_predictor", None) or Predictor(doc.model)
-                        acts = pred.run({clf.backend.input_names[0]: x}, fetch_all=True)
-                    return results, acts, list(clf.warnings)
-                finally:
-                    clf.close()
-            finally:
-                source.close()
+            m = doc.model
+            # ONNX export and engine set-up (onnxruntime, OpenVINO) hold the GIL for long stretches:
+            # for a model on disk they run in a child process, so the window keeps ticking
+            on_disk = bool(m.predict_path) and os.path.isfile(m.predict_path) and m.formats.get("predict") != "minidb"
+            opts = dict(preset=preset, labels=labels, input_shapes=shapes, preset_hint="the Preset box",
+                        shape_hint="the Inputs panel (Model tab)")
+            chosen, note = backend, ""
+            if backend == "auto":
+                if key in choices:
+                    chosen, note = choices[key]
+                elif on_disk:
+                    progress(0.03, "auto: timing the engines on this model…")
+                    chosen, note = call_in_subprocess(image_job.choose_backend_from_files, m.predict_path,
+                                                      m.init_path, preset, shapes, cancel=cancel,
+                                                      progress=sub_progress(progress, 0.03, 0.3))
+                else:
+                    chosen, note = image_job.choose_backend(m, preset, shapes, progress=progress, cancel=cancel)
+                choices[key] = (chosen, note)
+            if chosen == "c2" or not on_disk:  # the executor runs here and shares its activations
+                out = image_job.classify_job(m, paths, backend=chosen, progress=progress, cancel=cancel, **opts)
+            else:
+                out = call_in_subprocess(image_job.classify_files, m.predict_path, m.init_path, paths, backend=chosen,
+                                         activations=False, cancel=cancel, progress=progress, **opts)
+            out.auto_note = note
+            return out
 
-        self.job = jobs.Job(work, f"classify ({backend})", self)
-        self.job.finished.connect(self._done)
-        self.job.failed.connect(self._failed)
-        self.job.cancelled.connect(self._cancelled)
-        self.job.progress.connect(self._progress)
-        self.job.done.connect(self._run_done)
+        job = jobs.Job(work, f"classify ({backend})", self)
+        job.doc, job.backend_choice = doc, backend
+        job.finished.connect(lambda r, j=job: self._mine(j) and self._done(r))
+        job.failed.connect(lambda m, j=job: self._mine(j) and self._failed(m))
+        job.cancelled.connect(lambda j=job: self._mine(j) and self._cancelled())
+        job.progress.connect(lambda f, m, j=job: self._mine(j) and self._progress(f, m))
+        job.done.connect(lambda j=job: self._run_done(j))
+        self.job = job
+        self.clear_results()
         self.status.setText(f"Classifying {len(paths)} image(s) with {backend}…")
-        self.job.start()
+        job.start()
         self._update_buttons()
-        return self.job
+        return job
+
+    def _mine(self, job) -> bool:
+        """A job's signals count only while it is this panel's run for the document shown."""
+        return job is self.job and getattr(job, "doc", None) is self.doc
 
     def cancel(self) -> None:
         if self.job is not None:
@@ -278,12 +430,16 @@ class ClassifyPanel(QWidget):
             self.status.setText(message)
         self.progressed.emit(fraction, message)
 
-    def _run_done(self) -> None:
+    def _run_done(self, job) -> None:
         self._update_buttons()
-        self.run_done.emit(self.job.state)
+        self.run_done.emit(job.state)
 
-    def _done(self, result) -> None:
-        results, acts, warnings = result
+    def _done(self, outcome) -> None:
+        results, acts, warnings = outcome.results, outcome.activations, outcome.warnings
+        auto = getattr(self.job, "backend_choice", "") == "auto"
+        for r in results:
+            r["auto"] = auto
+            r["auto_note"] = outcome.auto_note if auto else ""
         self.results, self.warnings = results, warnings
         self.show_results(results)
         msg = f"{len(results)} image(s) classified in {self.job.elapsed:.2f} s"
@@ -291,12 +447,15 @@ class ClassifyPanel(QWidget):
             msg += f"; {len(acts)} activations captured (select a blob to inspect)"
         if warnings:
             msg += "<br><span style='color:#d9480f'>" + "<br>".join(_e(w) for w in warnings) + "</span>"
+        if auto:
+            msg += f"<br><span style='color:#868e96'>auto chose {_e(outcome.backend)}: {_e(outcome.auto_note)}</span>"
         self.status.setText(msg)
         if acts:
-            self.activations_ready.emit(acts)
+            self.activations_ready.emit({"doc": self.doc, "activations": acts})
         self.results_ready.emit(results)
 
     def _failed(self, msg: str) -> None:
+        self.clear_results()
         self.status.setText(f"<span style='color:#c92a2a'><b>Classification failed:</b> {_e(msg)}</span>")
 
     def _cancelled(self) -> None:
@@ -315,7 +474,7 @@ class ClassifyPanel(QWidget):
     def clear(self) -> None:
         self.clear_results()
         self.images = []
-        self.status.setText("Drop images here (or use Add images…), then Classify.")
+        self.status.setText(self.IDLE_TEXT)
         self._update_buttons()
 
     def show_results(self, results: list[dict]) -> None:

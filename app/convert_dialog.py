@@ -17,20 +17,37 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
 
 from . import backend_status, convert_jobs, jobs, settings
 
+def _h(text) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _plain(html_text: str) -> str:
+    """Rich text reduced to plain text (a tooltip)."""
+    import re
+
+    return re.sub(r"<[^>]+>", "", html_text.replace("<br>", "\n")).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 TITLES = {
     "caffe2": "Save as Caffe2", "graph": "Export Graph", "onnx": "Convert to ONNX",
     "openvino": "Convert to OpenVINO IR", "tensorrt": "Build TensorRT Plan", "import_onnx": "Import ONNX",
 }
 BACKEND_OF = {"onnx": "onnxruntime", "openvino": "openvino", "tensorrt": "tensorrt"}
+SUPPORT_KEY = {"onnx": "onnx export", "openvino": "openvino", "tensorrt": "tensorrt"}  # backend_status keys
+FOLDER_OUTPUT = ("caffe2", "import_onnx")
+TEXT_SIZE_WARN = 4 << 20  # weights above this make a slow, large text-format save (EfficientNet-Lite0: 56 s)
 
 
 class PathEdit(QWidget):
+    changed = Signal(str)
+
     def __init__(self, path: str, mode: str, filter_: str = "", parent=None):
         super().__init__(parent)
         self.mode, self.filter = mode, filter_
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         self.edit = QLineEdit(path)
+        self.edit.textChanged.connect(self.changed)
         btn = QPushButton("Browse…")
         btn.clicked.connect(self.browse)
         lay.addWidget(self.edit, 1)
@@ -167,7 +184,77 @@ class ConvertDialog(QDialog):
         self.cancel_btn.clicked.connect(self.cancel)
         self.close_btn.clicked.connect(self.close)
         self.cancel_btn.setEnabled(False)
+        self.unsupported: list | None = None  # op types the target cannot take (None: not known yet)
+        self._blockers: dict = {}  # why Run is disabled: {"backend" | "ops" | "output": reason}
+        self.output.changed.connect(self._check_output)
+        self._check_output()
+        if kind in ("caffe2", "import_onnx"):
+            self.text_fmt.toggled.connect(self._text_size_warning)
         self._check_backend()
+        self._check_ops()
+
+    # ----- what blocks Run -----------------------------------------------------------
+    def _block(self, key: str, reason: str | None) -> None:
+        """Record (or clear) one reason Run cannot start; the reasons are shown above the form."""
+        if reason:
+            self._blockers[key] = reason
+        else:
+            self._blockers.pop(key, None)
+        busy = self.job is not None and self.job.is_running
+        self.run_btn.setEnabled(not self._blockers and not busy)
+        text = "<br>".join(self._blockers[k] for k in ("backend", "ops", "output") if k in self._blockers)
+        self.reason.setText(text)
+        self.reason.setVisible(bool(text))
+        self.run_btn.setToolTip(_plain(text))
+
+    def _check_output(self, _text=None) -> None:
+        from c2core.io.output_check import output_problem
+
+        problem = output_problem(self.output.text(), folder=self.kind in FOLDER_OUTPUT)
+        self._block("output", f"<b>Output:</b> {_h(problem)}" if problem else None)
+
+    def _check_ops(self) -> None:
+        """Op types the target cannot take, known before Run (from the Model panel's check)."""
+        key = SUPPORT_KEY.get(self.kind)
+        if key is None or self.doc is None:
+            return
+        panel = getattr(self.parent(), "model_panel", None)
+        bad = panel.unsupported(key) if panel is not None and panel.doc is self.doc else None
+        if bad is None:
+            doc = self.doc
+            j = jobs.Job(lambda p, c: backend_status.unsupported_by_backend(doc.model), "supported ops", self)
+            j.finished.connect(lambda sup, d=doc: d is self.doc and self._apply_ops(list(sup.get(key) or [])))
+            j.start()
+            self._ops_job = j
+        else:
+            self._apply_ops(bad)
+
+    def _apply_ops(self, bad: list) -> None:
+        self.unsupported = bad
+        if bad:
+            target = TITLES[self.kind].replace("Convert to ", "").replace("Build ", "")
+            self._block("ops", f"<b>{len(bad)} op type(s) cannot be converted to {_h(target)}:</b> {_h(', '.join(bad))}"
+                               " (Run is disabled; the Model tab lists them too)")
+        else:
+            self._block("ops", None)
+
+    def _text_size_warning(self, on: bool) -> None:
+        from c2core.sizes import human_bytes
+
+        m = self.doc.model if self.doc is not None else None
+        size = 0
+        if m is not None and not m.structure_only:
+            try:
+                size = m.weights_bytes
+            except Exception:  # sizes are advice here; the save itself reports real errors
+                size = 0
+        if on and size > TEXT_SIZE_WARN:
+            self.message.setText(f"⚠ Text format writes every weight as decimal text: {human_bytes(size)} of weights "
+                                 f"become several times that and take a while. Binary is much faster.")
+            self.message.setStyleSheet("color:#d9480f")
+        else:
+            self.message.setText("")
+            self.message.setStyleSheet("color:#495057")
 
     # ----- availability -------------------------------------------------------------
     def _check_backend(self) -> None:
@@ -186,10 +273,7 @@ class ConvertDialog(QDialog):
         name = BACKEND_OF.get(self.kind)
         av = avail.get(name)
         if av is not None and not av.ok and self.kind != "onnx":
-            self.reason.setText(f"<b>{name} is unavailable here:</b> {av.reason}")
-            self.reason.show()
-            self.run_btn.setEnabled(False)
-            self.run_btn.setToolTip(av.reason)
+            self._block("backend", f"<b>{name} is unavailable here:</b> {_h(av.reason)}")
         elif av is not None and not av.ok and self.kind == "onnx":
             self.verify.setChecked(False)
             self.verify.setEnabled(False)
@@ -207,22 +291,23 @@ class ConvertDialog(QDialog):
             return convert_jobs.make_save_caffe2(m, out, self.text_fmt.isChecked())
         if self.kind == "graph":
             return convert_jobs.make_export_graph(m, out, self.fmt, self.rankdir.currentText(), self.minimal.isChecked())
+        shapes = dict(self.doc.input_overrides) if self.doc is not None else {}  # the Inputs panel's
         if self.kind == "onnx":
-            return convert_jobs.make_onnx(m, out, self.opset.value(), self.dynamic.isChecked(), self.verify.isChecked())
+            return convert_jobs.make_onnx(m, out, self.opset.value(), self.dynamic.isChecked(), self.verify.isChecked(),
+                                          input_shapes=shapes)
         if self.kind == "openvino":
-            return convert_jobs.make_openvino(m, out, self.precision.currentText())
+            return convert_jobs.make_openvino(m, out, self.precision.currentText(), input_shapes=shapes)
         if self.kind == "tensorrt":
-            return convert_jobs.make_tensorrt(m, out, self.precision.currentText(), self.calib.text() or None)
+            return convert_jobs.make_tensorrt(m, out, self.precision.currentText(), self.calib.text() or None,
+                                              input_shapes=shapes)
         return convert_jobs.make_import_onnx(self.source.text(), out, self.text_fmt.isChecked())
 
     def start(self) -> jobs.Job | None:
         if self.job is not None and self.job.is_running:
             return self.job
+        self._check_output()
         if not self.run_btn.isEnabled():
             return None
-        out = self.output.text()
-        if out:
-            settings.put("convert/dir", os.path.dirname(os.path.abspath(out)))
         self.result.clear()
         self.report = None
         self.bar.setRange(0, 100)
@@ -258,6 +343,11 @@ class ConvertDialog(QDialog):
 
     def _finished(self, report) -> None:
         self.report = report
+        out = self.output.text()
+        if report.ok and out:  # only a folder that worked becomes the next default
+            folder = out if self.kind in FOLDER_OUTPUT else os.path.dirname(os.path.abspath(out))
+            settings.put("convert/dir", os.path.dirname(os.path.abspath(folder)) if self.kind in FOLDER_OUTPUT
+                         else folder)
         self.bar.setRange(0, 100)
         self.bar.setValue(100)
         self.message.setText(("✓ " if report.ok else "✗ ") + report.title + f" ({self.job.elapsed:.1f} s)")
@@ -286,9 +376,24 @@ class ConvertDialog(QDialog):
         self.result.setPlainText("Cancelled: nothing was written.")
 
     def _done(self) -> None:
-        self.run_btn.setEnabled(True)
+        self.run_btn.setEnabled(not self._blockers)
         self.cancel_btn.setEnabled(False)
         self.done.emit(self.job.state)
+
+    def detach(self, reason: str) -> None:
+        """The document this dialog converts is no longer shown: cancel its run, drop
+        its result and close (a conversion never reports under another model)."""
+        if self.job is not None:
+            for sig in (self.job.finished, self.job.failed, self.job.cancelled, self.job.progress):
+                try:
+                    sig.disconnect()
+                except (RuntimeError, TypeError):
+                    pass
+            self.job.cancel()
+        self.doc = None
+        self.report = None
+        self.result.setPlainText(f"Cancelled: {reason}.")
+        self.close()
 
     def closeEvent(self, event):
         if self.job is not None and self.job.is_running:

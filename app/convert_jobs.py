@@ -106,22 +106,25 @@ def make_export_graph(model, path: str, fmt: str, rankdir: str = "TB", minimal: 
     return fn
 
 
-def make_onnx(model, path: str, opset: int = 17, dynamic_batch: bool = False, verify: bool = True):
+def make_onnx(model, path: str, opset: int = 17, dynamic_batch: bool = False, verify: bool = True,
+              input_shapes: dict | None = None):
     def fn(progress, cancel):
         from c2core.pipeline import to_onnx
 
-        rep = _run(to_onnx, model, path, progress, cancel, opset=opset, dynamic_batch=dynamic_batch, verify=verify)
+        rep = _run(to_onnx, model, path, progress, cancel, opset=opset, dynamic_batch=dynamic_batch, verify=verify,
+                   input_shapes=input_shapes or None)
         s = rep.seconds
         took = sum(v for k, v in s.items() if k in ("export", "parity", "publish"))
         return _report(rep, f"Exported to ONNX (opset {opset}) in {took:.1f} s")
     return fn
 
 
-def make_openvino(model, xml_path: str, precision: str = "fp32", opset: int = 17):
+def make_openvino(model, xml_path: str, precision: str = "fp32", opset: int = 17, input_shapes: dict | None = None):
     def fn(progress, cancel):
         from c2core.pipeline import to_openvino
 
-        rep = _run(to_openvino, model, xml_path, progress, cancel, precision=precision, opset=opset)
+        rep = _run(to_openvino, model, xml_path, progress, cancel, precision=precision, opset=opset,
+                   input_shapes=input_shapes or None)
         r = _report(rep, f"OpenVINO IR written ({precision.upper()} weights)")
         if rep.written:
             r.lines.insert(0, f"  inputs: {rep.details.get('input_shapes')}")
@@ -129,12 +132,13 @@ def make_openvino(model, xml_path: str, precision: str = "fp32", opset: int = 17
     return fn
 
 
-def make_tensorrt(model, plan_path: str, precision: str = "fp16", calib_folder: str | None = None, opset: int = 17):
+def make_tensorrt(model, plan_path: str, precision: str = "fp16", calib_folder: str | None = None, opset: int = 17,
+                  input_shapes: dict | None = None):
     def fn(progress, cancel):
         from c2core.pipeline import to_tensorrt
 
         rep = _run(to_tensorrt, model, plan_path, progress, cancel, precision=precision, calib_dir=calib_folder,
-                   opset=opset)
+                   opset=opset, input_shapes=input_shapes or None)
         r = _report(rep, f"TensorRT plan built ({precision})")
         if rep.written:
             r.lines.insert(0, f"  {rep.details.get('plan')}")

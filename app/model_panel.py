@@ -18,6 +18,7 @@ from c2core.sizes import human_bytes
 
 from . import backend_status, jobs
 from .graph.drawing import format_shape
+from .inputs_panel import InputsPanel
 from .graph.palette import category_color
 
 
@@ -36,6 +37,8 @@ class ModelPanel(QWidget):
         self._job = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        self.inputs = InputsPanel(self)
+        lay.addWidget(self.inputs)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         self.summary = QLabel("<p style='color:#868e96'>No model open.</p>")
@@ -50,6 +53,7 @@ class ModelPanel(QWidget):
     def set_document(self, doc) -> None:
         self.doc = doc
         self.support = None
+        self.inputs.set_document(doc)
         self._render()
         self._job = jobs.Job(lambda progress, cancel: (backend_status.availability(),
                                                        backend_status.unsupported_by_backend(doc.model)),
@@ -57,6 +61,16 @@ class ModelPanel(QWidget):
         self._job.finished.connect(lambda r, d=doc: d is self.doc and self._support_ready(*r))
         self._job.failed.connect(lambda msg: self._support_ready({}, {"error": [msg]}))
         self._job.start()
+
+    def refresh(self) -> None:
+        self.inputs.refresh()
+        self._render()
+
+    def unsupported(self, backend: str) -> list | None:
+        """Op types `backend` cannot run in this model (None while still checking)."""
+        if self.support is None:
+            return None
+        return list(self.support.get(backend) or [])
 
     def _support_ready(self, avail, support):
         self.availability, self.support = avail, support
@@ -100,7 +114,6 @@ class ModelPanel(QWidget):
         out = [f"<h3 style='margin:2px 0'>{_e(m.name)}</h3>",
                "<table cellspacing=3>" + "".join(f"<tr><td style='color:#868e96'>{k}</td><td>{v}</td></tr>" for k, v in rows) + "</table>"]
         head = "<tr style='color:#868e96'><td>blob</td><td>shape</td><td>dtype</td></tr>"
-        out.append("<h4 style='margin:8px 0 2px'>Inputs</h4><table cellspacing=3>" + head + self._io_rows(m.data_inputs, False) + "</table>")
         out.append("<h4 style='margin:8px 0 2px'>Outputs</h4><table cellspacing=3>" + head + self._io_rows(m.external_outputs, True) + "</table>")
         # op-type histogram
         counts = sorted(m.op_types().items(), key=lambda kv: (-kv[1], kv[0]))

@@ -33,7 +33,8 @@ def _settle(app, seconds: float = 0.3) -> None:
 
 
 def take(out_dir: str, model: str, image=None, size=(1600, 1000), large: str | None = None,
-         broken: str | None = None) -> list[str]:
+         broken: str | None = None, no_value_info: str | None = None, three_class: str | None = None,
+         control: str | None = None) -> list[str]:
     from .main import make_app
     from .window import MainWindow
 
@@ -99,6 +100,26 @@ def take(out_dir: str, model: str, image=None, size=(1600, 1000), large: str | N
     _wait(app, lambda: w.model_panel.support is not None, 120)
     shot("model-panel.png")
     w.classify_dock.show()
+    if no_value_info and images:
+        _no_value_info_shots(app, w, no_value_info, images[0], shot)
+    if three_class and images:
+        _open(app, w, three_class)
+        panel = w.classify_panel
+        panel.backend.setCurrentIndex(panel.backend.findData("c2"))
+        _classify(app, panel, images[:1])
+        w.inspector_dock.raise_()
+        shot("three-class-labels.png")
+    if control:
+        _open(app, w, control)
+        node = next(n.index for n in w.document.graph.nodes if n.type == "If")
+        w.canvas.select_op(node)
+        subs = w.document.graph.subnets(node)
+        w.open_subnet(node, subs[0].arg, subs[0].position)
+        _wait(app, lambda: w.canvas.is_final)
+        inner = max(w.canvas.drawing.node_of_op)  # the sub-net's last op, selected and inspected
+        w.canvas.select_op(inner)
+        w.inspector_dock.raise_()
+        shot("subnet-if.png")
     if large:  # the convert dialogs: ONNX options, and TensorRT refused with its reason
         from . import backend_status
 
@@ -114,6 +135,35 @@ def take(out_dir: str, model: str, image=None, size=(1600, 1000), large: str | N
     return shots
 
 
+def _open(app, w, path: str) -> None:
+    w.open_path(path)
+    _wait(app, lambda: (w.document is not None and w.document.path == path) or bool(w.last_error))
+    _wait(app, lambda: w.canvas.is_final)
+
+
+def _classify(app, panel, images) -> None:
+    done = []
+    panel.run_done.connect(done.append)
+    panel.add_images(images)
+    _wait(app, lambda: bool(done), 300)
+    panel.run_done.disconnect()
+    _settle(app, 0.3)
+
+
+def _no_value_info_shots(app, w, path: str, image: str, shot) -> None:
+    """A model folder without value_info.json: the Inputs panel with a shape typed in,
+    then a classification on ONNX Runtime with that shape."""
+    _open(app, w, path)
+    w.model_dock.raise_()
+    w.model_panel.inputs.set_shape(w.document.model.data_inputs[0], "1,3,224,224")
+    _settle(app, 0.5)
+    shot("inputs-panel.png")
+    panel = w.classify_panel
+    panel.backend.setCurrentIndex(panel.backend.findData("onnxruntime"))
+    _classify(app, panel, [image])
+    shot("classify-onnxruntime.png")
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("out_dir")
@@ -121,8 +171,12 @@ def main(argv=None) -> int:
     p.add_argument("image", nargs="*", help="photos to classify")
     p.add_argument("--large", help="a large net to show at its initial zoom (densenet121)")
     p.add_argument("--broken", help="a file that cannot be opened (error banner)")
+    p.add_argument("--no-value-info", help="a model folder without value_info.json (Inputs panel, onnxruntime)")
+    p.add_argument("--three-class", help="a 3-class model with its own labels")
+    p.add_argument("--control", help="a net with an If op (its sub-net opened)")
     a = p.parse_args(argv)
-    for s in take(a.out_dir, a.model, a.image, large=a.large, broken=a.broken):
+    for s in take(a.out_dir, a.model, a.image, large=a.large, broken=a.broken, no_value_info=a.no_value_info,
+                  three_class=a.three_class, control=a.control):
         print(s)
     return 0
 

@@ -161,8 +161,9 @@ def resolve_inputs(model, *, shapes: dict | None = None, arrays: dict | None = N
     names = list(model.data_inputs)
     declared_all = list(model.external_inputs)
     r = ResolvedInputs(names=names)
-    r.unused = [n for n in declared_all if n not in read_blobs(model.predict_net)
-                and n not in set(getattr(model, "weight_specs", {}) or {})]
+    read = read_blobs(model.predict_net)  # once: per input it made opening densenet121 take 8 s
+    specs = set(getattr(model, "weight_specs", {}) or {})
+    r.unused = [n for n in declared_all if n not in read and n not in specs]
     shapes = {k: tuple(int(d) for d in v) for k, v in (shapes or {}).items()}
     unknown = sorted(set(shapes) - set(names) - set(r.unused))
     if unknown:

@@ -69,6 +69,7 @@ class GraphCanvas(QWidget):
     node_selected = Signal(object)  # DNode
     edge_selected = Signal(str, int)  # blob, version
     selection_cleared = Signal()
+    node_activated = Signal(object)  # DNode double-clicked (an op with sub-nets opens them)
     status = Signal(str)
 
     def __init__(self, parent=None):
@@ -110,11 +111,14 @@ class GraphCanvas(QWidget):
         self._provisional_timer.timeout.connect(self._show_provisional)
         self.scene.selectionChanged.connect(self._on_selection)
         self.view.installEventFilter(self)
+        self.view.viewport_moved.connect(self._update_minimap_visibility)
+        self.view.item_double_clicked.connect(lambda it: isinstance(it, NodeItem) and self.node_activated.emit(it.node))
 
     # ----- geometry of overlays ----------------------------------------------
     def resizeEvent(self, event):
         super().resizeEvent(event)
         self._place_overlays()
+        self._update_minimap_visibility()
 
     def showEvent(self, event):
         super().showEvent(event)
@@ -317,6 +321,7 @@ class GraphCanvas(QWidget):
         from PySide6.QtCore import QRectF
 
         first = self.layout_result is None
+        self._place_labels(lay)
         bounds = QRectF(0, 0, lay.width, lay.height)
         self.scene.setSceneRect(bounds.adjusted(-40, -40, 40, 40))
         self.layout_result = lay
@@ -328,10 +333,9 @@ class GraphCanvas(QWidget):
             self._set_status("")
         if first and self._fit_next:
             self.view.fit(self._input_anchor(), self.options.rankdir)
-        self.minimap.setVisible(len(self.drawing.nodes) > 12)
-        if len(self.drawing.nodes) > 12:
-            # on the next event-loop turn: the GUI breathes between moving items and drawing the overview
-            QTimer.singleShot(0, lambda g=self._gen, b=bounds: g == self._gen and self._refresh_minimap(b))
+        # on the next event-loop turn: the GUI breathes between moving items and drawing the overview
+        QTimer.singleShot(0, lambda g=self._gen, b=bounds: g == self._gen and self._refresh_minimap(b))
+        self._update_minimap_visibility()
         self._place_overlays()
         self._on_selection()
         log.info("graph: %s layout of %d nodes drawn %.3f s after opening", lay.engine, len(self.drawing.nodes), elapsed)
@@ -343,6 +347,62 @@ class GraphCanvas(QWidget):
             if n.kind == "input" and n.id in self.node_items:
                 return self.node_items[n.id].sceneBoundingRect().center()
         return None
+
+    LABEL_PLACING_LIMIT = 250  # edges; bigger graphs keep the layout's own label spots (time)
+
+    def _place_labels(self, lay=None) -> None:
+        """Move shape labels off boxes and off each other (small graphs): each edge tries the
+        spot dot gave its label, then spots along its route; the first free one wins, else
+        the least covered. A grid of 64-px cells keeps each test to the rects nearby."""
+        if len(self.edge_items) > self.LABEL_PLACING_LIMIT:
+            return
+        cell = 64.0
+        grid: dict = {}
+
+        def cells(r):
+            for gx in range(int(r.left() // cell), int(r.right() // cell) + 1):
+                for gy in range(int(r.top() // cell), int(r.bottom() // cell) + 1):
+                    yield gx, gy
+
+        def add(r):
+            for c in cells(r):
+                grid.setdefault(c, []).append(r)
+
+        for it in self.node_items.values():
+            add(it.sceneBoundingRect())
+        placed = (lay.labels or {}) if lay is not None else {}
+        for k, e in enumerate(self.edge_items):
+            if e._label_rect is None:
+                continue
+            off = e.pos()
+            best, best_cost = None, None
+            for r in e.label_candidates(placed.get(k)):
+                rs = r.translated(off).adjusted(-1.5, -1.5, 1.5, 1.5)  # a hair of space between texts
+                near = {id(t): t for c in cells(rs) for t in grid.get(c, ())}
+                cost = 0.0
+                for t in near.values():
+                    if rs.intersects(t):
+                        i = rs.intersected(t)
+                        cost += i.width() * i.height()
+                if best_cost is None or cost < best_cost:
+                    best, best_cost = r, cost
+                if cost == 0:
+                    break
+            if best is not None:
+                e.set_label_rect(best)  # free if any spot was; else the least covered one
+            add(e._label_rect.translated(off))
+
+    def _update_minimap_visibility(self) -> None:
+        """The overview only when part of the graph is off screen: a graph that fits
+        needs none, and the overview would only cover its nodes."""
+        if self.layout_result is None or not self.node_items:
+            self.minimap.hide()
+            return
+        from PySide6.QtCore import QRectF
+
+        lay = self.layout_result  # the layout's own bounds: no walk over thousands of items per scroll
+        whole = QRectF(0, 0, lay.width, lay.height).adjusted(4, 4, -4, -4)
+        self.minimap.setVisible(not self.view.visible_scene_rect().contains(whole))
 
     def _refresh_minimap(self, bounds) -> None:
         boxes = [(it.sceneBoundingRect(), it._fill.color()) for it in self.node_items.values()]

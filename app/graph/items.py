@@ -184,6 +184,32 @@ class EdgeItem(QGraphicsItem):
             br = br.united(self._label_rect)
         self._bounds = br.adjusted(-4, -4, 4, 4)
 
+    def label_candidates(self, centre=None):
+        """Places the shape label may take, best first (lazily: the first is usually free):
+        where the layout put it (`centre`), beside or above the middle of the route, then
+        further along it, then on the other side."""
+        if not self.edge.label:
+            return
+        tw, th = _EFM.horizontalAdvance(self.edge.label) + 6, _EFM.height()
+        if centre is not None:
+            yield QRectF(centre[0] - tw / 2, centre[1] - th / 2, tw, th)
+        for t in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.45, 0.55, 0.35, 0.65, 0.25, 0.75, 0.15, 0.85, 0.1, 0.9):
+            p = self._path.pointAtPercent(t)
+            angle = self._path.angleAtPercent(t) % 180
+            if angle < 30 or angle > 150:
+                yield QRectF(p.x() - tw / 2, p.y() - th - 2, tw, th)
+                yield QRectF(p.x() - tw / 2, p.y() + 2, tw, th)
+            else:
+                yield QRectF(p.x() + 4, p.y() - th / 2, tw, th)
+                yield QRectF(p.x() - 4 - tw, p.y() - th / 2, tw, th)
+
+    def set_label_rect(self, rect: QRectF) -> None:
+        self.prepareGeometryChange()
+        self._label_rect = rect
+        br = self._path.boundingRect().united(self._arrow.boundingRect()).united(rect)
+        self._bounds = br.adjusted(-4, -4, 4, 4)
+        self.update()
+
     def boundingRect(self) -> QRectF:
         return self._bounds
 

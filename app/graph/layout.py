@@ -30,6 +30,9 @@ class Layout:
     height: float
     engine: str  # "dot" or "layered"
     seconds: float = 0.0
+    labels: dict | None = None  # edge index -> (cx, cy) of its shape label, where dot placed one
+
+DOT_LABELS_MAX_EDGES = 250  # above this, dot lays edges out without label nodes (much faster)
 
 
 def dot_available() -> str | None:
@@ -54,8 +57,15 @@ def to_dot(drawing, sizes: dict) -> tuple[str, dict]:
     for n in drawing.nodes:
         w, h = sizes[n.id]
         out.append(f"{ids[n.id]} [width={w / DPI:.3f}, height={h / DPI:.3f}];")
-    for e in drawing.edges:
-        out.append(f"{ids[e.src]} -> {ids[e.dst]};")
+    # small graphs: dot places the shape labels itself (as label nodes it keeps clear of boxes
+    # and of each other); the canvas reads their positions back
+    with_labels = len(drawing.edges) <= DOT_LABELS_MAX_EDGES
+    for k, e in enumerate(drawing.edges):
+        if with_labels and e.label:
+            out.append(f'{ids[e.src]} -> {ids[e.dst]} [label="{e.label}", fontsize=7, fontname="DejaVu Sans", '
+                       f'id="e{k}"];')
+        else:
+            out.append(f"{ids[e.src]} -> {ids[e.dst]};")
     out.append("}")
     return "\n".join(out), ids
 
@@ -77,12 +87,19 @@ def parse_plain(text: str, ids: dict, drawing) -> Layout:
         elif parts[0] == "edge":
             n = int(parts[3])
             pts = [(float(parts[4 + 2 * k]) * DPI, height - float(parts[5 + 2 * k]) * DPI) for k in range(n)]
-            routes.setdefault((back[parts[1]], back[parts[2]]), []).append(pts)
-    edges = []
-    for e in drawing.edges:
+            rest = parts[4 + 2 * n:]
+            label = None
+            if len(rest) >= 5:  # [label xl yl] style color
+                label = (float(rest[-4]) * DPI, height - float(rest[-3]) * DPI)
+            routes.setdefault((back[parts[1]], back[parts[2]]), []).append((pts, label))
+    edges, labels = [], {}
+    for k, e in enumerate(drawing.edges):
         lst = routes.get((e.src, e.dst))
-        edges.append(lst.pop(0) if lst else None)
-    return Layout(pos, edges, True, width, height, "dot")
+        pts, label = lst.pop(0) if lst else (None, None)
+        edges.append(pts)
+        if label is not None and e.label:
+            labels[k] = label
+    return Layout(pos, edges, True, width, height, "dot", labels=labels)
 
 
 def dot_layout(drawing, sizes: dict, cancel=None, timeout: float = 300.0) -> Layout:

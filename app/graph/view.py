@@ -19,6 +19,7 @@ START_SCALE = 0.8  # the initial zoom of a graph too big to fit legibly
 class GraphView(QGraphicsView):
     zoomed = Signal(float)
     viewport_moved = Signal()
+    item_double_clicked = Signal(object)  # the QGraphicsItem under the pointer
 
     def __init__(self, scene, parent=None):
         super().__init__(scene, parent)
@@ -34,6 +35,12 @@ class GraphView(QGraphicsView):
         self.viewport().grabGesture(Qt.PinchGesture)
         self.horizontalScrollBar().valueChanged.connect(self.viewport_moved)
         self.verticalScrollBar().valueChanged.connect(self.viewport_moved)
+
+    def mouseDoubleClickEvent(self, event):
+        item = self.itemAt(event.position().toPoint())
+        if item is not None:
+            self.item_double_clicked.emit(item)
+        super().mouseDoubleClickEvent(event)
 
     @property
     def scale_factor(self) -> float:
@@ -81,6 +88,11 @@ class GraphView(QGraphicsView):
         r = self.scene().itemsBoundingRect()
         if not r.isEmpty():
             self.fitInView(r.adjusted(-20, -20, 20, 20), Qt.KeepAspectRatio)
+            for _ in range(4):  # scroll bars appearing or vanishing can leave an edge just outside
+                if self.visible_scene_rect().contains(r):
+                    break
+                self.scale(0.96, 0.96)
+                self.centerOn(r.center())
             self.zoomed.emit(self.scale_factor)
             self.viewport_moved.emit()
 

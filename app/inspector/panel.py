@@ -45,10 +45,13 @@ def _fmt_value(v) -> str:
 class InspectorPanel(QWidget):
     select_op = Signal(int)
     select_blob = Signal(str)
+    open_subnet = Signal(int, str, int)  # op index, argument, position: drill into that sub-net
+    show_outer = Signal(str)  # a blob the shown sub-net shares with the net around it
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.doc = None
+        self.graph, self.shapes, self.outer, self.parent_title = None, {}, [], ""
         self.current = None  # ("ops", tuple) | ("blob", name, version)
         self._weights_job = None
         outer = QVBoxLayout(self)
@@ -76,6 +79,13 @@ class InspectorPanel(QWidget):
     # ----- API -------------------------------------------------------------------
     def set_document(self, doc) -> None:
         self.doc = doc
+        self.set_net(doc.graph if doc is not None else None, doc.shapes if doc is not None else {})
+
+    def set_net(self, graph, shapes, outer=(), parent_title: str = "") -> None:
+        """Inspect this net: the model's own, or a sub-net opened from it (`outer`: the
+        blobs it reads from the enclosing net, linked back there)."""
+        self.graph, self.shapes = graph, shapes or {}
+        self.outer, self.parent_title = list(outer), parent_title
         self.clear()
 
     def clear(self) -> None:
@@ -105,10 +115,15 @@ class InspectorPanel(QWidget):
             self.select_op.emit(int(value))
         elif kind == "blob":
             self.select_blob.emit(value)
+        elif kind == "subnet":
+            index, arg, pos = value.split(":", 2)
+            self.open_subnet.emit(int(index), arg, int(pos))
+        elif kind == "outer":
+            self.show_outer.emit(value)
 
     # ----- ops ------------------------------------------------------------------------
     def show_ops(self, ops) -> None:
-        if self.doc is None:
+        if self.doc is None or self.graph is None:
             return
         self.current = ("ops", tuple(ops))
         self.tensor.hide()
@@ -119,18 +134,20 @@ class InspectorPanel(QWidget):
 
     def _blob_cell(self, ref) -> str:
         b, v = ref
-        info = self.doc.shapes.get((b, v))
+        info = self.shapes.get((b, v))
         shape = format_shape(info.shape) if info is not None and info.shape is not None else "?"
         dtype = (info.dtype if info is not None else None) or "?"
         tag = ""
-        if v == 0 and self.doc.graph.is_weight(b):
+        if v == 0 and b in self.outer:
+            tag = " <span style='color:#1971c2'>(outer net)</span>"
+        elif v == 0 and self.graph.is_weight(b):
             tag = " <span style='color:#868e96'>(weight)</span>"
-        elif v == 0 and self.doc.graph.is_data_input(b):
+        elif v == 0 and self.graph.is_data_input(b):
             tag = " <span style='color:#1971c2'>(input)</span>"
         return f"<a href='blob:{_e(b)}'>{_e(b)}</a>{tag}</td><td>{_e(shape)}</td><td>{_e(dtype)}"
 
     def _op_html(self, index: int) -> str:
-        g = self.doc.graph
+        g = self.graph
         node = g.nodes[index]
         op = node.op
         s = op_schema(op.type) or {}
@@ -158,9 +175,9 @@ class InspectorPanel(QWidget):
             doc = schema_args.get(name, {}).get("doc", "")
             arows.append(f"<tr><td><b>{_e(name)}</b></td><td>{_e(_fmt_value(args[name]))}</td>"
                          f"<td style='color:#868e96'>{_e(doc)}</td></tr>")
-        for name, a in schema_args.items():
-            if name in args or "default" not in a:
-                continue
+        from c2core.schema.arg_aliases import defaults_to_show
+
+        for name, a in defaults_to_show(op.type, list(args)).items():  # not set under any spelling
             arows.append(f"<tr><td style='color:#868e96'>{_e(name)}</td><td style='color:#868e96'>{_e(_fmt_value(a['default']))} "
                          f"<i>(default)</i></td><td style='color:#adb5bd'>{_e(a.get('doc', ''))}</td></tr>")
         out.append("<h4 style='margin:8px 0 2px'>Arguments</h4>")
@@ -184,23 +201,29 @@ class InspectorPanel(QWidget):
         out.append("<h4 style='margin:8px 0 2px'>Outputs</h4><table cellspacing=3>" + head + "".join(orows) + "</table>")
         subs = g.subnets(index)
         if subs:
-            out.append("<p>Sub-nets: " + ", ".join(f"{_e(x.arg)} ({len(x.net.op)} ops)" for x in subs) + "</p>")
+            links = [f"<a href='subnet:{index}:{_e(x.arg)}:{x.position}'>{_e(x.arg)}"
+                     f"{'[' + str(x.position) + ']' if len([y for y in subs if y.arg == x.arg]) > 1 else ''}</a> "
+                     f"({len(x.net.op)} ops)" for x in subs]
+            out.append("<h4 style='margin:8px 0 2px'>Sub-nets</h4><p>" + ", ".join(links)
+                       + "<br><span style='color:#868e96'>click one (or double-click the op) to open it</span></p>")
         return "".join(out)
 
     # ----- blobs -----------------------------------------------------------------------
     def show_blob(self, blob: str, version: int | None = None) -> None:
-        if self.doc is None:
+        if self.doc is None or self.graph is None:
             return
-        g = self.doc.graph
+        g = self.graph
         if version is None:
             version = g.latest_version(blob)
         self.current = ("blob", blob, version)
         ref = (blob, version)
-        info = self.doc.shapes.get(ref)
+        info = self.shapes.get(ref)
         shape = format_shape(info.shape) if info is not None and info.shape is not None else "unknown"
         dtype = (info.dtype if info is not None else None) or "unknown"
-        kind = "weight" if (version == 0 and g.is_weight(blob)) else "data input" if g.is_data_input(blob) and version == 0 else "activation"
-        if blob in self.doc.model.external_outputs and version == g.latest_version(blob):
+        outer = version == 0 and blob in self.outer
+        kind = ("from the outer net" if outer else "weight" if (version == 0 and g.is_weight(blob))
+                else "data input" if g.is_data_input(blob) and version == 0 else "activation")
+        if blob in list(g.net.external_output) and version == g.latest_version(blob):
             kind += " (net output)"
         p = g.producer(ref)
         prod = f"<a href='op:{p}'>op #{p} {_e(g.nodes[p].type)}</a>" if p is not None else "<i>none (exists before the net runs)</i>"
@@ -212,12 +235,14 @@ class InspectorPanel(QWidget):
         rows = [("kind", kind), ("shape", _e(shape)), ("dtype", _e(dtype)), ("producer", prod), ("consumers", cons_html)]
         if versions > 1 or (versions == 1 and version == 0):
             rows.append(("version", f"{version} of {versions} (blob written in place)"))
+        if outer:
+            rows.append(("outer net", f"<a href='outer:{_e(blob)}'>show it in {_e(self.parent_title or 'the outer net')}</a>"))
         self.info.setText(f"<h3 style='margin:2px 0'>{_e(blob)}</h3><table cellspacing=3>"
                           + "".join(f"<tr><td style='color:#868e96'>{k}</td><td>{v}</td></tr>" for k, v in rows) + "</table>")
         self.tensor.hide()
         if kind == "weight":
             self._show_weight(blob)
-        elif blob in self.doc.activations:
+        elif g is self.doc.graph and blob in self.doc.activations:
             self.tensor.set_array(blob, self.doc.activations[blob], "activation")
             self.tensor.show()
 

@@ -42,3 +42,9 @@ class C2Backend(Backend):
 
     def _close(self) -> None:
         self._predictor = None
+
+    @property
+    def predictor(self):
+        """The prepared executor (None before prepare): callers run it with fetch_all=True
+        to see every intermediate blob of the same prepared plan."""
+        return getattr(self, "_predictor", None)

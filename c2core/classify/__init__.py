@@ -35,26 +35,34 @@ def default_preset_name(source) -> str:
     return CAFFE2_DEFAULT_PRESET if getattr(source, "model", None) is not None else DEFAULT_PRESET
 
 
-def resolve_preprocess(source, preset: str | Preprocess | None = None, warnings: list | None = None) -> Preprocess:
+def chosen_preset(source, preset: str | Preprocess | None = None) -> tuple[Preprocess, bool]:
+    """(the preprocessing a run would start from, whether it is the default because nothing
+    declared one): the explicit preset, model.json's, else the default for the model's kind.
+    Cheap (no input resolution): what a preset chooser shows before any run."""
+    if isinstance(preset, Preprocess):
+        return preset, False
+    if preset:
+        return get_preset(preset), False
+    p = from_sidecar(source.sidecar())
+    return (p, False) if p is not None else (get_preset(default_preset_name(source)), True)
+
+
+def resolve_preprocess(source, preset: str | Preprocess | None = None, warnings: list | None = None,
+                       hint: str | None = None) -> Preprocess:
     """The preprocessing for this model, fitted to its input size.
 
     When the model declares no input size, the preset's crop defines it (images
     are the input): the source is told, so every backend exports that shape.
+    `hint`: where the user chooses a preset when it is not the CLI's --preset
+    (the app's Preset box), named in the warning instead of the flags.
     """
-    if isinstance(preset, Preprocess):
-        p = preset
-    elif preset:
-        p = get_preset(preset)
-    else:
-        p = from_sidecar(source.sidecar())
-        if p is None:
-            name = default_preset_name(source)
-            p = get_preset(name)
-            if warnings is not None:
-                others = ", ".join(k for k in PRESETS if k != name)
-                warnings.append(f"no preprocessing declared for this model (model.json); using preset '{name}' "
-                                f"({p.notes}); choose with --preset NAME ({others}), and keep the choice with "
-                                "--save-preset")
+    p, defaulted = chosen_preset(source, preset)
+    if defaulted and warnings is not None:
+        others = ", ".join(k for k in PRESETS if k != p.name)
+        how = (f"choose with --preset NAME ({others}), and keep the choice with --save-preset" if hint is None
+               else f"choose with {hint} ({others}), and keep the choice in model.json with its Save button")
+        warnings.append(f"no preprocessing declared for this model (model.json); using preset '{p.name}' "
+                        f"({p.notes}); {how}")
     resolved = source.resolved() if getattr(source, "model", None) is not None else None
     if resolved is not None and len(resolved.names) == 1 and resolved.sources.get(resolved.names[0]) in (None, "inferred"):
         source.set_image_size(p.crop)  # the images define the input size

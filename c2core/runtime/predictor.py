@@ -125,19 +125,17 @@ class Predictor:
         return out
 
     def _declared_inputs(self) -> dict:
-        """name -> (dtype or None, shape or None) from value_info / placeholders."""
+        """name -> (dtype or None, shape or None) that a feed is checked against: only
+        what value_info declares. An init-net fill of a fed input (a placeholder, or an
+        example tensor) declares nothing: the feed decides, as in Caffe2."""
         m = self.model
-        shapes = m.input_shapes()
         out = {}
         for n in self.inputs:
-            dt = None
-            if n in m.value_info:
-                dt = _ELEM.get(int(m.value_info[n][0]))
-            else:
-                spec = m.weight_specs.get(n)
-                if spec is not None and spec.dtype not in ("object",):
-                    dt = np.dtype(spec.dtype).type
-            out[n] = (dt, shapes.get(n))
+            vi = m.value_info.get(n) if m.value_info else None
+            if vi is None:
+                out[n] = (None, None)
+                continue
+            out[n] = (_ELEM.get(int(vi[0])), tuple(int(d) for d in vi[1]))
         return out
 
     def _to_device(self, arrays: dict) -> dict:

@@ -75,3 +75,74 @@ def long_chain_with_weight(n_ops: int = 3000, weight_values: int = 4_000_000):
     m = model_from(b, {f"big_w{k}": np.linspace(-1, 1, weight_values // parts, dtype=np.float32) for k in range(parts)})
     m.value_info = {"x": (1, [1, 8, 16, 16])}
     return m
+
+
+FC3_W = RNG.standard_normal((3, 4)).astype(np.float32) * 2.0
+FC3_B = np.array([0.1, -0.2, 0.05], dtype=np.float32)
+LIGHT_LABELS = ["red light", "yellow light", "green light"]
+
+
+def tiny3():
+    """tiny_cnn's body with a 3-class head (a traffic-light classifier's shape)."""
+    b = NetBuilder("tiny_lights")
+    b.inputs("data", "conv_w", "conv_b", "fc_w", "fc_b").outputs("prob")
+    b.op("Conv", ["data", "conv_w", "conv_b"], "conv1", name="conv1", kernel=3, stride=2)
+    b.op("Relu", "conv1", "conv1", name="relu1")
+    b.op("AveragePool", "conv1", "pool1", global_pooling=1)
+    b.op("FC", ["pool1", "fc_w", "fc_b"], "fc")
+    b.op("Softmax", "fc", "prob")
+    return model_from(b.net, {"conv_w": CONV_W, "conv_b": CONV_B, "fc_w": FC3_W, "fc_b": FC3_B})
+
+
+def write_tiny3(folder, value_info: bool = False) -> str:
+    """The 3-class model with its own labels.txt named by model.json (no value_info.json unless asked)."""
+    save_model(tiny3(), str(folder))
+    (folder / "labels.txt").write_text("\n".join(LIGHT_LABELS) + "\n")
+    (folder / "model.json").write_text('{"labels": "labels.txt", "preprocessing": "torchvision"}')
+    if value_info:
+        (folder / "value_info.json").write_text('{"data": [1, [1, 3, 224, 224]]}')
+    return str(folder)
+
+
+def tiny3_reference(x: np.ndarray) -> np.ndarray:
+    x = x.astype(np.float64)
+    win = np.lib.stride_tricks.sliding_window_view(x, (3, 3), axis=(2, 3))[:, :, ::2, ::2]
+    y = np.maximum(np.einsum("nchwij,ocij->nohw", win, CONV_W.astype(np.float64)) + CONV_B[None, :, None, None], 0)
+    f = y.mean(axis=(2, 3)) @ FC3_W.T.astype(np.float64) + FC3_B
+    e = np.exp(f - f.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def write_feature_map_model(folder) -> str:
+    """data -> Conv 3x3 -> Relu: a 4-D feature map output, not a class vector."""
+    b = NetBuilder("feature_map")
+    b.inputs("data", "conv_w", "conv_b").outputs("conv1")
+    b.op("Conv", ["data", "conv_w", "conv_b"], "conv1", kernel=3, stride=2)
+    b.op("Relu", "conv1", "conv1")
+    save_model(model_from(b.net, {"conv_w": CONV_W, "conv_b": CONV_B}), str(folder))
+    return str(folder)
+
+
+def write_control_net(folder) -> str:
+    """op0 Relu(data)->x; op1 If(c) then: Relu(x)->y, Sigmoid(y)->y / else: Tanh(x)->y; op2 While(loop: Add(y, one)->y
+    with a nested If, cond: LT(y, ten)->c). Structure only, saved as a predict net."""
+    from c2core.io.save import save_net
+
+    def net(name, *ops):
+        nb = NetBuilder(name)
+        for t, i, o in ops:
+            nb.op(t, i, o)
+        return nb.net
+
+    then_net = net("then", ("Relu", "x", "y"), ("Sigmoid", "y", "y"))
+    else_net = net("else", ("Tanh", "x", "y"))
+    lb = NetBuilder("loop")
+    lb.op("Add", ["y", "one"], "y")
+    lb.op("If", "c", "y", then_net=net("inner_then", ("Abs", "y", "y")))
+    b = NetBuilder("control")
+    b.op("Relu", "data", "x")
+    b.op("If", ["c"], ["y"], then_net=then_net, else_net=else_net)
+    b.op("While", ["c", "y"], ["y"], loop_net=lb.net, cond_net=net("cond", ("LT", ["y", "ten"], "c")))
+    b.inputs("data", "c", "one", "ten").outputs("y")
+    save_net(b.net, str(folder / "predict_net.pb"))
+    return str(folder / "predict_net.pb")

@@ -87,6 +87,9 @@ def test_unavailable_backends_are_disabled_with_reason(qtbot, window, tiny_model
     for i in range(panel.backend.count()):
         name = panel.backend.itemData(i).split(":")[0]
         item = model.item(i)
+        if name == "auto":  # picks among the available ones: always offered
+            assert item.isEnabled()
+            continue
         assert item.isEnabled() == avail[name].ok
         if not avail[name].ok:
             assert avail[name].reason in item.toolTip()
@@ -103,3 +106,74 @@ def test_classify_cancel(qtbot, window, tiny_model_dir, chelsea_png):
     assert job.state == "cancelled"
     assert "cancelled" in panel.status.text()
     assert panel.run_btn.isEnabled() and not panel.cancel_btn.isEnabled()
+
+
+def test_auto_backend_names_its_engine_and_matches_numpy(qtbot, window, tiny_model_dir, chelsea_png):
+    from c2core.backends import available_names
+
+    open_and_wait(qtbot, window, tiny_model_dir)
+    panel = window.classify_panel
+    assert panel.backend.currentData() == "auto"  # the default
+    panel.preset.setCurrentIndex(panel.preset.findData("torchvision"))
+    with qtbot.waitSignal(panel.results_ready, timeout=120000) as sig:
+        panel.add_images([chelsea_png])
+    (res,) = sig.args[0]
+    assert res["auto"] and res["backend"] in available_names()
+    head = panel.cards.itemAt(0).widget().findChildren(__import__("PySide6.QtWidgets", fromlist=["QLabel"]).QLabel)
+    assert any(f"{res['backend']} (auto)" in h.text() for h in head)
+    assert "auto chose" in panel.status.text()
+    _, ref = _reference_probs(chelsea_png)
+    assert res["top"][0]["index"] == int(np.argmax(ref))
+    assert res["top"][0]["score"] == pytest.approx(float(ref.max()), rel=1e-3)
+
+
+def test_labels_file_refusal_structure_only_and_warning_wording(qtbot, window, tiny_model_dir, chelsea_png, tmp_path):
+    from app_models import write_feature_map_model
+
+    open_and_wait(qtbot, window, tiny_model_dir)
+    panel = window.classify_panel
+    panel.backend.setCurrentIndex(panel.backend.findData("c2"))
+    labels = tmp_path / "ten.txt"
+    labels.write_text("".join(f"class {chr(65 + i)}\n" for i in range(10)))
+    panel.set_labels(str(labels))
+    with qtbot.waitSignal(panel.results_ready, timeout=60000) as sig:
+        panel.add_images([chelsea_png])
+    (res,) = sig.args[0]
+    assert all(t["label"] == f"class {chr(65 + t['index'])}" for t in res["top"])
+    # the app names its own control, not a command-line flag
+    assert "--preset" not in panel.status.text() and "Preset box" in panel.status.text()
+    # a feature-map output is refused in words; the old result is cleared
+    fm = tmp_path / "fm"
+    fm.mkdir()
+    open_and_wait(qtbot, window, write_feature_map_model(fm))
+    assert panel.results == [] and panel.cards.count() == 0
+    assert panel.labels_path is None  # labels are chosen per model
+    panel.preset.setCurrentIndex(panel.preset.findData("torchvision"))
+    with qtbot.waitSignal(panel.run_done, timeout=60000) as sig:
+        panel.add_images([chelsea_png])
+    assert sig.args == ["failed"]
+    assert "not one score per class" in panel.status.text() and panel.cards.count() == 0
+    # back on the first model, its labels file comes back
+    open_and_wait(qtbot, window, tiny_model_dir)
+    assert panel.labels_path == str(labels)
+
+
+def test_classify_disabled_on_structure_only_models(qtbot, window, corpus_dir, chelsea_png):
+    open_and_wait(qtbot, window, str(corpus_dir / "bvlc_alexnet"))
+    panel = window.classify_panel
+    panel.add_images([chelsea_png])
+    assert not panel.run_btn.isEnabled() and panel.job is None
+    assert "structure only" in panel.status.text()
+    assert window.banner.isVisible() and "Structure only" in window.banner.label.text()
+
+
+def test_preset_saved_to_model_json(qtbot, window, tiny_model_dir):
+    import json
+    import os
+
+    open_and_wait(qtbot, window, tiny_model_dir)
+    panel = window.classify_panel
+    panel.preset.setCurrentIndex(panel.preset.findData("caffe"))
+    path = panel.save_preset()
+    assert path == os.path.join(tiny_model_dir, "model.json")
+    assert json.load(open(path))["preprocessing"] == "caffe"

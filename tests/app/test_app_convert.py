@@ -242,6 +242,76 @@ def test_import_of_a_broken_onnx_file_reports_the_core_error(qtbot, window, tmp_
     assert window.document is None
 
 
+def test_unsupported_ops_disable_run_before_it_starts(qtbot, window, tmp_path):
+    from c2core.builder import NetBuilder, model_from
+    from c2core.io.save import save_model
+
+    b = NetBuilder("odd")
+    b.inputs("x").outputs("y")
+    b.op("Relu", "x", "r")
+    b.op("MadeUpOp", "r", "y")
+    save_model(model_from(b.net, {}), str(tmp_path / "odd"))
+    open_and_wait(qtbot, window, str(tmp_path / "odd"))
+    for kind in ("onnx", "openvino"):
+        dlg = window.convert(kind)
+        qtbot.addWidget(dlg)
+        dlg.output.setText(str(tmp_path / "out" / f"odd.{kind}"))
+        qtbot.waitUntil(lambda: dlg.unsupported is not None, timeout=60000)
+        assert dlg.unsupported == ["MadeUpOp"]
+        assert not dlg.run_btn.isEnabled() and dlg.start() is None
+        assert "MadeUpOp" in dlg.reason.text() and dlg.reason.isVisible()
+        dlg.close()
+
+
+def test_bad_output_folder_is_refused_in_words_and_not_remembered(qtbot, window, tiny_model_dir, tmp_path):
+    import os
+
+    from app import settings
+
+    open_and_wait(qtbot, window, tiny_model_dir)
+    dlg = window.convert("onnx")
+    qtbot.addWidget(dlg)
+    dlg.output.setText("/proc/nope/model.onnx")
+    assert not dlg.run_btn.isEnabled() and dlg.start() is None
+    assert "cannot create a folder here: /proc/nope" in dlg.reason.text()
+    assert "Errno" not in dlg.reason.text() and "FileNotFoundError" not in dlg.reason.text()
+    dlg.output.setText(str(tmp_path))  # a folder where a file is wanted
+    assert "is a folder" in dlg.reason.text() and not dlg.run_btn.isEnabled()
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    os.chmod(ro, 0o500)
+    if not os.access(ro, os.W_OK):  # root may write anywhere
+        dlg.output.setText(str(ro / "m.onnx"))
+        assert "not writable" in dlg.reason.text()
+    assert settings.get("convert/dir") is None  # nothing invalid was remembered
+    good = tmp_path / "good" / "m.onnx"
+    dlg.output.setText(str(good))
+    assert dlg.run_btn.isEnabled() and not dlg.reason.isVisible()
+    dlg.verify.setChecked(False)
+    with qtbot.waitSignal(dlg.done, timeout=120000):
+        dlg.start()
+    assert good.is_file() and settings.get("convert/dir") == str(tmp_path / "good")
+    dlg.close()
+    # a caffe2 save: the folder is the output, its parent is remembered
+    dlg2 = window.convert("caffe2")
+    qtbot.addWidget(dlg2)
+    dlg2.output.setText("/proc/nope")
+    assert not dlg2.run_btn.isEnabled() and "cannot create a folder here" in dlg2.reason.text()
+    dlg2.close()
+
+
+def test_text_format_save_warns_about_size_before_starting(qtbot, window, effnet_dir):
+    open_and_wait(qtbot, window, effnet_dir, timeout=60000)
+    dlg = window.convert("caffe2")
+    qtbot.addWidget(dlg)
+    assert dlg.message.text() == ""
+    dlg.text_fmt.setChecked(True)
+    assert "Text format" in dlg.message.text() and "MB" in dlg.message.text()
+    dlg.text_fmt.setChecked(False)
+    assert dlg.message.text() == ""
+    dlg.close()
+
+
 def test_onnx_export_that_fails_verification_writes_nothing_like_the_cli(qtbot, window, tmp_path, monkeypatch, capsys):
     """The app's ONNX job is the pipeline's: a failed verification publishes nothing, reports
     the numbers, and leaves the folder exactly as `c2core convert` leaves it."""

@@ -226,3 +226,42 @@ def test_left_to_right_shape_labels_clear_of_boxes_and_minimap_clear_of_inputs(q
     data = next(it for it in c.node_items.values() if it.node.kind == "input")
     on_screen = c.view.mapFromScene(data.sceneBoundingRect()).boundingRect()
     assert c.minimap.isVisible() and not c.minimap.geometry().intersects(on_screen)
+
+
+@pytest.mark.parametrize("rankdir", ["TB", "LR"])
+def test_small_graph_edge_labels_do_not_overlap(qtbot, window, tmp_path, rankdir):
+    """A small net around a Reshape (several labelled edges meet there): no shape label covers
+    another label or a box; the minimap is hidden because the whole graph fits."""
+    import numpy as np
+
+    from c2core.builder import NetBuilder, model_from
+    from c2core.io.save import save_model
+
+    b = NetBuilder("reshape_net")
+    b.inputs("data", "w", "bias").outputs("prob", "old_shape")
+    b.op("Conv", ["data", "w", "bias"], "c", kernel=3)
+    b.op("Relu", "c", "r")
+    b.op("Reshape", "r", ["flat", "old_shape"], shape=[1, -1])
+    b.op("Mul", ["flat", "flat"], "sq", broadcast=1)
+    b.op("Add", ["sq", "flat"], "s")
+    b.op("Softmax", "s", "prob")
+    for k, t in enumerate(("Sigmoid", "Tanh", "Abs", "Exp")):  # a fan-out: parallel labelled edges
+        b.op(t, "r", f"fan{k}")
+        b.net.external_output.append(f"fan{k}")
+    m = model_from(b.net, {"w": np.zeros((2, 3, 3, 3), np.float32), "bias": np.zeros(2, np.float32)})
+    save_model(m, str(tmp_path / "m"))
+    (tmp_path / "m" / "value_info.json").write_text('{"data": [1, [1, 3, 8, 8]]}')
+    window.act_lr.setChecked(rankdir == "LR")
+    open_and_wait(qtbot, window, str(tmp_path / "m"))
+    c = window.canvas
+    labelled = [e for e in c.edge_items if e._label_rect is not None]
+    labels = [e._label_rect.translated(e.pos()) for e in labelled]
+    assert len(labels) >= 5
+    boxes = [it.sceneBoundingRect() for it in c.node_items.values()]
+    for i, r in enumerate(labels):
+        assert not any(r.intersects(b) for b in boxes), \
+            f"label {i} ({labelled[i].edge.src}->{labelled[i].edge.dst}) covers a box {r} {[b for b in boxes if r.intersects(b)]}"
+        assert not any(r.intersects(o) for o in labels[i + 1:]), \
+            f"label {i} ({labelled[i].edge.src}->{labelled[i].edge.dst}) covers another label: {r} " \
+            f"{[(o, e.edge.src, e.edge.dst) for o, e in zip(labels, labelled) if r.intersects(o)]}"
+    assert not c.minimap.isVisible()

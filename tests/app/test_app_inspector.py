@@ -88,7 +88,9 @@ def test_model_panel_summary_and_backend_support(qtbot, window, tiny_model_dir):
     params = CONV_W.size + CONV_B.size + FC_W.size + FC_B.size
     assert f"{params:,}" in text
     assert "648 B" in text  # 162 float32 values
-    assert "1×3×224×224" in text and "1×10" in text
+    assert "1×10" in text  # the output's shape
+    t = panel.inputs.table  # inputs: the editable table above the summary
+    assert [t.item(0, c).text() for c in range(4)] == ["data", "1×3×224×224", "float32", "value_info.json"]
     for t in ("Conv", "Relu", "AveragePool", "FC", "Softmax"):
         assert t in text
     assert "all ops supported" in text
@@ -110,4 +112,28 @@ def test_model_panel_warns_about_unsupported_ops(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: window.model_panel.support is not None, timeout=60000)
     assert window.model_panel.support["c2"] == ["MadeUpOp"]
     assert "⚠ 1 unsupported op type(s): MadeUpOp" in window.model_panel.text()
+    qtbot.waitUntil(lambda: window.canvas.is_final, timeout=20000)
+
+
+def test_argument_aliases_collapse(qtbot, window, tmp_path):
+    """A Conv setting `strides` and `pads` shows them as set and no `stride`/`pad` default;
+    `dilation` (set under no spelling) keeps its default row, once."""
+    from c2core.builder import NetBuilder, model_from
+    from c2core.graph import Graph
+
+    from app.document import Document
+    import numpy as np
+
+    b = NetBuilder("aliases")
+    b.inputs("x", "w").outputs("y")
+    b.op("Conv", ["x", "w"], "y", kernel=3, strides=[2, 2], pads=[1, 1, 1, 1])
+    m = model_from(b.net, {"w": np.zeros((2, 3, 3, 3), np.float32)})
+    window.set_document(Document(m, Graph(m), ""))
+    window.inspector.show_ops([0])
+    lines = [ln.strip() for ln in window.inspector.text().splitlines()]  # one table cell per line
+    args = lines[lines.index("Arguments") + 1:lines.index("Inputs")]
+    assert args[args.index("strides") + 1] == "[2, 2]" and args[args.index("pads") + 1] == "[1, 1, 1, 1]"
+    assert "stride" not in args and "pad" not in args  # no default beside a set spelling
+    dil = [a for a in args if a.startswith("dilation") and " " not in a]  # names, not their docs
+    assert dil == ["dilation"] and args[args.index("dilation") + 1] == "1 (default)"
     qtbot.waitUntil(lambda: window.canvas.is_final, timeout=20000)

@@ -71,7 +71,7 @@ def test_quantize_job_reports_and_offers_the_int8_backend(qtbot, window, tiny_mo
     with qtbot.waitSignal(job.done, timeout=120000):
         pass
     assert job.state == "finished", job.error
-    results = job.result[0]
+    results = job.result.results  # the panel's job returns a c2core ClassifyOutcome
     assert results[0]["backend"] == spec and len(results[0]["top"]) == 5
 
 

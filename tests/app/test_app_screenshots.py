@@ -32,19 +32,32 @@ def _image(path):
 
 
 WINDOW_SHOTS = ["densenet121.png", "error-banner.png", "inspector-weights.png", "main-window-op.png",
-                "model-panel.png", "welcome.png"]
+                "model-panel.png", "welcome.png", "inputs-panel.png", "classify-onnxruntime.png",
+                "three-class-labels.png", "subnet-if.png"]
 DIALOG_SHOTS = ["about.png", "convert-dialog.png", "convert-tensorrt.png"]
 
 
 def test_screenshots_under_xvfb(xvfb_display, effnet_dir, chelsea_png, coffee_png, corpus_dir, tmp_path):
+    from app_models import write_control_net, write_tiny3
+
     out = tmp_path / "shots"
     broken = tmp_path / "broken.pb"
     broken.write_bytes(b"garbage\n")
+    bare = tmp_path / "effnet-no-value-info"  # the real model, without its value_info.json
+    shutil.copytree(effnet_dir, bare)
+    (bare / "value_info.json").unlink(missing_ok=True)
+    lights = tmp_path / "traffic-lights"
+    lights.mkdir()
+    write_tiny3(lights)
+    control = tmp_path / "control"
+    control.mkdir()
     env = dict(os.environ, DISPLAY=xvfb_display, C2STUDIO_SETTINGS=str(tmp_path / "s.ini"))
     env.pop("QT_QPA_PLATFORM", None)  # a real X server, not the offscreen plugin
     env.pop("WAYLAND_DISPLAY", None)
     r = subprocess.run([sys.executable, "-m", "app.screenshots", str(out), effnet_dir, chelsea_png, coffee_png,
-                        "--large", str(corpus_dir / "densenet121" / "predict_net.pbtxt"), "--broken", str(broken)],
+                        "--large", str(corpus_dir / "densenet121" / "predict_net.pbtxt"), "--broken", str(broken),
+                        "--no-value-info", str(bare), "--three-class", str(lights),
+                        "--control", write_control_net(control)],
                        env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
     names = sorted(os.listdir(out))

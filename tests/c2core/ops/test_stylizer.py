@@ -94,3 +94,19 @@ def test_onnx_export_matches(noise_std):
     np.testing.assert_array_equal(got, want)
     if noise_std == 0.0:
         np.testing.assert_array_equal(got, ref_deprocess(ref_preprocess(img, MEAN, None) * 1.5, MEAN))
+
+
+def test_placeholder_fill_does_not_decide_the_feed():
+    """AICamera-style init nets fill the image blob with a float placeholder; the uint8 feed decides."""
+    from c2core.model import Model
+    from c2core.builder import init_net_from, make_arg
+
+    m = _net(0.0)
+    init = init_net_from({"mean": MEAN})
+    ph = init.op.add(type="ConstantFill", output=["img"])
+    ph.arg.extend([make_arg("shape", [1]), make_arg("value", 0.0)])
+    m2 = Model(predict_net=m.predict_net, init_net=init)
+    assert m2.data_inputs == ["img"] and m2.input_shapes() == {}
+    img = _img(1, 3, 4)
+    out = Predictor(m2).run({"img": img})["out"]
+    np.testing.assert_array_equal(out, ref_deprocess(ref_preprocess(img, MEAN, None) * 1.5, MEAN))
