@@ -48,6 +48,24 @@ def _infer(model, shapes, warnings):
     return {}
 
 
+def _assumed_shapes(model, data, shapes, warnings) -> dict:
+    """name -> shape the input resolver infers (c2core.inputs: from the first consumer's
+    filter or weight) for the data inputs nothing declares; its one warning line joins
+    `warnings`. `info` shows these marked as assumed, as `run`/`convert` would use them."""
+    if all(n in shapes for n in data):
+        return {}
+    from ..inputs import resolve_inputs
+
+    try:
+        r = resolve_inputs(model, infer=True)
+    except C2Error:
+        return {}
+    out = {n: tuple(r.shapes[n]) for n in data if n not in shapes and r.sources.get(n) == "inferred"}
+    if out and r.warning:
+        warnings.append(r.warning)
+    return out
+
+
 def _dims(shape):
     """JSON form of a shape: null when unknown, null for each unknown size."""
     if shape is None:
@@ -76,7 +94,18 @@ def summary(model, input_shapes=None) -> dict:
     shapes = dict(model.input_shapes())
     shapes.update(input_shapes)
     warnings = list(model.warnings)
-    inferred = _infer(model, shapes, warnings)
+    assumed = _assumed_shapes(model, data, shapes, warnings)
+    assumed_out, inferred = False, {}
+    if assumed:
+        tried = []
+        inferred = _infer(model, {**shapes, **assumed}, tried)
+        if tried:  # the assumed size does not fit the net (an FC after a Conv wants one size)
+            warnings.append(f"with the assumed input shape{'s' if len(assumed) > 1 else ''} "
+                            f"{tried[0].split(': ', 1)[-1]}: give --input-shape NAME=D0,D1,...")
+            inferred = {}
+        assumed_out = bool(inferred)
+    if not inferred:
+        inferred = _infer(model, shapes, warnings)
     specs = model.weight_specs
 
     inputs = []
@@ -90,14 +119,23 @@ def summary(model, input_shapes=None) -> dict:
         elif shape is not None:
             dtype = "float32"
         info = inferred.get(n)
-        if shape is None and info is not None and info.shape is not None:
+        was_assumed = shape is None and n in assumed
+        if was_assumed:
+            shape, dtype = assumed[n], dtype or "float32"
+        elif shape is None and info is not None and info.shape is not None:
             shape = info.shape
-        inputs.append({"name": n, "shape": _dims(shape), "dtype": dtype})
+        entry = {"name": n, "shape": _dims(shape), "dtype": dtype}
+        if was_assumed:
+            entry["assumed"] = True  # only then: the key is absent for declared shapes
+        inputs.append(entry)
     outputs = []
     for n in model.external_outputs:
         info = inferred.get(n)
         shape = None if info is None else _dims(info.shape)
-        outputs.append({"name": n, "shape": shape, "dtype": None if info is None else info.dtype})
+        entry = {"name": n, "shape": shape, "dtype": None if info is None else info.dtype}
+        if assumed_out and shape is not None:
+            entry["assumed"] = True
+        outputs.append(entry)
 
     op_types = model.op_types()
     unknown = sorted(set(op_types) - known_op_types())
@@ -130,7 +168,8 @@ def summary(model, input_shapes=None) -> dict:
 
 def _fmt_io(entry) -> str:
     shape = "?" if entry["shape"] is None else "[" + ", ".join("?" if d is None else str(d) for d in entry["shape"]) + "]"
-    return f"{entry['name']}  {entry['dtype'] or '?'} {shape}"
+    note = "  (assumed: see warnings)" if entry.get("assumed") else ""
+    return f"{entry['name']}  {entry['dtype'] or '?'} {shape}{note}"
 
 
 def format_summary(s: dict) -> str:

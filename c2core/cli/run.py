@@ -31,6 +31,22 @@ def add_arguments(p) -> None:
     add_shape_arguments(p)
 
 
+def _absent_message(model, absent, inputs) -> str:
+    """Which inputs have no data, and the two ways to give it (with the shape the
+    input resolver finds for each, so the hint can be pasted as is)."""
+    from ..inputs import resolve_inputs
+
+    try:
+        r = resolve_inputs(model, arrays=inputs)
+        known = r.shapes
+    except C2Error:
+        known = {}
+    hints = [f"--input-shape {n}={','.join(str(d) for d in known[n])}" if n in known else f"--input-shape {n}=D0,D1,..."
+             for n in absent]
+    return (f"no data for input(s) {', '.join(repr(n) for n in absent)}: give --input NAME=FILE.npy, "
+            f"or {' '.join(hints)} for seeded N(0,1) data")
+
+
 def run(args) -> int:
     import numpy as np
 
@@ -55,6 +71,9 @@ def run(args) -> int:
         elif name in pred.inputs:
             inputs[name] = rng.standard_normal(shape).astype(np.float32)
             print(f"note: input '{name}' {list(shape)}: seeded N(0,1) data (seed {args.seed})", file=sys.stderr)
+    absent = [n for n in pred.inputs if n not in inputs]
+    if absent:
+        raise C2Error(_absent_message(model, absent, inputs), args.path)
     with about(args.path):
         outs = pred.run(inputs, fetch=args.fetch)
     from ..io.npz import NAMES_KEY, member_keys, write_npz

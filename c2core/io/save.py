@@ -19,8 +19,24 @@ def make_folder(folder: str) -> str:
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as e:
+        blocker = _file_in_the_way(folder)
+        if blocker is not None:
+            raise C2Error("is a file, so no folder can be made under it", blocker) from None
         raise C2Error(f"cannot create this folder: {e.strerror or e}", folder) from None
     return folder
+
+
+def _file_in_the_way(folder: str) -> str | None:
+    """The existing non-folder that `folder` or one of its parents names, else None
+    ('File exists' on a path whose parent is a file says nothing useful)."""
+    p = os.path.abspath(folder)
+    while True:
+        if os.path.lexists(p):
+            return None if os.path.isdir(p) else p
+        parent = os.path.dirname(p)
+        if parent == p:
+            return None
+        p = parent
 
 
 def output_target(path: str) -> tuple[str, str]:

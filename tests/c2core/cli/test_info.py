@@ -142,3 +142,40 @@ def test_unknown_sizes_are_null_in_json_and_question_marks_in_text(corpus_dir):
     assert out == [{"name": "prob", "shape": [1, None], "dtype": "float32"}]
     r = subprocess.run([sys.executable, "-m", "c2core.cli.main", "info", net], capture_output=True, text=True)
     assert "prob  float32 [1, ?]" in r.stdout
+
+
+def test_undeclared_input_shows_the_resolvers_shape_marked_assumed(small_pair):
+    """No value_info.json: the input resolver's inferred shape (3 channels from the Conv
+    filter, spatial 224 assumed) is shown and marked, never `?`; still no torch/onnx."""
+    os.remove(small_pair / "value_info.json")
+    code = ("import sys; from c2core.cli.main import main; rc = main(['info', sys.argv[1], '--json']); "
+            "bad = [m for m in ('torch', 'onnx') if m in sys.modules]; "
+            "print('LOADED', bad, file=sys.stderr); sys.exit(rc or (3 if bad else 0))")
+    r = subprocess.run([sys.executable, "-c", code, str(small_pair)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "LOADED []" in r.stderr, r.stderr
+    d = json.loads(r.stdout)
+    assert d["inputs"] == [{"name": "data", "shape": [1, 3, 224, 224], "dtype": "float32", "assumed": True}]
+    # this net's FC wants 4*8*8 features, so 224 does not fit: the output is not claimed
+    assert d["outputs"] == [{"name": "prob", "shape": None, "dtype": None}]
+    assert sum("224 assumed" in w for w in d["warnings"]) == 1
+    text = cli("info", small_pair).stdout
+    assert "data  float32 [1, 3, 224, 224]  (assumed: see warnings)" in text
+
+
+def test_assumed_input_gives_assumed_output_shapes(tmp_path):
+    """Conv -> global AveragePool -> FC fits any spatial size: outputs follow, marked."""
+    b = NetBuilder("gap")
+    b.op("Conv", ["data", "conv_w", "conv_b"], "conv", kernel=3, pad=1, order="NHWC")
+    b.op("AveragePool", "conv", "pool", global_pooling=1, order="NHWC")
+    b.op("FC", ["pool", "fc_w", "fc_b"], "fc")
+    b.inputs("data", "conv_w", "conv_b", "fc_w", "fc_b").outputs("fc")
+    w = {"conv_w": np.ones((4, 3, 3, 2), np.float32), "conv_b": np.ones(4, np.float32),
+         "fc_w": np.ones((7, 4), np.float32), "fc_b": np.ones(7, np.float32)}
+    save_net(b.net, str(tmp_path / "predict_net.pb"))
+    save_net(init_net_from(w), str(tmp_path / "init_net.pb"))
+    d = json.loads(cli("info", tmp_path, "--json").stdout)
+    assert d["inputs"] == [{"name": "data", "shape": [1, 224, 224, 2], "dtype": "float32", "assumed": True}]
+    assert d["outputs"] == [{"name": "fc", "shape": [1, 7], "dtype": "float32", "assumed": True}]
+    d = json.loads(cli("info", tmp_path, "--json", "--input-shape", "data=2,5,5,2").stdout)
+    assert d["inputs"] == [{"name": "data", "shape": [2, 5, 5, 2], "dtype": "float32"}]
+    assert d["outputs"] == [{"name": "fc", "shape": [2, 7], "dtype": "float32"}]

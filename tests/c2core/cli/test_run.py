@@ -77,7 +77,9 @@ def test_bad_inputs_exit_2_with_one_line(model_dir, tmp_path, capsys):
     np.save(tmp_path / "bad_dtype.npy", np.zeros((1, 3, 4, 4), np.float64))
     _fails(["run", str(d), "--input", f"data={tmp_path / 'bad_shape.npy'}", "-o", out], capsys, "shape [1, 3, 5, 4]")
     _fails(["run", str(d), "--input", f"data={tmp_path / 'bad_dtype.npy'}", "-o", out], capsys, "dtype float64")
-    _fails(["run", str(d), "-o", out], capsys, "missing input", "'data'")
+    # no data at all: the hint names both ways, with the declared shape ready to paste
+    _fails(["run", str(d), "-o", out], capsys, "no data for input(s) 'data'", "--input NAME=FILE.npy",
+           "--input-shape data=1,3,4,4")
     _fails(["run", str(d), "--input", f"data={tmp_path / 'nope.npy'}", "-o", out], capsys, "no such file")
     (tmp_path / "junk.npy").write_bytes(b"not numpy")
     _fails(["run", str(d), "--input", f"data={tmp_path / 'junk.npy'}", "-o", out], capsys, "not a .npy file")

@@ -38,3 +38,15 @@ def test_result_has_umask_permissions_not_0600(tmp_path):
         os.umask(old)
     mode = stat.S_IMODE(os.stat(tmp_path / "f.pb").st_mode)
     assert mode == 0o644
+
+
+def test_a_file_where_a_folder_is_needed_is_named(tmp_path):
+    """`-o model.pb/out.onnx`: the error names the file in the way, not 'File exists'."""
+    from c2core.errors import C2Error
+    from c2core.io.save import output_target
+
+    (tmp_path / "model.pb").write_bytes(b"x")
+    with pytest.raises(C2Error) as e:
+        output_target(str(tmp_path / "model.pb" / "sub" / "out.onnx"))
+    assert e.value.path == str(tmp_path / "model.pb") and "is a file" in str(e.value)
+    assert (tmp_path / "model.pb").read_bytes() == b"x"
