@@ -20,6 +20,7 @@ import numpy as np
 from ..preprocess.images import IMAGE_EXTS, list_images, load_image, to_rgb
 from ..preprocess.presets import (CAFFE2_DEFAULT_PRESET, DEFAULT_PRESET, PRESETS, Preprocess, chosen_preset,
                                   default_preset_name, from_sidecar, get_preset, resolve_preprocess, save_preprocessing)
+from ..errors import C2Error
 from .labels import imagenet_labels, labels_for, labels_for_classes, load_labels
 from .topk import ends_in_softmax, softmax, to_probabilities, top_k
 
@@ -54,6 +55,11 @@ class Classifier:
         if self._prepared:
             return
         self.backend.prepare(self.source)
+        ins = list(self.backend.input_names or [])
+        if len(ins) > 1:  # an image feeds one input; guessing which of several would be a wrong answer
+            raise C2Error(f"classify feeds images to one input, but the model reads {len(ins)} data inputs "
+                          f"({', '.join(ins)}): run it with `c2core run --input NAME=FILE.npy` for each",
+                          self.source.folder)
         names = self.backend.output_names or []
         if self._output is None:
             self._output = names[0] if names else None

@@ -141,3 +141,17 @@ def test_default_preset_is_caffe2_aware_and_can_be_saved(tmp_path):
     with Classifier(str(folder), backend="c2") as clf:
         assert clf.preprocess.name == "caffe2-squeezenet"
         assert not any("no preprocessing declared" in w for w in clf.warnings)
+
+
+@pytest.mark.parametrize("backend", ["c2", "onnxruntime"])
+def test_a_two_input_model_is_refused_naming_its_inputs(tmp_path, backend):
+    """An image feeds one input: with two (a, bb) the refusal names them, on every backend."""
+    b = NetBuilder("two")
+    b.op("Add", ["a", "bb"], "s")
+    b.op("FC", ["s", "fc_w", "fc_b"], "fc")
+    b.inputs("a", "bb", "fc_w", "fc_b").outputs("fc")
+    folder = _pair(tmp_path / "m", b.net, _head(4, np.random.default_rng(0)))
+    (folder / "value_info.json").write_text(json.dumps({"a": [1, [1, 3]], "bb": [1, [1, 3]]}))
+    with Classifier(str(folder), backend=backend, preset="torchvision") as clf:
+        with pytest.raises(C2Error, match=r"reads 2 data inputs \(a, bb\)"):
+            clf.classify_paths([_photo(tmp_path / "i.png")], top=1)
