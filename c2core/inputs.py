@@ -192,10 +192,24 @@ def resolve_inputs(model, *, shapes: dict | None = None, arrays: dict | None = N
         elif side is not None and len(names) == 1:
             r.shapes[n], r.sources[n] = side, "declared"
     for n in names:
-        if r.sources.get(n) in ("given", "file"):
+        if r.sources.get(n) in ("value_info", "declared") and any(d <= 0 for d in r.shapes[n]):
+            fixed = _any_sizes_filled(r.shapes[n], consumer_guess(model, n), batch)
+            if fixed is None:  # sizes nothing gives: the image size, inference or --input-shape decide
+                del r.shapes[n], r.sources[n]
+            else:
+                shape, guessed = fixed
+                r.shapes[n] = shape
+                if guessed:
+                    assumed.append(f"'{n}' {list(shape)} (declared with any-size dimensions; {guessed})")
+    for n in names:
+        if r.sources.get(n) in ("given", "file", "value_info"):
             g = consumer_guess(model, n)
             bad = _misfit(r.shapes[n], g)
             if bad:
+                if r.sources[n] == "value_info":
+                    blame = value_info if isinstance(value_info, (str, os.PathLike)) else model.value_info_path
+                    raise C2Error(f"declares input '{n}' with shape {list(r.shapes[n])}, but {bad}",
+                                  os.fspath(blame) if blame else None)
                 blame = (origins or {}).get(n) or ("--input-shape" if r.sources[n] == "given" else None)
                 raise C2Error(f"input '{n}' has shape {list(r.shapes[n])}, but {bad}", blame)
     guess = {n: consumer_guess(model, n) for n in names if n not in r.shapes} if infer or image_size else {}
@@ -272,17 +286,49 @@ def consumer_dtype(model, name: str) -> str | None:
     return None
 
 
+def _any_sizes_filled(shape, guess, batch):
+    """A declared shape whose -1/0 ("any size") dimensions are made concrete: the
+    batch (dim 0) is `batch` or 1; another takes the first consumer's size where
+    it says one (channels from a filter, an assumed spatial size). Returns
+    (shape, what was assumed or ''), or None when a size stays unknown."""
+    out, guessed = [], []
+    want = guess[0] if guess is not None and len(guess[0]) == len(shape) else None
+    for i, d in enumerate(shape):
+        if d > 0:
+            out.append(int(d))
+        elif i == 0:
+            out.append(int(batch) if batch else 1)
+        elif want is not None:
+            out.append(int(want[i]))
+            guessed.append(f"dimension {i} = {want[i]}")
+        else:
+            return None
+    why = f"{', '.join(guessed)}: {guess[2]}" if guessed else ""
+    return tuple(out), why
+
+
+def _first_clause(why: str) -> str:
+    """`why` up to its first comma outside brackets (a filter shape [4, 3, 3, 3] stays whole)."""
+    depth = 0
+    for i, ch in enumerate(why):
+        depth += ch == "["
+        depth -= ch == "]"
+        if ch == "," and depth == 0:
+            return why[:i]
+    return why
+
+
 def _misfit(shape, guess) -> str | None:
     """Why `shape` cannot feed the consumer `guess` describes (rank, channels), else None."""
     if guess is None:
         return None
     want, layout, why = guess
     if len(shape) != len(want):
-        return f"its first consumer needs rank {len(want)} ({why.split(',')[0]})"
+        return f"its first consumer needs rank {len(want)} ({_first_clause(why)})"
     ch = 1 if layout == "NCHW" or layout is None else len(want) - 1
     if shape[ch] != want[ch]:
         return f"its first consumer needs {want[ch]} {'channels' if layout else 'features'} at dimension {ch} " \
-               f"({why.split(',')[0]})"
+               f"({_first_clause(why)})"
     return None
 
 

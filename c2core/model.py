@@ -56,6 +56,7 @@ class Model:
     init_path: str | None = None
     formats: dict = field(default_factory=dict)  # {'predict': 'binary'|'text'|'minidb', 'init': ...}
     value_info: dict = field(default_factory=dict)  # name -> (elem_type, dims) from value_info.json
+    value_info_path: str | None = None  # the file value_info came from (blamed when it cannot fit the net)
     warnings: list = field(default_factory=list)
     _weights: dict | None = None
     _loader: Callable[[], dict] | None = None

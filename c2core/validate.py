@@ -150,7 +150,9 @@ def _check_args(op, schema, at: str, path) -> None:
             if not all(isinstance(x, str) for x in items):
                 bad = "a list of UTF-8 strings"
         elif t == "net":
-            if not (a.HasField("n") or len(a.nets)):
+            # Caffe2's rnn_cell stores step_net as a text-format NetDef string: the graph and the
+            # executor parse it (with their own checks), so a string is a net here too
+            if not (a.HasField("n") or len(a.nets) or a.HasField("s")):
                 bad = "a NetDef"
         if bad:
             raise C2FormatError(f"{at}: argument '{a.name}' must be {bad}, got {_show(v)}", path)

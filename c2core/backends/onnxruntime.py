@@ -26,7 +26,7 @@ class OnnxRuntimeBackend(Backend):
         threads = self.options.get("threads")
         if threads:
             opts.intra_op_num_threads = int(threads)
-        opts.log_severity_level = 3
+        opts.log_severity_level = 4  # errors come back as exceptions (one C2Error line); the log would print them twice
         if self.options.get("spinning") is False:
             # idle worker threads otherwise spin after each run, stealing the CPU from
             # whatever runs next in the same process (interleaved benchmarks)

@@ -275,7 +275,7 @@ def open_model(path: str, init_path: str | None = None, value_info: str | dict |
     else:
         vi = value_info or os.path.join(os.path.dirname(os.path.abspath(predict_path)), "value_info.json")
         if value_info or os.path.isfile(vi):
-            m.value_info = load_value_info(vi)
+            m.value_info, m.value_info_path = load_value_info(vi), vi
     if init is None and m.value_info and set(predict.external_input) <= set(m.value_info):
         m.weightless = True  # every input is declared data: there is nothing an init net could fill
     if empty_init:

@@ -98,7 +98,7 @@ def _session(onnx_model):
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
-    opts.log_severity_level = 3
+    opts.log_severity_level = 4  # errors come back as exceptions (one C2Error line); the log would print them twice
     if isinstance(onnx_model, (str, os.PathLike)):
         return ort.InferenceSession(os.fspath(onnx_model), opts, providers=["CPUExecutionProvider"])
     return ort.InferenceSession(onnx_model.SerializeToString(), opts, providers=["CPUExecutionProvider"])

@@ -270,7 +270,7 @@ def _runner(engine: str, path: str):
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
-    opts.log_severity_level = 3
+    opts.log_severity_level = 4  # errors come back as exceptions (one C2Error line); the log would print them twice
     sess = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
     return lambda feeds: np.asarray(sess.run(None, feeds)[0], dtype=np.float32)
 

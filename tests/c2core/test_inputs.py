@@ -166,3 +166,49 @@ def test_convert_takes_the_shape_from_the_input_file(tmp_path):
     np.testing.assert_allclose(np.load(tmp_path / "o.npz")["prob"], numpy_ref(x, w), rtol=1e-5, atol=1e-6)
     r = cli("run", tmp_path / "m", "--input-shape", "1,3,5,5", "-o", tmp_path / "o2.npz")
     assert r.returncode == 0 and np.load(tmp_path / "o2.npz")["prob"].shape == (1, 3), r.stderr
+
+
+@pytest.mark.parametrize("dims, want, assumed", [
+    ([-1, 3, 16, 16], (1, 3, 16, 16), False),  # "any batch", as real value_info files often say
+    ([0, 3, 16, 16], (1, 3, 16, 16), False),
+    ([-1, 3, -1, -1], (1, 3, 224, 224), True),  # spatial sizes from the consumer, said in the warning
+    ([-1, -1, 12, 12], (1, 3, 12, 12), True),  # channels from the Conv filter
+])
+def test_any_size_dimensions_become_concrete(tmp_path, dims, want, assumed):
+    bare_classifier(tmp_path / "m")
+    (tmp_path / "m" / "value_info.json").write_text(json.dumps({"data": [1, dims]}))
+    r = resolve_inputs(open_model(str(tmp_path / "m")))
+    assert r.shapes == {"data": want}
+    assert (r.warning is not None) == assumed
+    assert resolve_inputs(open_model(str(tmp_path / "m")), batch=2).shapes == {"data": (2,) + want[1:]}
+
+
+def test_any_batch_value_info_converts_and_compares(tmp_path):
+    """value_info [-1, 3, 16, 16] used to fail convert ('negative dimension') and compare (0 rows)."""
+    w = bare_classifier(tmp_path / "m")
+    (tmp_path / "m" / "value_info.json").write_text(json.dumps({"data": [1, [-1, 3, 16, 16]]}))
+    r = cli("convert", tmp_path / "m", "-o", tmp_path / "m.onnx")
+    assert r.returncode == 0, r.stderr
+    import onnxruntime as ort
+
+    x = np.random.default_rng(5).standard_normal((1, 3, 16, 16)).astype(np.float32)
+    s = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    np.testing.assert_allclose(s.run(None, {"data": x})[0], numpy_ref(x, w), rtol=1e-5, atol=1e-6)
+    (tmp_path / "m" / "value_info.json").write_text(json.dumps({"data": [1, [0, 3, 16, 16]]}))
+    r = cli("compare", tmp_path / "m", "--backends", "onnxruntime")
+    assert r.returncode == 0 and "data [1, 3, 16, 16]" in r.stdout, r.stdout + r.stderr
+
+
+def test_value_info_that_cannot_feed_the_net_is_blamed(tmp_path):
+    """4 channels declared for a 3-channel Conv: one line naming value_info.json, before
+    anything runs (was a native ONNX Runtime log line and an error at node 'relu_nchwc')."""
+    bare_classifier(tmp_path / "m")
+    vi = tmp_path / "m" / "value_info.json"
+    vi.write_text(json.dumps({"data": [1, [1, 4, 16, 16]]}))
+    with pytest.raises(C2Error) as e:
+        resolve_inputs(open_model(str(tmp_path / "m")))
+    assert e.value.path == str(vi) and "needs 3 channels" in e.value.reason
+    assert "conv_w' [4, 3, 3, 3])" in e.value.reason  # the filter shape is quoted whole
+    r = cli("convert", tmp_path / "m", "-o", tmp_path / "m.onnx")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and r.stderr.startswith(f"error: {vi}: "), r.stderr
+    assert not (tmp_path / "m.onnx").exists()

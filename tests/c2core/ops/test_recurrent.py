@@ -105,3 +105,41 @@ def test_lstm_step_net_is_drawn():
     m, _ = lstm_model()
     dot = build_dot(m).to_string()
     assert "LSTMUnit" in dot and "step_net" in dot and "cluster" in dot
+
+
+def test_lstm_saved_and_opened_from_files_runs(tmp_path):
+    """The step_net as rnn_cell stores it (a text-format string argument) must pass the
+    schema check made when a model is opened: info/draw/run on the files used to refuse
+    it ("argument 'step_net' must be a NetDef")."""
+    import json
+    import subprocess
+    import sys
+
+    from c2core.io import open_model
+    from c2core.io.save import save_model
+
+    m, w = lstm_model()
+    save_model(m, str(tmp_path / "m"))
+    f = _feeds()
+    out = Predictor(open_model(str(tmp_path / "m"))).run(f)
+    hs, cs = numpy_lstm(f["input"], f["seq_lengths"], f["hidden_init"][0], f["cell_init"][0], w)
+    np.testing.assert_allclose(out["hidden_all"], hs, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out["cell_last"], cs[-1:], rtol=1e-5, atol=1e-6)
+    r = subprocess.run([sys.executable, "-m", "c2core.cli.main", "info", str(tmp_path / "m"), "--json"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["op_types"] == {"FC": 1, "RecurrentNetwork": 1}
+
+
+def test_step_net_string_that_is_not_a_net_is_one_clear_error(tmp_path):
+    from c2core.errors import C2Error
+    from c2core.io import open_model
+    from c2core.io.save import save_model
+
+    m, _ = lstm_model()
+    for a in m.predict_net.op[1].arg:
+        if a.name == "step_net":
+            a.s = b"op { type: \"Relu\" input: "  # truncated text
+    save_model(m, str(tmp_path / "m"))
+    with pytest.raises(C2Error, match="step_net"):
+        Predictor(open_model(str(tmp_path / "m"))).run(_feeds())
