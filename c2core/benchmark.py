@@ -126,6 +126,15 @@ class RssSampler:
         return (self.peak - self.base) / (1 << 20)
 
 
+def batch_of(inputs: dict | None) -> int:
+    """Rows per run for throughput: dimension 0 of the first input that has one (a 0-d
+    input, e.g. an If condition, has no batch; a net of scalars counts 1)."""
+    for a in (inputs or {}).values():
+        if getattr(a, "ndim", 0) >= 1:
+            return int(a.shape[0])
+    return 1
+
+
 def bench_in_process(source, spec: str, runs: int = 50, warmup: int = 5, threads: int | None = None,
                      inputs: dict | None = None, progress=None, cancel=None, sample_memory: bool = True,
                      backend_options: dict | None = None) -> BenchResult:
@@ -136,7 +145,7 @@ def bench_in_process(source, spec: str, runs: int = 50, warmup: int = 5, threads
     name, precision = parse_spec(spec)
     label = name if precision == "fp32" else f"{name}:{precision}"
     inputs = inputs if inputs is not None else source.example_inputs(seed=0)
-    batch = int(next(iter(inputs.values())).shape[0]) if inputs else 1
+    batch = batch_of(inputs)
     res = BenchResult(label, precision, batch, runs=runs, warmup=warmup,
                       memory_method="RSS growth sampled every 5 ms (in-process)")
     opts = dict(backend_options or {})  # e.g. calib/calib_count for the :int8 specs

@@ -74,3 +74,28 @@ def test_cli_json_contract(tmp_path, capsys):
     assert [(r["backend"], r["precision"], r["batch"]) for r in out] == [("onnxruntime", "fp32", 1), ("openvino:fp16", "fp16", 1)]
     assert all(np.isfinite(r["p99_ms"]) for r in out)
     assert "run 5/5" in captured.err  # progress on stderr
+
+
+def test_a_0d_first_input_is_no_batch(tmp_path):
+    """An If net's first input is a 0-d condition: every backend failed with
+    'IndexError: tuple index out of range' taking its dimension 0 as the batch."""
+    from c2core.benchmark import batch_of
+    from c2core.builder import NetBuilder, model_from
+    from c2core.io.save import save_model
+
+    then_net = NetBuilder("then")
+    then_net.op("Relu", "x", "y")
+    then_net.outputs("y")
+    else_net = NetBuilder("else")
+    else_net.op("Negative", "x", "y")
+    else_net.outputs("y")
+    b = NetBuilder("if_first")
+    b.op("If", ["cond", "x"], ["y"], then_net=then_net.net, else_net=else_net.net)
+    b.inputs("cond", "x").outputs("y")
+    save_model(model_from(b.net, {}), str(tmp_path / "m"))
+    (tmp_path / "m" / "value_info.json").write_text(json.dumps({"cond": [5, []], "x": [1, [2, 3]]}))
+    assert batch_of({"cond": np.array(True), "x": np.zeros((2, 3))}) == 2
+    assert batch_of({"cond": np.array(True)}) == 1 and batch_of({}) == 1
+    with ModelSource.open(str(tmp_path / "m")) as src:
+        r = bench_in_process(src, "c2", runs=3, warmup=1, sample_memory=False)
+    assert r.status == "ok" and r.batch == 2 and r.runs == 3 and r.p50_ms > 0, r.error
