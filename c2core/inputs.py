@@ -241,15 +241,62 @@ def resolve_inputs(model, *, shapes: dict | None = None, arrays: dict | None = N
     return r
 
 
+# Ops whose output has their first input's shape: the guess looks through them (data -> Cast ->
+# Sub mean -> Conv is an image input of the Conv's channels). A binary op counts only when its
+# other input is a weight (a mean, a scale), so two data inputs added never pass for one.
+_SAME_SHAPE = {"Cast", "Copy", "Alias", "StopGradient", "EnsureCPUOutput", "CopyCPUToGPU", "CopyGPUToCPU",
+               "Scale", "Clip", "Relu", "Sigmoid", "Tanh", "Abs", "Negative", "Exp", "Log", "Sqrt",
+               "Int8Quantize", "Int8Dequantize", "Sub", "Add", "Mul", "Div"}
+# Layout ops: output dimension i is input dimension PERM[i].
+_PERMUTE = {"NHWC2NCHW": (0, 3, 1, 2), "NCHW2NHWC": (0, 2, 3, 1)}
+_MAX_HOPS = 8
+
+
 def consumer_guess(model, name: str):
-    """(shape, layout or None, why) from the first op reading `name`, or None."""
+    """(shape, layout or None, why) from the first op reading `name`, or None. Through
+    same-shape ops (Cast, Sub mean, Int8Quantize...) and layout ops (NHWC2NCHW,
+    Transpose) the guess is the one of the op after, mapped back to `name`."""
+    return _guess(model, model.predict_net.op, name, 0)
+
+
+def _guess(model, ops, name: str, hops: int):
     from .args import Args
 
     specs = model.weight_specs
-    for op in model.predict_net.op:
+    for k, op in enumerate(ops):
         if name not in op.input:
             continue
-        if list(op.input).index(name) != 0 or len(op.input) < 2:
+        if list(op.input).index(name) != 0:
+            return None
+        if hops < _MAX_HOPS and len(op.output) >= 1 and _passes_through(op, specs):
+            g = _guess(model, ops[k + 1:], op.output[0], hops + 1)
+            if g is None:
+                return None
+            shape, layout, why = g
+            perm = _PERMUTE.get(op.type)
+            if op.type == "Transpose":
+                axes = Args(op.arg, op.type).ints("axes")
+                perm = tuple(axes) if axes and sorted(axes) == list(range(len(shape))) else None
+                if perm is None:
+                    return None
+            if perm is not None:
+                if len(perm) != len(shape):
+                    return None
+                back = [0] * len(shape)
+                for i, p in enumerate(perm):
+                    back[p] = shape[i]
+                shape = tuple(back)
+                if layout in ("NCHW", "NHWC") and len(shape) == 4:
+                    if op.type == "NHWC2NCHW" or perm == (0, 3, 1, 2):
+                        layout = "NHWC" if layout == "NCHW" else None
+                    elif op.type == "NCHW2NHWC" or perm == (0, 2, 3, 1):
+                        layout = "NCHW" if layout == "NHWC" else None
+                    else:
+                        layout = None
+                else:
+                    layout = None
+            return shape, layout, f"{why}, through {op.type}"
+        if len(op.input) < 2:
             return None
         w = specs.get(op.input[1])
         if w is None or w.shape is None:
@@ -272,6 +319,17 @@ def consumer_guess(model, name: str):
             return (1, k), None, f"{k} features from {op.type} weight '{op.input[1]}' {list(w.shape)}"
         return None
     return None
+
+
+def _passes_through(op, specs) -> bool:
+    """Whether `op` maps its first input to an output of the same (or permuted) shape."""
+    if op.type in _PERMUTE or op.type == "Transpose":
+        return len(op.input) == 1
+    if op.type not in _SAME_SHAPE:
+        return False
+    if op.type in ("Sub", "Add", "Mul", "Div"):
+        return len(op.input) == 2 and op.input[1] in specs
+    return True
 
 
 # Ops that read their first input as something else than float32.

@@ -212,3 +212,70 @@ def test_value_info_that_cannot_feed_the_net_is_blamed(tmp_path):
     r = cli("convert", tmp_path / "m", "-o", tmp_path / "m.onnx")
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and r.stderr.startswith(f"error: {vi}: "), r.stderr
     assert not (tmp_path / "m.onnx").exists()
+
+
+def _nhwc_front(folder, front):
+    """`front` ops from `data`, then the bare classifier's Conv/Relu/pool/FC/Softmax on 'x' (NCHW)."""
+    rng = np.random.default_rng(3)
+    w = {"conv_w": rng.standard_normal((4, 3, 3, 3)).astype(np.float32) * 0.1,
+         "conv_b": rng.standard_normal(4).astype(np.float32) * 0.1,
+         "fc_w": rng.standard_normal((3, 4)).astype(np.float32),
+         "fc_b": rng.standard_normal(3).astype(np.float32),
+         "mean": np.array([0.25], np.float32)}
+    b = NetBuilder("front")
+    for t, i, o, kw in front:
+        b.op(t, i, o, **kw)
+    b.op("Conv", ["x", "conv_w", "conv_b"], "c", kernel=3, pad=1)
+    b.op("Relu", "c", "c")
+    b.op("AveragePool", "c", "p", global_pooling=1)
+    b.op("FC", ["p", "fc_w", "fc_b"], "fc")
+    b.op("Softmax", "fc", "prob")
+    b.inputs("data", *w).outputs("prob")
+    folder.mkdir(parents=True, exist_ok=True)
+    save_net(b.net, str(folder / "predict_net.pb"))
+    save_net(init_net_from(w), str(folder / "init_net.pb"))
+    return w
+
+
+@pytest.mark.parametrize("front, shape, layout", [
+    ([("NHWC2NCHW", "data", "x", {})], (1, 224, 224, 3), "NHWC"),
+    ([("Transpose", "data", "x", {"axes": [0, 3, 1, 2]})], (1, 224, 224, 3), "NHWC"),
+    ([("Cast", "data", "f", {"to": 1}), ("Sub", ["f", "mean"], "x", {"broadcast": 1})], (1, 3, 224, 224), "NCHW"),
+    ([("NHWC2NCHW", "data", "t", {}), ("Copy", "t", "x", {})], (1, 224, 224, 3), "NHWC"),
+])
+def test_guess_looks_through_layout_and_same_shape_ops(tmp_path, front, shape, layout):
+    """Real nets often start with NHWC2NCHW or Cast -> Sub mean: the inferred input shape
+    is the Conv's, mapped back (was: unknown, and classify fed NCHW into NHWC2NCHW)."""
+    _nhwc_front(tmp_path / "m", front)
+    r = resolve_inputs(open_model(str(tmp_path / "m")))
+    assert r.shapes == {"data": shape} and r.layout == layout and r.sources == {"data": "inferred"}
+    assert f"through {front[0][0]}" in r.warning
+    r = resolve_inputs(open_model(str(tmp_path / "m")), image_size=32)
+    assert r.shapes == {"data": (1, 32, 32, 3) if layout == "NHWC" else (1, 3, 32, 32)}
+
+
+def test_two_data_inputs_added_are_not_looked_through(tmp_path):
+    b = NetBuilder("two")
+    b.op("Add", ["data", "other"], "x")
+    b.op("Conv", ["x", "conv_w"], "c", kernel=1)
+    b.inputs("data", "other", "conv_w").outputs("c")
+    (tmp_path / "m").mkdir()
+    save_net(b.net, str(tmp_path / "m" / "predict_net.pb"))
+    save_net(init_net_from({"conv_w": np.ones((2, 3, 1, 1), np.float32)}), str(tmp_path / "m" / "init_net.pb"))
+    assert resolve_inputs(open_model(str(tmp_path / "m"))).shapes == {}
+
+
+@pytest.mark.parametrize("backend", ["c2", "onnxruntime"])
+def test_classify_nhwc_front_matches_numpy(tmp_path, backend):
+    from c2core.classify import Classifier, get_preset
+
+    w = _nhwc_front(tmp_path / "m", [("NHWC2NCHW", "data", "x", {})])
+    img = _photo(tmp_path / "i.png")
+    with Classifier(str(tmp_path / "m"), backend=backend, preset="torchvision") as clf:
+        res = clf.classify_paths([img], top=3)[0]
+    x = get_preset("torchvision").apply(Image.open(img).convert("RGB"))[None].astype(np.float64)  # NCHW
+    want = numpy_ref(x, w)[0]
+    got = {int(e["index"]): e["score"] for e in res["top"]}
+    assert len(got) == 3
+    for k, p in got.items():
+        assert p == pytest.approx(want[k], abs=1e-5)
