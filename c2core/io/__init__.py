@@ -241,7 +241,12 @@ def open_model(path: str, init_path: str | None = None, value_info: str | dict |
             init_path = init_partner_by_content(path, net, read_net, is_init_net)
         if init_path is not None:
             try:
-                init, ifmt = read_net(init_path)
+                if _zero_bytes(init_path):  # a NetDef with nothing set serializes to 0 bytes: an empty
+                    from ..proto import caffe2_pb2
+
+                    init, ifmt = caffe2_pb2.NetDef(), "binary"  # init net, as Caffe2 reads it
+                else:
+                    init, ifmt = read_net(init_path)
             except C2FormatError as e:
                 # A corrupt init net must not hide a sound graph: open the structure,
                 # say why the weights are missing, and let run/convert refuse.
@@ -282,6 +287,13 @@ def open_model(path: str, init_path: str | None = None, value_info: str | dict |
         m.warnings.append(f"{os.path.basename(init_path)}: init net holds no ops (the model has no weights)")
     _check(m)
     return m
+
+
+def _zero_bytes(path: str) -> bool:
+    try:
+        return os.path.isfile(path) and os.path.getsize(path) == 0
+    except OSError:
+        return False
 
 
 def open_structure(path: str, init_path: str | None = None, value_info=None) -> Model:

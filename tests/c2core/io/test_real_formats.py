@@ -222,3 +222,26 @@ def test_minidb_byte_encoded_fp16_and_uint8(tmp_path):
     db = Minidb("x.minidb", caffe2_pb2.NetDef(), None, None, [], [], [], chunks)
     np.testing.assert_array_equal(db.blob("h").array, half)
     np.testing.assert_array_equal(db.blob("u").array, u8)
+
+
+def test_zero_byte_init_net_is_an_empty_init_net(tmp_path):
+    """An init net with no ops and no name serializes to 0 bytes (save_model writes it so for
+    a model whose init net is empty): it is an empty NetDef, as Caffe2 reads it, not a
+    broken file; every command used to refuse the pair with 'init_net.pb: file is empty'."""
+    b = NetBuilder("relu_only")
+    b.op("Relu", "data", "y")
+    b.inputs("data").outputs("y")
+    (tmp_path / "m").mkdir()
+    save_net(b.net, str(tmp_path / "m" / "predict_net.pb"))
+    save_net(caffe2_pb2.NetDef(), str(tmp_path / "m" / "init_net.pb"))
+    assert os.path.getsize(tmp_path / "m" / "init_net.pb") == 0
+    m = open_model(str(tmp_path / "m"))
+    assert m.init_path == str(tmp_path / "m" / "init_net.pb") and not m.weights
+    assert any("init net holds no ops" in w for w in m.warnings)
+    x = np.linspace(-2, 2, 12, dtype=np.float32).reshape(3, 4)
+    np.save(tmp_path / "x.npy", x)
+    r = cli("run", tmp_path / "m", "--input", f"data={tmp_path / 'x.npy'}", "-o", tmp_path / "o.npz")
+    assert r.returncode == 0, r.stderr
+    np.testing.assert_array_equal(np.load(tmp_path / "o.npz")["y"], np.maximum(x, 0))
+    with pytest.raises(C2FormatError, match="file is empty"):  # an empty file given as THE net stays refused
+        open_model(str(tmp_path / "m" / "init_net.pb"))
