@@ -13,6 +13,7 @@ its error message.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -63,11 +64,28 @@ class CompareReport:
                 lines.append(f"{r.runtime:<18} {'-':<20} {'':>10} {'':>10} {'':>8}  {r.status.upper()}: {r.error}")
                 continue
             for d in r.outputs:
+                verdict = "ok" if d.ok else "MISMATCH"
+                if getattr(d, "kind", None) == "quantized" and d.agreement is not None:
+                    verdict += f" (Int8: {d.agreement.describe()})"  # judged in quantization steps, not by tol
                 lines.append(f"{r.runtime:<18} {d.name[:20]:<20} {d.max_abs:>10.3g} {d.max_rel:>10.3g} "
-                             f"{d.tolerance:>8.3g}  {'ok' if d.ok else 'MISMATCH'}")
+                             f"{d.tolerance:>8.3g}  {verdict}")
         n_bad = len(self.failures)
         lines.append("all within tolerance" if n_bad == 0 else f"{n_bad} backend(s) failed or outside tolerance")
         return "\n".join(lines)
+
+
+def _int8_verdicts(outputs, got, ref, used, source, rtol):
+    """Int8 outputs of a Caffe2 net run from its qdq/float ONNX export: judged in quantization
+    steps (onnx.verify.judge_quantized), as `convert` judges them."""
+    onnx_path = getattr(source, "exported_onnx", None)
+    if onnx_path is None or getattr(source, "kind", None) != "caffe2" or not os.path.isfile(onnx_path):
+        return outputs
+    if used is not source and getattr(used, "kind", None) == "onnx":
+        return outputs  # a separate ONNX file: its own metadata is not this export's
+    from .onnx.verify import judge_quantized, quantized_outputs_of
+
+    q = quantized_outputs_of(onnx_path)
+    return judge_quantized(outputs, got, ref, q, rtol) if q else outputs
 
 
 def compare_backends(source: ModelSource, specs: list[str], reference: str = "c2", inputs: dict | None = None,
@@ -118,6 +136,7 @@ def compare_backends(source: ModelSource, specs: list[str], reference: str = "c2
             continue
         res.seconds = {label: round(time.perf_counter() - t0, 3)}
         res.outputs = [o for o in compare_all(got, ref, tol[precision]) if "missing" not in o.note]
+        res.outputs = _int8_verdicts(res.outputs, got, ref, (sources or {}).get(spec, source), source, tol[precision])
         if not res.outputs:
             res.error = f"no output in common with the reference ({', '.join(got)} vs {', '.join(ref)})"
     progress(1.0, "compared")

@@ -107,6 +107,11 @@ class ModelSource:
             return None
         return self.path if os.path.isdir(self.path) else os.path.dirname(os.path.abspath(self.path))
 
+    @property
+    def exported_onnx(self) -> str | None:
+        """The ONNX file already exported from (or given as) this model, else None: never exports."""
+        return self._onnx_path
+
     def onnx_path(self) -> str:
         """The ONNX file: the one given, or the Caffe2 model exported once (static batch unless dynamic_batch)."""
         if self._onnx_path is not None:

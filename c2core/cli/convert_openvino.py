@@ -38,6 +38,9 @@ def convert_target(model, args):
         return convert_int8(model, args, "openvino")
     if args.precision not in ("fp32", "fp16"):
         raise C2Error(f"OpenVINO IR weights are fp32, fp16 or int8, not {args.precision}", "--precision")
+    if getattr(args, "int8", "qdq") != "qdq":  # was accepted and ignored
+        raise C2Error(f"'{args.int8}' is an ONNX form (--to onnx); OpenVINO reads a Caffe2 Int8 net from its qdq "
+                      "export, judged in quantization steps", "--int8")
     inputs = parse_input_files(args.input, model.data_inputs)
     shapes = model_input_shapes(model, args.input_shape, inputs)
     rep = run_task(lambda progress, cancel: to_openvino(

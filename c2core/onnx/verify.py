@@ -252,6 +252,53 @@ def _judge(name, gs, rs, q, form, rtol, int_atol, max_steps) -> OutputParity:
                                top1_agreement=a.top1, topk_overlap=a.top5, top_k=5 if a.top5 is not None else None)
 
 
+def quantized_outputs_of(onnx_path) -> dict:
+    """The exporter's Int8 output metadata (name -> scale, zero_point, form) of an ONNX
+    file; {} when it has none or cannot be read."""
+    import json
+
+    import onnx
+
+    from .export.net import QUANTIZED_OUTPUTS_KEY
+
+    try:
+        m = onnx.load(os.fspath(onnx_path), load_external_data=False)
+    except Exception:  # noqa: BLE001 - no metadata is the answer for an unreadable file
+        return {}
+    for p in m.metadata_props:
+        if p.key == QUANTIZED_OUTPUTS_KEY:
+            try:
+                q = json.loads(p.value)
+            except ValueError:
+                return {}
+            return q if isinstance(q, dict) else {}
+    return {}
+
+
+def judge_quantized(outputs: list, got: dict, ref: dict, qouts: dict, rtol: float) -> list:
+    """`compare_all`'s verdicts with each Int8 output of an approximate (qdq/float) export
+    judged as `convert` judges it: in quantization steps and top-k agreement, since an
+    engine's own Int8 arithmetic is not Caffe2's bit for bit. `compare` and the engine
+    parity checks (OpenVINO, TensorRT) used to demand exactness there and fail every
+    QNNPACK net that `convert --to onnx` had passed."""
+    out = []
+    for o in outputs:
+        q = qouts.get(o.name)
+        if not isinstance(q, dict) or q.get("form") not in ("qdq", "float") or o.name not in got or o.name not in ref:
+            out.append(o)
+            continue
+        g, r = np.asarray(got[o.name]), np.asarray(ref[o.name])
+        try:
+            if r.dtype == np.uint8 and g.dtype.kind == "f":
+                r = ((r.astype(np.float64) - float(q["zero_point"])) * float(q["scale"])).astype(np.float32)
+            elif g.dtype == np.uint8 and r.dtype.kind == "f" and not q.get("dequantized"):
+                g = ((g.astype(np.float64) - float(q["zero_point"])) * float(q["scale"])).astype(np.float32)
+            out.append(_judge(o.name, [g], [r], q, q["form"], rtol, 0, steps_bound(None)))
+        except (KeyError, TypeError, ValueError):
+            out.append(o)
+    return out
+
+
 def _quantized_outputs(sess) -> dict:
     import json
 

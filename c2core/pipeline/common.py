@@ -110,6 +110,13 @@ def engine_parity(src, artifact_path: str, backend: str, precision: str, rtol, s
         return report
     report.seconds = {"reference": t1 - t0, backend: time.perf_counter() - t1}
     report.outputs = compare_all(got, ref, tol)
+    onnx_path = getattr(src, "exported_onnx", None)
+    if onnx_path and getattr(src, "kind", None) == "caffe2" and os.path.isfile(onnx_path):
+        from ..onnx.verify import judge_quantized, quantized_outputs_of
+
+        q = quantized_outputs_of(onnx_path)  # the artifact was built from this export
+        if q:
+            report.outputs = judge_quantized(report.outputs, got, ref, q, tol)
     return report
 
 

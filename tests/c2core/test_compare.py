@@ -75,3 +75,30 @@ def test_cli_compare_exit_codes(tmp_path, capsys):
     assert main(["compare", str(tmp_path), "--backends", "openvino:fp16", "--rtol-fp16", "1e-12"]) == 2
     captured = capsys.readouterr()
     assert "MISMATCH" in captured.out and "outside tolerance" in captured.err
+
+
+def test_int8_net_compared_in_quantization_steps_like_convert(tmp_path):
+    """A QNNPACK-style net: `convert --to onnx` (qdq) passes it judged in quantization steps, so
+    `compare` and the OpenVINO parity check judge its Int8 outputs the same way (they demanded
+    bit-exactness and failed every such net: 'r2 integer output differs by 5 > 0')."""
+    import sys
+
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent / "onnx"))
+    from test_export_int8_exact import mobilenet_like
+
+    from c2core.pipeline import to_openvino
+
+    m = mobilenet_like(1, 1 / 128, 128, 12)
+    with ModelSource(model=m) as src:
+        rep = compare_backends(src, ["onnxruntime", "openvino"])
+    assert not rep.failures, rep.format()
+    by = {(r.runtime, d.name): d for r in rep.results for d in r.outputs}
+    for rt in ("onnxruntime", "openvino"):
+        for name in ("sg", "r2", "lk_nchw"):  # Int8 (or dequantized) outputs: steps, within the bound
+            d = by[(rt, name)]
+            assert d.kind == "quantized" and d.agreement.steps_p99 <= 4, (rt, name, d)
+        assert by[(rt, "prob")].ok
+    assert "(Int8: steps max" in rep.format()
+    out = tmp_path / "m.xml"
+    to_openvino(m, str(out))
+    assert out.exists() and (tmp_path / "m.bin").exists()

@@ -45,3 +45,16 @@ def test_float_form_fails_honestly_and_writes_nothing(tmp_path, capsys):
     assert main(["convert", str(folder), "-o", str(tmp_path / "f.onnx"), "--int8", "float", "--max-steps", "40"]) == 0
     assert "<= 40 quantization steps" in capsys.readouterr().out
     assert (tmp_path / "f.onnx").exists()
+
+
+def test_openvino_refuses_an_onnx_only_int8_form(tmp_path, capsys):
+    """`--to openvino --int8 exact` was accepted and ignored (OpenVINO is built from the qdq export)."""
+    from c2core.cli.main import main
+    from c2core.io.save import save_model
+    from tests.references.tiny_classifier import tiny_classifier
+
+    save_model(tiny_classifier()[0], str(tmp_path / "m"))
+    rc = main(["convert", str(tmp_path / "m"), "--to", "openvino", "--int8", "exact", "-o", str(tmp_path / "o.xml")])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.startswith("error: --int8: 'exact' is an ONNX form") and err.count("\n") == 1
+    assert not list(tmp_path.glob("o.*"))
