@@ -358,7 +358,7 @@ class MainWindow(QMainWindow):
         notes = list(doc.model.warnings) + ([doc.shape_error] if doc.shape_error else [])
         for w in notes:
             log.warning("%s", w)
-        if doc.model.structure_only:
+        if doc.model.structure_only and not getattr(doc.model, "weightless", False):
             self.banner.show_message(
                 "<b>Structure only:</b> this model's weights are missing or unreadable, so it opens as a graph "
                 "without values. Classify and the converters need the weights (open the folder or the "
