@@ -19,7 +19,7 @@ DEB_PKGS := graphviz xvfb xauth fonts-dejavu-core chromium desktop-file-utils \
   libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 \
   libxrender1 libxi6
 
-.PHONY: setup system-deps run test lint bench clean default-model dist bundle screenshots gpu-check
+.PHONY: setup system-deps run test imports lint bench clean default-model dist bundle screenshots gpu-check
 
 setup: system-deps $(STAMP)
 
@@ -46,12 +46,17 @@ default-model: setup
 run: setup default-model
 	C2STUDIO_DEFAULT_MODEL=$(DEFAULT_MODEL) $(VENV)/bin/c2studio $(ARGS)
 
-lint: setup
+# Layer contracts (import-linter, pyproject [tool.importlinter]) gate the tests;
+# `make lint` adds ruff (pyproject [tool.ruff]).
+imports: setup
 	$(VENV)/bin/lint-imports
+
+lint: imports
+	$(VENV)/bin/ruff check c2core app tests bench
 
 # The default model is built once (cached); tests reuse it instead of
 # building their own copy.
-test: setup lint default-model
+test: setup imports default-model
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Real TensorRT on a machine with an NVIDIA GPU: installs the [tensorrt] extra (tensorrt +

@@ -31,21 +31,11 @@ def warm_up() -> dict:
     Importing torch holds the GIL for about 0.3 s inside its C initialisation. Done
     while the welcome page shows, no later job (the first run or classification)
     stalls the GUI with it.
-
-    Then `gc.freeze()`: the hundreds of thousands of objects those imports made
-    (modules, functions, torch's op tables) live for the whole session, and a full
-    collection that walks them all takes 0.2-0.3 s on the GUI thread whenever it
-    fires (measured mid-way through drawing a 5,000-op net). Frozen, they are
-    never scanned again; objects made later are collected as usual.
     """
-    import gc
-
     from c2core.ops.registry import supported_op_types
 
     avail = availability()
     supported_op_types()
-    gc.collect()
-    gc.freeze()
     return avail
 
 

@@ -5,6 +5,16 @@ floats, ints, strings, nets, tensors, qtensors). One table maps each field to a
 converter, so every part of the project (shape rules, ops, exporter, inspector)
 sees the same values: float, int, str (bytes decoded as UTF-8, kept as bytes
 when they are not text), lists of those, or nested `NetDef` messages.
+
+An `Args` made for an op (`op_args(op)`, or `Args(op.arg, op.type)`) takes the
+value of an argument the op does not set from the op schema
+(`c2core/schema/ops.json`), as onnx/reference's `OpRun` takes attribute
+defaults from `onnx.defs`: `args.float("alpha")` on a HardSigmoid is 0.2
+without the kernel, the exporter or the shape rule writing 0.2 again
+(tests/c2core/test_arg_defaults.py checks that none does). An explicit
+`default` is for arguments whose schema has none (or for an `Args` with no op
+type): the schema wins where it has a default. When neither exists, the
+lookups fall back to 0, 0.0, "" or None.
 """
 
 from __future__ import annotations
@@ -49,16 +59,29 @@ def argument_value(arg) -> Any:
     return []
 
 
+
+
+def _strict() -> bool:
+    from .errors import strict_checks
+
+    return strict_checks()
+
+
+# The default of a lookup that gave none: take it from the op schema.
+SCHEMA = type("SchemaDefault", (), {"__repr__": lambda self: "<schema default>"})()
+
+
 class Args(Mapping):
     """Read-only view of an op's arguments with the lookups ops need.
 
-    Spelling helpers (`ints_or_pair`) gather Caffe2's several spellings of the
-    same argument (`kernel`, `kernels`, `kernel_h`/`kernel_w`) in one place.
+    Spelling helpers (`spatial`, `pads`) gather Caffe2's several spellings of
+    the same argument (`kernel`, `kernels`, `kernel_h`/`kernel_w`) in one place.
+    `op_type`: whose schema supplies the defaults of unset arguments.
     """
 
-    __slots__ = ("_d",)
+    __slots__ = ("_d", "op_type")
 
-    def __init__(self, args: Iterable | Mapping[str, Any] = ()):
+    def __init__(self, args: Iterable | Mapping[str, Any] = (), op_type: str | None = None):
         if isinstance(args, Mapping):
             d = dict(args)
         else:
@@ -66,6 +89,21 @@ class Args(Mapping):
             for a in args:
                 d[a.name] = argument_value(a)
         self._d = MappingProxyType(d)
+        self.op_type = op_type
+
+    def default(self, name: str, given=SCHEMA, fallback=None):
+        """The value of unset argument `name`: the schema's default for this op
+        type when it has one, else `given` (when not `SCHEMA`), else `fallback`."""
+        if self.op_type is not None:
+            from .schema import arg_default
+
+            d = arg_default(self.op_type, name, SCHEMA)
+            if d is not SCHEMA:
+                if given is not SCHEMA and _strict():
+                    raise AssertionError(f"{self.op_type}.{name}: default {given!r} written in code beside the schema's {d!r} "
+                                         "(c2core/schema/build_ops.py); drop the literal")
+                return d
+        return fallback if given is SCHEMA else given
 
     def __getitem__(self, k):
         return self._d[k]
@@ -77,46 +115,54 @@ class Args(Mapping):
         return len(self._d)
 
     def __repr__(self):
-        return f"Args({dict(self._d)!r})"
+        return f"Args({dict(self._d)!r}, {self.op_type!r})"
 
-    def int(self, name: str, default: int = 0) -> int:
-        v = self._d.get(name, default)
+    def int(self, name: str, default=SCHEMA) -> int:
+        if name not in self._d:
+            return int(self.default(name, default, 0))
+        v = self._d[name]
         if isinstance(v, list):
-            return int(v[0]) if v else default
+            return int(v[0]) if v else int(self.default(name, default, 0))
         return int(v)
 
-    def float(self, name: str, default: float = 0.0) -> float:
-        v = self._d.get(name, default)
+    def float(self, name: str, default=SCHEMA) -> float:
+        if name not in self._d:
+            return float(self.default(name, default, 0.0))
+        v = self._d[name]
         if isinstance(v, list):
-            return float(v[0]) if v else default
+            return float(v[0]) if v else float(self.default(name, default, 0.0))
         return float(v)
 
-    def str(self, name: str, default: str = "") -> str:
-        v = self._d.get(name, default)
+    def str(self, name: str, default=SCHEMA) -> str:
+        v = self._d[name] if name in self._d else self.default(name, default, "")
         return v if isinstance(v, str) else (v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v))
 
-    def ints(self, name: str, default=None) -> list[int] | None:
+    def ints(self, name: str, default=SCHEMA) -> list[int] | None:
         v = self._d.get(name)
         if v is None:
-            return default
+            d = self.default(name, default, None)
+            return list(d) if isinstance(d, (list, tuple)) else d
         if isinstance(v, list):
             return [int(x) for x in v]
         return [int(v)]
 
-    def floats(self, name: str, default=None) -> list[float] | None:
+    def floats(self, name: str, default=SCHEMA) -> list[float] | None:
         v = self._d.get(name)
         if v is None:
-            return default
+            d = self.default(name, default, None)
+            return list(d) if isinstance(d, (list, tuple)) else d
         if isinstance(v, list):
             return [float(x) for x in v]
         return [float(v)]
 
-    def spatial(self, base: str, plural: str | None, nd: int, default: int) -> list[int]:
+    def spatial(self, base: str, plural: str | None, nd: int, default=SCHEMA) -> list[int]:
         """One spatial argument in any Caffe2 spelling, as `nd` ints.
 
         Accepts `base` (one int for every axis), `plural` (a list), or the 2-D
-        pair `base_h`/`base_w`. Used for kernel, stride, dilation.
+        pair `base_h`/`base_w`. Used for kernel, stride, dilation; an axis
+        given nowhere takes `default` (by default the schema's for `base`).
         """
+        default = int(self.default(base, default, 0))
         if plural and plural in self._d:
             v = self.ints(plural)
             return v if len(v) == nd else (v * nd if len(v) == 1 else v)
@@ -152,5 +198,6 @@ class Args(Mapping):
 
 
 def op_args(op) -> Args:
-    """Parse an `OperatorDef`'s arguments (cached on nothing: callers keep it)."""
-    return Args(op.arg)
+    """Parse an `OperatorDef`'s arguments, defaults from its type's schema
+    (cached on nothing: callers keep it)."""
+    return Args(op.arg, op.type)

@@ -34,9 +34,9 @@ def _has_explicit_pads(args) -> bool:
 def conv_transpose_pads(args, nd: int) -> tuple[list[int], list[int], list[int]]:
     """(stride, pads [begins..., ends...], adj) for `nd` spatial axes; ValueError
     naming the Caffe2 rule when the arguments are ones Caffe2 refuses."""
-    legacy = args.int("legacy_pad", NOTSET)
-    stride = args.spatial("stride", "strides", nd, 1)
-    adj = args.spatial("adj", "adjs", nd, 0)
+    legacy = args.int("legacy_pad")
+    stride = args.spatial("stride", "strides", nd)
+    adj = args.spatial("adj", "adjs", nd)
     if len(stride) != nd or len(adj) != nd:
         raise ValueError(f"ConvTranspose: stride {stride} / adj {adj} do not match {nd} spatial axes")
     if legacy == CAFFE_LEGACY_POOLING:
@@ -73,4 +73,4 @@ def conv_transpose_size(in_size: int, kernel: int, stride: int, adj: int, pad_he
 
 def ignored_dilation(args, nd: int) -> bool:
     """True when the op carries a dilation other than 1, which Caffe2's ConvTranspose ignores."""
-    return any(d != 1 for d in args.spatial("dilation", "dilations", nd, 1))
+    return any(d != 1 for d in args.spatial("dilation", "dilations", nd))

@@ -77,7 +77,7 @@ class Weight:
 def fill_args(op) -> Args:
     """A fill op's arguments except its (possibly huge) `values`, which the
     fill reads straight from the protobuf field, vectorised."""
-    return Args([a for a in op.arg if a.name != "values"])
+    return Args([a for a in op.arg if a.name != "values"], op.type)
 
 
 def checked_shape(shape, what: str, path: str | None, itemsize: int = 4) -> tuple[int, ...]:
@@ -101,18 +101,19 @@ def fill_dtype(op, args: Args):
     if op.type in GIVEN_FILLS:
         dt = GIVEN_FILLS[op.type][1]
         if op.type == "GivenTensorFill" and "dtype" in args:
-            dt = DTYPE_OF_PROTO.get(_safe_int(args, "dtype", 1), dt)
+            dt = DTYPE_OF_PROTO.get(_safe_int(args, "dtype"), dt)
         return dt
     if op.type == "ConstantFill":
-        return DTYPE_OF_PROTO.get(_safe_int(args, "dtype", 1), np.float32)
+        return DTYPE_OF_PROTO.get(_safe_int(args, "dtype"), np.float32)
     if op.type == "UniformIntFill":
         return np.int32
     return np.float32
 
 
-def _safe_int(args: Args, name: str, default: int) -> int:
-    """An integer argument of a fill op; C2FormatError (naming the argument) when it is not one."""
-    v = args.get(name, default)
+def _safe_int(args: Args, name: str) -> int:
+    """An integer argument of a fill op (unset: the schema's default); C2FormatError
+    (naming the argument) when it is not one."""
+    v = args.get(name, args.default(name))
     if isinstance(v, list) and len(v) == 1:
         v = v[0]
     if isinstance(v, float) and v.is_integer():
@@ -197,18 +198,18 @@ def _random_values(op_type, args: Args, shape, seed: int) -> np.ndarray:
         fan_out = n // shape[1] if len(shape) > 1 and shape[1] else 1
         return rng.normal(0.0, np.sqrt(2.0 / max(fan_out, 1)), shape).astype(np.float32)
     if op_type == "GaussianFill":
-        return rng.normal(args.float("mean", 0.0), args.float("std", 1.0), shape).astype(np.float32)
+        return rng.normal(args.float("mean"), args.float("std"), shape).astype(np.float32)
     if op_type == "UniformFill":
-        return rng.uniform(args.float("min", 0.0), args.float("max", 1.0), shape).astype(np.float32)
+        return rng.uniform(args.float("min"), args.float("max"), shape).astype(np.float32)
     if op_type == "UniformIntFill":
-        return rng.integers(args.int("min", 0), args.int("max", 1) + 1, shape).astype(np.int32)
+        return rng.integers(args.int("min"), args.int("max") + 1, shape).astype(np.int32)
     raise ValueError(op_type)
 
 
 def fill_shape(op, args: Args, path=None) -> tuple[int, ...] | None:
     """The output shape a fill op declares (None when it depends on an input)."""
     what = f"{op.type} '{op.output[0] if op.output else '?'}'"
-    if op.type == "ConstantFill" and len(op.input) and args.int("input_as_shape", 0):
+    if op.type == "ConstantFill" and len(op.input) and args.int("input_as_shape"):
         return None
     if op.type == "ConstantFill" and len(op.input):
         return None
@@ -230,7 +231,7 @@ def run_fill(op, index: int, path: str | None = None) -> list[Weight]:
     try:
         return _run_fill(op, index, path)
     except MemoryError:
-        shape = list(Args([a for a in op.arg if a.name == "shape"]).ints("shape", []) or [])
+        shape = list(Args([a for a in op.arg if a.name == "shape"], op.type).ints("shape", []) or [])
         raise C2FormatError(f"op #{index} {op.type} '{op.output[0] if op.output else '?'}': "
                             f"shape {shape} is too large to allocate on this machine", path) from None
 
@@ -255,16 +256,16 @@ def _run_fill(op, index: int, path: str | None) -> list[Weight]:
         else:
             arr = _given_values(op, arg, dtype, shape, what, path)
         if op.type == "GivenTensorFill" and "dtype" in args:
-            dt = DTYPE_OF_PROTO.get(args.int("dtype", 1))
+            dt = fill_dtype(op, args)  # one reading of `dtype` (fill_shape used it already)
             if dt is not None and dt is not np.object_:
                 arr = arr.astype(dt)
         w = Weight(name, arr, op.type)
         if op.type.startswith("Int8"):
-            w.scale = args.float("Y_scale", 1.0)
-            w.zero_point = args.int("Y_zero_point", 0)
+            w.scale = args.float("Y_scale")
+            w.zero_point = args.int("Y_zero_point")
         return [w]
     if op.type == "ConstantFill":
-        dt = DTYPE_OF_PROTO.get(args.int("dtype", 1), np.float32)
+        dt = DTYPE_OF_PROTO.get(args.int("dtype"), np.float32)
         value = args.get("value", 0)
         if dt is np.object_:
             arr = np.full(shape, value if isinstance(value, (str, bytes)) else "", dtype=object)

@@ -242,11 +242,11 @@ def consumer_guess(model, name: str):
         w = specs.get(op.input[1])
         if w is None or w.shape is None:
             return None
-        a = Args(op.arg)
+        a = Args(op.arg, op.type)  # unset arguments: the schema's defaults
         if op.type in _CONV_OPS and len(w.shape) >= 3:
             nd = len(w.shape) - 2
-            order = a.str("order", "NHWC" if op.type.startswith("Int8") else "NCHW").upper()
-            group = max(a.int("group", 1), 1)
+            order = (a.str("order") or "NCHW").upper()  # NCHW: ConvRelu, which has no schema entry
+            group = max(a.int("group"), 1)
             if op.type in ("ConvTranspose", "Int8ConvTranspose"):
                 c = w.shape[0]  # filter (C_in, ...) in both orders
             else:
@@ -255,7 +255,7 @@ def consumer_guess(model, name: str):
             shape = (1, c) + spatial if order == "NCHW" else (1,) + spatial + (c,)
             return shape, order, f"{c} channels from {op.type} filter '{op.input[1]}' {list(w.shape)}, " \
                                  f"{order}, spatial size {ASSUMED_SPATIAL} assumed"
-        if op.type in _FC_OPS and len(w.shape) == 2 and a.int("axis", 1) == 1:
+        if op.type in _FC_OPS and len(w.shape) == 2 and a.int("axis") == 1:
             k = w.shape[0] if op.type == "FCTransposed" else w.shape[1]
             return (1, k), None, f"{k} features from {op.type} weight '{op.input[1]}' {list(w.shape)}"
         return None

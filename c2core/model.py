@@ -14,8 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-from .fills import FILL_OPS, GIVEN_FILLS, Weight, check_stored_count, checked_shape, fill_args, fill_shape
-from .args import Args
+from .fills import FILL_OPS, Weight, check_stored_count, fill_args, fill_shape
 from .errors import C2Error, C2FormatError
 
 

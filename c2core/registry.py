@@ -87,6 +87,13 @@ class Registry:
         self.load()
         return frozenset(self._entries)
 
+    def own_types(self) -> frozenset:
+        """The op types registered by the package's own modules (not by a test or
+        plugin that registered into the table at run time)."""
+        self.load()
+        prefix = self.package + "."
+        return frozenset(t for t, o in self._origin.items() if o.startswith(prefix))
+
     def origin(self, op_type: str) -> str | None:
         """`module.function` that registered `op_type`."""
         self.load()

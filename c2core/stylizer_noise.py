@@ -31,8 +31,8 @@ def noise_map(noise: np.ndarray, h: int, w: int) -> np.ndarray:
 
 def op_noise(op, args) -> np.ndarray | None:
     """The op's noise cycle, or None when noise_std is 0."""
-    std = args.float("noise_std", 10.0)
+    std = args.float("noise_std")
     if std == 0.0:
         return None
     seed = int(op.device_option.random_seed) if op.HasField("device_option") else 0
-    return noise_values(std, args.int("noise_size", 491), seed)
+    return noise_values(std, args.int("noise_size"), seed)

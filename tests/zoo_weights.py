@@ -121,13 +121,13 @@ def weight_specs(net: str, predict_net) -> dict[str, WeightSpec]:
         specs[name] = WeightSpec(name, tuple(shape), "float32", "GivenTensorFill")
 
     for op in predict_net.op:
-        a = Args(op.arg)
+        a = Args(op.arg, op.type)
         c_in = ch.get(op.input[0]) if op.input else None
         if op.type == "Conv":
             w = op.input[1]
             m = conv_width(net, w, c_in)
             k = a.int("kernel", 0)
-            add(w, (m, c_in // a.int("group", 1), k, k))
+            add(w, (m, c_in // a.int("group"), k, k))
             if len(op.input) > 2:
                 add(op.input[2], (m,))
             ch[op.output[0]] = m
@@ -144,7 +144,7 @@ def weight_specs(net: str, predict_net) -> dict[str, WeightSpec]:
         elif op.type == "Concat":
             ch[op.output[0]] = sum(ch[i] for i in op.input)
         else:
-            if op.type in ("SpatialBN", "Mul", "Add") and a.int("broadcast", 1):
+            if op.type == "SpatialBN" or (op.type in ("Mul", "Add") and a.int("broadcast")):
                 for p in op.input[1:]:
                     add(p, (c_in,))
             for o in op.output:
@@ -184,13 +184,13 @@ def _small_shape(op, x, slot: int, args, channels: int, classes: int) -> tuple:
     t = op.type
     if t == "Conv":
         kh, kw = args.spatial("kernel", "kernels", 2, 1)
-        return (channels, x.shape[1] // args.int("group", 1), kh, kw) if slot == 1 else (channels,)
+        return (channels, x.shape[1] // args.int("group"), kh, kw) if slot == 1 else (channels,)
     if t == "FC":
-        return (classes, math.prod(x.shape[args.int("axis", 1):])) if slot == 1 else (classes,)
+        return (classes, math.prod(x.shape[args.int("axis"):])) if slot == 1 else (classes,)
     if t == "SpatialBN":
         return (x.shape[1],)
-    if t in ("Mul", "Add") and args.int("broadcast", 0):
-        return (x.shape[args.int("axis", -1)],)
+    if t in ("Mul", "Add") and args.int("broadcast"):
+        return (x.shape[args.int("axis")],)
     raise ValueError(f"no weight rule for input {slot} of {t}")
 
 
@@ -207,7 +207,7 @@ def small_weights(predict_net, inputs: dict, channels: int = 8, classes: int = 1
     weights = {}
     with torch.inference_mode():
         for i, op in enumerate(predict_net.op):
-            args = Args(op.arg)
+            args = Args(op.arg, op.type)
             for k, n in enumerate(op.input):
                 if n not in blobs and n not in produced:
                     shape = _small_shape(op, blobs[op.input[0]], k, args, channels, classes)

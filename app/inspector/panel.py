@@ -168,7 +168,7 @@ class InspectorPanel(QWidget):
         elif not s:
             out.append("<p style='color:#c92a2a'>Unknown op type: no schema entry.</p>")
         # arguments
-        args = Args(op.arg)
+        args = Args(op.arg, op.type)
         schema_args = s.get("args", {}) or {}
         arows = []
         for name in args:

@@ -2,7 +2,7 @@
 
 TensorRT's entropy calibrator needs a few hundred representative inputs,
 prepared exactly as at inference time; `CalibrationBatches` reads them from a
-folder through the model's own preprocessing (`classify.presets`), in
+folder through the model's own preprocessing (`preprocess.presets`), in
 file-name order so builds repeat.
 
 How TensorRT 10 reads them (`IInt8Calibrator.get_batch(names)`): it ignores
@@ -36,7 +36,7 @@ class CalibrationBatches:
 
     def __init__(self, folder: str, preprocess, batch_size: int = 8, max_images: int | None = None,
                  min_images: int = 1):
-        from ..classify.images import list_images
+        from ..preprocess.images import list_images
 
         if batch_size < 1:
             raise C2Error(f"calibration batch size must be at least 1, got {batch_size}")
@@ -55,7 +55,7 @@ class CalibrationBatches:
     def for_source(cls, folder: str, source, batch_size: int | None = None, max_images: int | None = None):
         """Images preprocessed the way `source`'s model expects (sidecar preset, input size); the
         default chunk is the model's batch. Only models with one (image) input calibrate from images."""
-        from ..classify import resolve_preprocess
+        from ..preprocess.presets import resolve_preprocess
 
         shapes = source.input_shapes()
         if len(shapes) > 1:
@@ -71,7 +71,7 @@ class CalibrationBatches:
         return -(-len(self.paths) // self.batch_size)
 
     def __iter__(self):
-        from ..classify.images import load_image
+        from ..preprocess.images import load_image
 
         for i in range(0, len(self.paths), self.batch_size):
             chunk = self.paths[i:i + self.batch_size]

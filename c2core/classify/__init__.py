@@ -5,9 +5,10 @@
     # [{"image": "cat.jpg", "backend": "openvino", "latency_ms": 3.1,
     #   "top": [{"index": 281, "label": "tabby, tabby cat", "score": 0.83}, ...]}]
 
-Preprocessing comes from, in order: an explicit preset, the model's sidecar
-model.json ("preprocessing"), else the torchvision preset (with a warning in
-`warnings`). Labels: --labels, the sidecar's, else ImageNet's.
+Preprocessing (c2core.preprocess, below the backends that also use it) comes
+from, in order: an explicit preset, the model's sidecar model.json
+("preprocessing"), else a default preset (with a warning in `warnings`).
+Labels: --labels, the sidecar's, else ImageNet's.
 """
 
 from __future__ import annotations
@@ -16,68 +17,15 @@ import time
 
 import numpy as np
 
-from ..errors import C2Error
-from .images import IMAGE_EXTS, list_images, load_image, to_rgb
+from ..preprocess.images import IMAGE_EXTS, list_images, load_image, to_rgb
+from ..preprocess.presets import (CAFFE2_DEFAULT_PRESET, DEFAULT_PRESET, PRESETS, Preprocess, chosen_preset,
+                                  default_preset_name, from_sidecar, get_preset, resolve_preprocess, save_preprocessing)
 from .labels import imagenet_labels, labels_for, labels_for_classes, load_labels
-from .presets import PRESETS, Preprocess, from_sidecar, get_preset, save_preprocessing
 from .topk import ends_in_softmax, softmax, to_probabilities, top_k
 
 __all__ = ["Classifier", "Preprocess", "PRESETS", "get_preset", "load_image", "list_images", "load_labels",
-           "imagenet_labels", "labels_for_classes", "save_preprocessing", "softmax", "top_k", "to_probabilities", "IMAGE_EXTS", "to_rgb", "resolve_preprocess"]
-
-DEFAULT_PRESET = "torchvision"
-# Caffe2 models were mostly trained with Caffe's preprocessing (BVLC zoo, Detectron backbones).
-CAFFE2_DEFAULT_PRESET = "caffe"
-
-
-def default_preset_name(source) -> str:
-    """The preset used when nothing declares one: Caffe's for Caffe2 models, torchvision's otherwise."""
-    return CAFFE2_DEFAULT_PRESET if getattr(source, "model", None) is not None else DEFAULT_PRESET
-
-
-def chosen_preset(source, preset: str | Preprocess | None = None) -> tuple[Preprocess, bool]:
-    """(the preprocessing a run would start from, whether it is the default because nothing
-    declared one): the explicit preset, model.json's, else the default for the model's kind.
-    Cheap (no input resolution): what a preset chooser shows before any run."""
-    if isinstance(preset, Preprocess):
-        return preset, False
-    if preset:
-        return get_preset(preset), False
-    p = from_sidecar(source.sidecar())
-    return (p, False) if p is not None else (get_preset(default_preset_name(source)), True)
-
-
-def resolve_preprocess(source, preset: str | Preprocess | None = None, warnings: list | None = None,
-                       hint: str | None = None) -> Preprocess:
-    """The preprocessing for this model, fitted to its input size.
-
-    When the model declares no input size, the preset's crop defines it (images
-    are the input): the source is told, so every backend exports that shape.
-    `hint`: where the user chooses a preset when it is not the CLI's --preset
-    (the app's Preset box), named in the warning instead of the flags.
-    """
-    p, defaulted = chosen_preset(source, preset)
-    if defaulted and warnings is not None:
-        others = ", ".join(k for k in PRESETS if k != p.name)
-        how = (f"choose with --preset NAME ({others}), and keep the choice with --save-preset" if hint is None
-               else f"choose with {hint} ({others}), and keep the choice in model.json with its Save button")
-        warnings.append(f"no preprocessing declared for this model (model.json); using preset '{p.name}' "
-                        f"({p.notes}); {how}")
-    resolved = source.resolved() if getattr(source, "model", None) is not None else None
-    if resolved is not None and len(resolved.names) == 1 and resolved.sources.get(resolved.names[0]) in (None, "inferred"):
-        source.set_image_size(p.crop)  # the images define the input size
-        return p
-    shapes = source.input_shapes()
-    if len(shapes) == 1:
-        shape = next(iter(shapes.values()))
-        if len(shape) == 4 and shape[2] == shape[3] and shape[2] > 0:
-            p = p.for_input_size(int(shape[2]))
-        elif len(shape) == 4 and shape[1] == shape[2] and shape[3] == 3 and shape[1] > 0:  # NHWC
-            p = p.for_input_size(int(shape[1]))
-        elif len(shape) == 4 and shape[1] != 3:
-            raise C2Error(f"model input has shape {list(shape)}: not a 3-channel NCHW image input", source.path)
-    return p
-
+           "imagenet_labels", "labels_for_classes", "save_preprocessing", "softmax", "top_k", "to_probabilities", "IMAGE_EXTS", "to_rgb", "resolve_preprocess",
+           "chosen_preset", "default_preset_name", "from_sidecar", "DEFAULT_PRESET", "CAFFE2_DEFAULT_PRESET", "labels_for"]
 
 class Classifier:
     """A prepared model + backend + preprocessing + labels; reusable over many images."""

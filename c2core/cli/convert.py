@@ -63,6 +63,11 @@ def add_arguments(p) -> None:
     p.add_argument("--keep-failed", action="store_true", help="write the file even when verification fails (still exit 2)")
     p.add_argument("--json", action="store_true",
                    help="end with one JSON line: target, files written, per-output verification errors (for scripts and `c2core batch`)")
+    from .convert_int8 import add_quant_arguments
+    from .convert_openvino import add_precision
+
+    add_precision(p)  # options several targets read: defined once, here
+    add_quant_arguments(p)
     for name in sorted(TARGETS):
         _target(name).add_target_arguments(p)
 
@@ -92,12 +97,7 @@ def run(args) -> int:
 
 # ----- the ONNX target ---------------------------------------------------------
 def add_target_arguments(p) -> None:
-    """--precision int8 (post-training quantization) beyond the shared options."""
-    from .convert_int8 import add_quant_arguments
-    from .convert_openvino import add_precision_once
-
-    add_precision_once(p)
-    add_quant_arguments(p)
+    """ONNX takes only the shared options (--precision, the int8 group)."""
 
 
 def convert_target(model, args):

@@ -14,14 +14,12 @@ from ..errors import C2Error
 
 
 def add_quant_arguments(p) -> None:
-    """Defined once, whichever target module asks first."""
-    if "--calib-count" in p._option_string_actions:
-        return
-    from ..classify.presets import PRESETS
+    """The int8 group, --calib included (TensorRT's INT8 calibration reads it too);
+    defined once by convert, before the targets add theirs."""
+    from ..preprocess.presets import PRESETS
 
     g = p.add_argument_group("int8 post-training quantization (--to openvino|onnx --precision int8)")
-    if "--calib" not in p._option_string_actions:
-        g.add_argument("--calib", metavar="FOLDER", help="folder of calibration images (model preprocessing)")
+    g.add_argument("--calib", metavar="FOLDER", help="folder of calibration images (model preprocessing; TensorRT int8 too)")
     g.add_argument("--calib-count", type=int, default=300, metavar="N",
                    help="calibration images to use (default 300, or all when fewer)")
     g.add_argument("--val", metavar="DIR", help="held-back images for the report (default: calibration folder's unused ones)")

@@ -11,17 +11,13 @@ PRECISION_HELP = ("weights/arithmetic: openvino fp32|fp16 (FP16 weights)|int8 (N
                   "(ORT static QDQ, --calib), tensorrt fp32|fp16|int8 (default fp32)")
 
 
-def add_precision_once(p) -> None:
-    """--precision is shared by the openvino and tensorrt targets: define it once."""
-    if "--precision" not in p._option_string_actions:
-        p.add_argument("--precision", choices=("fp32", "fp16", "int8"), default="fp32", help=PRECISION_HELP)
+def add_precision(p) -> None:
+    """--precision, shared by the onnx, openvino and tensorrt targets (defined once by convert)."""
+    p.add_argument("--precision", choices=("fp32", "fp16", "int8"), default="fp32", help=PRECISION_HELP)
 
 
 def add_target_arguments(p) -> None:
-    from .convert_int8 import add_quant_arguments
-
-    add_precision_once(p)
-    add_quant_arguments(p)
+    """OpenVINO takes only the shared options (--precision, the int8 group)."""
 
 
 def run_task(fn, name: str):

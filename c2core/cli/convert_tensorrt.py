@@ -9,16 +9,13 @@ plans only load on the same TensorRT version and GPU.
 
 from __future__ import annotations
 
-from .convert_openvino import add_precision_once, run_task
+from .convert_openvino import run_task
 
 
 def add_target_arguments(p) -> None:
-    add_precision_once(p)
     g = p.add_argument_group("tensorrt target")
     g.add_argument("--workspace-mb", type=int, default=1024, help="builder workspace limit in MiB (default 1024)")
     g.add_argument("--timing-cache", metavar="FILE", help="TensorRT timing cache to reuse and update")
-    if "--calib" not in p._option_string_actions:  # shared with the openvino/onnx int8 targets
-        g.add_argument("--calib", metavar="FOLDER", help="int8: folder of calibration images (model preprocessing)")
     g.add_argument("--calib-batch", type=int, default=8,
                    help="int8: calibration images read at a time (default 8); TensorRT is fed batches of the "
                         "model's own input shape, every image used")

@@ -336,7 +336,7 @@ def _ignored_dilation(op, specs) -> bool:
 
     w = specs.get(op.input[1]) if len(op.input) > 1 else None
     nd = len(w.shape) - 2 if w is not None and w.shape is not None and len(w.shape) > 2 else 2
-    return ignored_dilation(Args(op.arg), nd)
+    return ignored_dilation(Args(op.arg, op.type), nd)
 
 
 def _check(m: Model) -> None:

@@ -126,6 +126,32 @@ def _read_json(path: str):
         return None
 
 
+def _inside(parent: str, path: str) -> bool:
+    """Is `path` (resolved, symlinks followed) `parent` or below it?"""
+    parent, path = os.path.realpath(parent), os.path.realpath(path)
+    return os.path.commonpath([parent, path]) == parent
+
+
+def _checked(folder: str, name: str, data) -> dict | None:
+    """A journal found in `folder`, if it only moves files out of its own staging folder onto
+    names inside `folder` (a journal planted in a downloaded folder must not rename or remove
+    anything elsewhere); else None and it is left alone."""
+    if not isinstance(data, dict) or not isinstance(data.get("moves"), list):
+        return None
+    stage = os.path.join(folder, STAGE_PREFIX + name[len(JOURNAL_PREFIX):-len(".json")])
+    moves = []
+    for m in data["moves"]:
+        if not (isinstance(m, list) and len(m) == 2 and isinstance(m[1], str) and (m[0] is None or isinstance(m[0], str))):
+            return None
+        staged, final = m
+        if os.path.basename(final).startswith((STAGE_PREFIX, JOURNAL_PREFIX)) or not _inside(folder, os.path.dirname(final)):
+            return None
+        if staged is not None and not _inside(stage, os.path.dirname(staged)):
+            return None
+        moves.append((staged, final))
+    return {"owner": data.get("owner"), "stage": stage, "moves": moves}
+
+
 def _roll_forward(folder: str, journal: str, data: dict) -> None:
     dirs = {folder}
     for staged, final in data.get("moves", []):
@@ -159,8 +185,11 @@ def settle(folder: str, wait: float = SETTLE_WAIT_SECONDS) -> None:
         journal = os.path.join(folder, name)
         deadline = time.monotonic() + wait
         while True:
-            data = _read_json(journal)
-            if data is None:  # gone: its writer finished it
+            raw = _read_json(journal)
+            if raw is None:  # gone: its writer finished it
+                break
+            data = _checked(folder, name, raw)
+            if data is None:  # not one of ours: never acted on
                 break
             if not _alive(data.get("owner"), _age(journal)):
                 _roll_forward(folder, journal, data)

@@ -1,7 +1,7 @@
 """model.json, the sidecar beside a model: its one reader, validator and writer.
 
 What consumers read from it: "preprocessing" (a preset name or an object,
-c2core.classify.presets), "labels" (a file beside the model, "imagenet", or a
+c2core.preprocess.presets), "labels" (a file beside the model, "imagenet", or a
 list of names), "input" ({"name", "shape"}), "output" ({"name", "kind"}),
 "format" ("caffe2-studio-model/1"), "build" (the zoo's cache key). A zoo build
 writes every field (`complete=True` checks that); a user's sidecar may hold

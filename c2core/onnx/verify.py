@@ -40,7 +40,7 @@ def model_preprocess(model_path: str | None):
     """
     if not model_path:
         return None
-    from ..classify.presets import from_sidecar
+    from ..preprocess.presets import from_sidecar
     from ..io.sidecar import read_sidecar
 
     return from_sidecar(read_sidecar(model_path))
@@ -65,14 +65,14 @@ def load_input(value, shape, dtype, preprocess=None) -> tuple[np.ndarray, str]:
         if shape is None or len(shape) != 4 or not all(isinstance(d, int) for d in shape[1:]):
             raise C2Error("an image input needs a static N x C x H x W input shape", path)
         if preprocess is not None and shape[1] == 3 and shape[2] == shape[3]:
-            from ..classify.images import load_image
+            from ..preprocess.images import load_image
 
             one = preprocess.for_input_size(int(shape[2])).apply(load_image(path))[None]
             arr = np.repeat(one, shape[0] if isinstance(shape[0], int) else 1, axis=0)
             return arr.astype(dtype), f"image {os.path.basename(path)} ({preprocess.name} preprocessing, {shape[2]}x{shape[3]})"
         from PIL import Image
 
-        from ..classify.images import load_image
+        from ..preprocess.images import load_image
 
         img = load_image(path).resize((shape[3], shape[2]), Image.BILINEAR)
         arr = np.asarray(img, dtype=np.float32).transpose(2, 0, 1)[None]

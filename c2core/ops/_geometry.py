@@ -65,16 +65,16 @@ def parse_geometry(args, nd: int, kernel_from=None) -> Geometry:
         kernel = list(kernel_from)
     else:
         kernel = args.spatial("kernel", "kernels", nd, 0)
-    order = args.str("order", "NCHW").upper()
+    order = args.str("order").upper()
     return Geometry(
         nd=nd,
         kernel=kernel,
-        stride=args.spatial("stride", "strides", nd, 1),
-        dilation=args.spatial("dilation", "dilations", nd, 1),
+        stride=args.spatial("stride", "strides", nd),
+        dilation=args.spatial("dilation", "dilations", nd),
         pads=list(args.pads(nd)),
-        legacy=args.int("legacy_pad", 0),
+        legacy=args.int("legacy_pad"),
         order=order,
-        global_pooling=bool(args.int("global_pooling", 0)),
+        global_pooling=bool(args.int("global_pooling")),
     )
 
 

@@ -30,6 +30,12 @@ conv on large maps), `mkldnn_prepacked.conv2d_run` (more per-call cost),
 oneDNN's fused conv + residual add (`binary` post-op: no faster than the
 separate in-place add), running small convs single-threaded when torch has
 two threads (no gain with passive OpenMP workers), glibc mallopt tuning.
+
+Both calls go through torch's operator registry (`torch.ops.aten.*`,
+`torch.ops.mkldnn.*`), not `torch._C`. `_convolution_pointwise` has no public
+equivalent: `available()` probes it on a tiny conv and checks the result, so
+a torch without it (or with another signature) takes the generic conv2d path,
+and tests/c2core/runtime/test_fast_paths.py compares the two paths.
 """
 
 from __future__ import annotations
@@ -59,7 +65,7 @@ def available() -> bool:
     if _OK is None:
         try:
             with torch.inference_mode():
-                w = torch._C._nn.mkldnn_reorder_conv2d_weight(torch.ones(1, 1, 1, 1).to_mkldnn(), [0, 0], [1, 1], [1, 1], 1)
+                w = torch.ops.aten.mkldnn_reorder_conv2d_weight(torch.ones(1, 1, 1, 1).to_mkldnn(), [0, 0], [1, 1], [1, 1], 1)
                 y = torch.ops.mkldnn._convolution_pointwise(torch.ones(1, 1, 2, 2), w, None, [0, 0], [1, 1], [1, 1], 1, "none", [], "")
             _OK = bool(torch.backends.mkldnn.is_available()) and tuple(y.shape) == (1, 1, 2, 2) and float(y.sum()) == 4.0
         except Exception:
@@ -96,7 +102,7 @@ class PackedConv:
             pad = [0, 0]
         self.pad, self.stride, self.dilation, self.group = list(pad), list(stride), list(dilation), int(group)
         with torch.inference_mode():
-            self.weight = torch._C._nn.mkldnn_reorder_conv2d_weight(
+            self.weight = torch.ops.aten.mkldnn_reorder_conv2d_weight(
                 w.detach().float().contiguous().to_mkldnn(), self.pad, self.stride, self.dilation, self.group)
         self.bias = None if b is None else b.detach().float().contiguous()
         self.attr = ATTR[act] if act else "none"

@@ -11,7 +11,7 @@ from .registry import register
 
 
 def _prep(ctx):
-    return ctx.args.int("group", 1), ctx.args.str("order", "NCHW").upper() == "NHWC"
+    return ctx.args.int("group"), ctx.args.str("order").upper() == "NHWC"
 
 
 @register("ChannelShuffle", prepare=_prep, view=True)  # group 1 returns a view

@@ -21,11 +21,11 @@ from .registry import register
 def _axis(args):
     if "axis" in args:
         return args.int("axis")
-    return 3 if args.str("order", "NCHW").upper() == "NHWC" else 1
+    return 3 if args.str("order").upper() == "NHWC" else 1
 
 
 def _concat_prep(ctx):
-    return _axis(ctx.args), bool(ctx.args.int("add_axis", 0)), len(ctx.op.output) > 1
+    return _axis(ctx.args), bool(ctx.args.int("add_axis")), len(ctx.op.output) > 1
 
 
 @register("Concat", "DepthConcat", prepare=_concat_prep)
@@ -44,7 +44,7 @@ def concat(ctx, *xs):
 
 def _split_prep(ctx):
     a = ctx.args
-    return _axis(a), a.ints("split", None), bool(a.int("add_axis", 0)), len(ctx.op.output)
+    return _axis(a), a.ints("split"), bool(a.int("add_axis")), len(ctx.op.output)
 
 
 @register("Split", "DepthSplit", prepare=_split_prep, view=True)

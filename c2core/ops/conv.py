@@ -55,7 +55,7 @@ def _fill_operands(ctx, s, nd, fns, w):
     Returns the constant bias (None when it is fed at run time or absent)."""
     s.nd = nd
     s.nhwc = s.geo.nhwc
-    s.group = ctx.args.int("group", 1)
+    s.group = ctx.args.int("group")
     s.fn = fns[nd]
     s.in_perm = _to_nchw_perm(nd + 2)
     s.out_perm = _to_nhwc_perm(nd + 2)

@@ -36,17 +36,17 @@ BBOX_XFORM_CLIP = float(np.float32(math.log(1000.0 / 16.0)))
 
 
 def _plus_one(args) -> float:
-    return 1.0 if args.int("legacy_plus_one", 1) else 0.0
+    return 1.0 if args.int("legacy_plus_one") else 0.0
 
 
 def _transform_offset(args) -> float:
     if "correct_transform_coords" in args:
-        return 1.0 if args.int("correct_transform_coords", 0) else 0.0
+        return 1.0 if args.int("correct_transform_coords") else 0.0
     return _plus_one(args)
 
 
 def _refuse_rotated(ctx):
-    if ctx.args.int("rotated", 0):
+    if ctx.args.int("rotated"):
         raise ValueError(f"{ctx.type}: rotated boxes are not supported")
 
 
@@ -130,10 +130,10 @@ def _desc_order(scores) -> np.ndarray:
 def _prepare_bbox_transform(ctx):
     _refuse_rotated(ctx)
     a = ctx.args
-    weights = a.floats("weights", [1.0, 1.0, 1.0, 1.0])
+    weights = a.floats("weights")
     if len(weights) != 4:
         raise ValueError(f"BBoxTransform: weights must have 4 values, got {weights}")
-    return weights, bool(a.int("apply_scale", 1)), _plus_one(a), _transform_offset(a)
+    return weights, bool(a.int("apply_scale")), _plus_one(a), _transform_offset(a)
 
 
 @register("BBoxTransform", prepare=_prepare_bbox_transform)
@@ -181,11 +181,11 @@ def bbox_transform_op(ctx, rois, deltas, im_info):
 def _prepare_proposals(ctx):
     a = ctx.args
     return dict(
-        stride=1.0 / a.float("spatial_scale", 1.0 / 16.0),
-        pre=a.int("pre_nms_topN", 6000),
-        post=a.int("post_nms_topN", 300),
-        thresh=a.float("nms_thresh", 0.7),
-        min_size=a.float("min_size", 16.0),
+        stride=1.0 / a.float("spatial_scale"),
+        pre=a.int("pre_nms_topN"),
+        post=a.int("post_nms_topN"),
+        thresh=a.float("nms_thresh"),
+        min_size=a.float("min_size"),
         plus=_plus_one(a),
         offset=_transform_offset(a),
     )
@@ -251,16 +251,16 @@ def generate_proposals(ctx, scores, deltas, im_info, anchors):
 def _prepare_box_nms(ctx):
     _refuse_rotated(ctx)
     a = ctx.args
-    if a.int("soft_nms_enabled", 0):
+    if a.int("soft_nms_enabled"):
         raise ValueError("BoxWithNMSLimit: soft_nms_enabled=1 is not supported")
-    include_bg = bool(a.int("input_boxes_include_bg_cls", 1))
+    include_bg = bool(a.int("input_boxes_include_bg_cls"))
     return dict(
-        score_thresh=a.float("score_thresh", 0.05),
-        nms=a.float("nms", 0.3),
-        per_im=a.int("detections_per_im", 100),
-        agnostic=bool(a.int("cls_agnostic_bbox_reg", 0)),
+        score_thresh=a.float("score_thresh"),
+        nms=a.float("nms"),
+        per_im=a.int("detections_per_im"),
+        agnostic=bool(a.int("cls_agnostic_bbox_reg")),
         include_bg=include_bg,
-        out_bg=bool(a.int("output_classes_include_bg_cls", 1)),
+        out_bg=bool(a.int("output_classes_include_bg_cls")),
         score_start=int(include_bg),
         plus=_plus_one(a),
     )
@@ -346,16 +346,16 @@ def box_with_nms_limit(ctx, scores, boxes, batch_splits=None):
 
 def _prepare_roi_align(ctx):
     a = ctx.args
-    order = a.str("order", "NCHW").upper()
+    order = a.str("order").upper()
     if order not in ("NCHW", "NHWC"):
         raise ValueError(f"RoIAlign: unknown order {order}")
     return dict(
         order=order,
-        scale=float(np.float32(a.float("spatial_scale", 1.0))),
-        ph=a.int("pooled_h", 1),
-        pw=a.int("pooled_w", 1),
-        ratio=a.int("sampling_ratio", -1),
-        aligned=bool(a.int("aligned", 0)),
+        scale=float(np.float32(a.float("spatial_scale"))),
+        ph=a.int("pooled_h"),
+        pw=a.int("pooled_w"),
+        ratio=a.int("sampling_ratio"),
+        aligned=bool(a.int("aligned")),
     )
 
 
@@ -455,13 +455,13 @@ def roi_align(ctx, x, rois):
 def _prepare_fpn(ctx):
     a = ctx.args
     return dict(
-        scale=a.int("roi_canonical_scale", 224),
-        level=a.int("roi_canonical_level", 4),
-        roi_min=a.int("roi_min_level", 2),
-        roi_max=a.int("roi_max_level", 5),
-        rpn_min=a.int("rpn_min_level", 2),
-        rpn_max=a.int("rpn_max_level", 6),
-        top_n=a.int("rpn_post_nms_topN", 2000),
+        scale=a.int("roi_canonical_scale"),
+        level=a.int("roi_canonical_level"),
+        roi_min=a.int("roi_min_level"),
+        roi_max=a.int("roi_max_level"),
+        rpn_min=a.int("rpn_min_level"),
+        rpn_max=a.int("rpn_max_level"),
+        top_n=a.int("rpn_post_nms_topN"),
         plus=_plus_one(a),
     )
 

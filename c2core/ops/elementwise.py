@@ -10,7 +10,8 @@ Add/Sub/Mul/Div/Pow(A, B) -> C:
 Pow also takes a single input with the `exponent` argument.
 Div of integer tensors truncates toward zero like C++.
 Sum(X0, X1, ...) adds same-shape inputs; Max/Min(X0, ...) take the
-elementwise extreme (NumPy broadcasting).
+elementwise extreme (NumPy broadcasting); Mean(X0, ...) averages same-shape
+inputs (mean_op.h).
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ class _BinState:
 def _bin_prep(ctx):
     a = ctx.args
     s = _BinState()
-    s.legacy = bool(a.int("broadcast", 0))
-    axis = a.int("axis", -1)
+    s.legacy = bool(a.int("broadcast"))
+    axis = a.int("axis")
     if "axis_str" in a:
-        order = a.str("order", "NCHW").upper()
+        order = a.str("order").upper()
         letter = a.str("axis_str").upper()
         if len(letter) != 1 or letter not in order:
             raise ValueError(f"axis_str '{letter}' is not a letter of order '{order}'")
@@ -150,4 +151,18 @@ def _fold(op_type: str, fn):
 
 
 _fold("Max", torch.maximum)
+
+
+@register("Mean")
+def mean(ctx, x, *rest):
+    """Elementwise mean of same-shape inputs (mean_op.h: sum, then times 1/n)."""
+    for r in rest:
+        if r.shape != x.shape:
+            raise ValueError(f"{ctx.where}: inputs must have the same shape, got {list(x.shape)} and {list(r.shape)}")
+    total = x.clone()
+    for r in rest:
+        total += r
+    return total * (1.0 / (len(rest) + 1))
+
+
 _fold("Min", torch.minimum)

@@ -21,8 +21,8 @@ class _FCState:
 
 def _prepare(ctx):
     s = _FCState()
-    s.axis = ctx.args.int("axis", 1)
-    s.axis_w = ctx.args.int("axis_w", 1)
+    s.axis = ctx.args.int("axis")
+    s.axis_w = ctx.args.int("axis_w")
     s.transposed = ctx.type == "FCTransposed"
     w = ctx.consts[1] if len(ctx.consts) > 1 else None
     s.w = _as_linear_weight(w, s.axis_w, s.transposed).contiguous() if w is not None else None

@@ -22,11 +22,11 @@ from .registry import register
 def _prep(ctx):
     if ctx.type == "ConstantFill" and len(ctx.op.input):
         a = ctx.args
-        dt = DTYPE_OF_PROTO.get(a.int("dtype", 1), np.float32)
+        dt = DTYPE_OF_PROTO.get(a.int("dtype"), np.float32)
         value = a.get("value", 0)
         if isinstance(value, list):
             value = value[0] if value else 0
-        return ("dynamic", bool(a.int("input_as_shape", 0)), list(a.ints("extra_shape", []) or []), torch.from_numpy(np.zeros((), dtype=dt)).dtype, value)
+        return ("dynamic", bool(a.int("input_as_shape")), list(a.ints("extra_shape", []) or []), torch.from_numpy(np.zeros((), dtype=dt)).dtype, value)
     (w,) = run_fill(ctx.op, ctx.index)
     if w.array.dtype == object:
         raise ValueError("string tensors cannot be executed")

@@ -14,7 +14,7 @@ from .registry import register
 
 
 def _prepare(ctx):
-    return float(np.float32(ctx.args.float("alpha", 0.2))), float(np.float32(ctx.args.float("beta", 0.5)))
+    return float(np.float32(ctx.args.float("alpha"))), float(np.float32(ctx.args.float("beta")))
 
 
 def _hard_sigmoid_(ctx, x):

@@ -118,7 +118,7 @@ def _ints(x) -> torch.Tensor:
 
 
 def _out_params(ctx) -> tuple[float, int]:
-    return float(_f32(ctx.args.float("Y_scale", 1.0))), ctx.args.int("Y_zero_point", 0)
+    return float(_f32(ctx.args.float("Y_scale"))), ctx.args.int("Y_zero_point")
 
 
 def quantize_uint8(x: torch.Tensor, scale: float, zero_point: int) -> torch.Tensor:
@@ -209,7 +209,7 @@ def int8_given_fill(ctx):
 
 
 def _check_nhwc(ctx):
-    order = ctx.args.str("order", "NHWC").upper()
+    order = ctx.args.str("order").upper()
     if order != "NHWC":
         raise ValueError(f"{ctx.type} supports only order NHWC (Caffe2 has no NCHW Int8 kernels), got {order}")
 
@@ -226,7 +226,7 @@ def _prepare_window(ctx) -> _WindowState:
     _check_nhwc(ctx)
     s = _WindowState()
     s.geo = parse_geometry(ctx.args, 2, kernel_from=[1, 1] if "Conv" in ctx.type else None)
-    s.group = ctx.args.int("group", 1)
+    s.group = ctx.args.int("group")
     s.y_scale, s.y_zero_point = _out_params(ctx)
     s.relu = ctx.type.endswith("Relu")
     return s
@@ -357,7 +357,7 @@ def sigmoid_table(x_scale: float, x_zero_point: int, y_scale: float, y_zero_poin
 
 def _prepare_leaky(ctx):
     ys, yzp = _out_params(ctx)
-    return ys, yzp, _f32(ctx.args.float("alpha", 0.01))
+    return ys, yzp, _f32(ctx.args.float("alpha"))
 
 
 @register("Int8LeakyRelu", prepare=_prepare_leaky)
@@ -483,7 +483,7 @@ def int8_reshape(ctx, x, shape=None):
     return y
 
 
-@register("Int8Flatten", prepare=lambda ctx: ctx.args.int("axis", 1), view=True)
+@register("Int8Flatten", prepare=lambda ctx: ctx.args.int("axis"), view=True)
 def int8_flatten(ctx, x):
     x = _qtensor(x, "Int8Flatten input")
     axis = ctx.state
@@ -500,7 +500,7 @@ def int8_transpose(ctx, x):
 
 def _prepare_concat(ctx) -> int:
     # Caffe2's Int8Concat: the default axis depends on whether `order` is given.
-    default = {"NHWC": 3, "NCHW": 1}.get(ctx.args.str("order", ""), 0)
+    default = {"NHWC": 3, "NCHW": 1}.get(ctx.args.str("order"), 0)
     return ctx.args.int("axis", default)
 
 
@@ -516,7 +516,7 @@ def int8_concat(ctx, *xs):
 
 def _prepare_shuffle(ctx) -> int:
     _check_nhwc(ctx)
-    return ctx.args.int("group", 1)
+    return ctx.args.int("group")
 
 
 @register("Int8ChannelShuffle", prepare=_prepare_shuffle)
@@ -530,7 +530,7 @@ def int8_channel_shuffle(ctx, x):
     return _same_params(x, v)
 
 
-@register("Int8ResizeNearest", prepare=lambda ctx: (_f32(ctx.args.float("width_scale", 1.0)), _f32(ctx.args.float("height_scale", 1.0))))
+@register("Int8ResizeNearest", prepare=lambda ctx: (_f32(ctx.args.float("width_scale")), _f32(ctx.args.float("height_scale"))))
 def int8_resize_nearest(ctx, x):
     x = _qtensor(x, "Int8ResizeNearest input")
     ws, hs = ctx.state

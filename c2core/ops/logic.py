@@ -15,7 +15,7 @@ from .registry import register
 
 
 def _prep(ctx):
-    return bool(ctx.args.int("broadcast", 0)), ctx.args.int("axis", -1)
+    return bool(ctx.args.int("broadcast")), ctx.args.int("axis")
 
 
 def _align(ctx, a, b):

@@ -19,7 +19,7 @@ from .registry import register
 
 def _prep_mm(ctx):
     a = ctx.args
-    return (a.int("axis_a", 1), a.int("axis_b", 1), bool(a.int("trans_a", 0)), bool(a.int("trans_b", 0)))
+    return (a.int("axis_a"), a.int("axis_b"), bool(a.int("trans_a")), bool(a.int("trans_b")))
 
 
 @register("MatMul", prepare=_prep_mm)
@@ -36,7 +36,7 @@ def matmul(ctx, a, b):
 
 def _prep_bmm(ctx):
     a = ctx.args
-    return (bool(a.int("trans_a", 0)), bool(a.int("trans_b", 0)), bool(a.int("broadcast", 0)))
+    return (bool(a.int("trans_a")), bool(a.int("trans_b")), bool(a.int("broadcast")))
 
 
 @register("BatchMatMul", prepare=_prep_bmm)

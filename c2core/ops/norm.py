@@ -14,6 +14,13 @@ instance_norm_op.cc, layer_norm_op.cc).
   `axis` (default 1) on; mean/std have shape X.shape[:axis] + [1];
   std = sqrt(var + epsilon); `elementwise_affine=1` applies gamma/beta
   (shape X.shape[axis:]).
+- AffineChannel(X, scale, bias) -> Y = X · scale + bias per channel (axis 1,
+  or the last axis for NHWC): Detectron's frozen batch norm.
+- GroupNorm(X, gamma, beta) -> Y[, mean, inv_sigma] (group_norm_op.cc):
+  channels split into `group` groups; per sample and group, mean and biased
+  variance over the group's channels and the spatial axes;
+  Y = (X - mean) / sqrt(var + epsilon) · gamma + beta per channel;
+  mean and inv_sigma have shape [N, group].
 """
 
 from __future__ import annotations
@@ -30,8 +37,8 @@ class _BNState:
 
 def _bn_prep(ctx):
     s = _BNState()
-    s.eps = ctx.args.float("epsilon", 1e-5)
-    s.nhwc = ctx.args.str("order", "NCHW").upper() == "NHWC"
+    s.eps = ctx.args.float("epsilon")
+    s.nhwc = ctx.args.str("order").upper() == "NHWC"
     s.a = s.c = None
     s.shaped = {}
     c = ctx.consts
@@ -61,10 +68,10 @@ def spatial_bn(ctx, x, scale, bias, mean, var):
 
 def _lrn_prep(ctx):
     a = ctx.args
-    size = a.int("size", 0)
+    size = a.int("size")
     if size <= 0:
         raise ValueError("LRN needs a positive 'size'")
-    return (size, a.float("alpha", 0.0), a.float("beta", 0.0), a.float("bias", 1.0), a.str("order", "NCHW").upper() == "NHWC", len(ctx.op.output))
+    return (size, a.float("alpha"), a.float("beta"), a.float("bias"), a.str("order").upper() == "NHWC", len(ctx.op.output))
 
 
 @register("LRN", prepare=_lrn_prep)
@@ -86,7 +93,7 @@ def lrn(ctx, x):
 
 
 def _in_prep(ctx):
-    return ctx.args.float("epsilon", 1e-5), ctx.args.str("order", "NCHW").upper() == "NHWC", len(ctx.op.output)
+    return ctx.args.float("epsilon"), ctx.args.str("order").upper() == "NHWC", len(ctx.op.output)
 
 
 @register("InstanceNorm", prepare=_in_prep)
@@ -108,9 +115,43 @@ def instance_norm(ctx, x, scale, bias):
     return (y, mean.reshape(n, c), inv.reshape(n, c))
 
 
+def _nhwc(ctx):
+    return ctx.args.str("order").upper() == "NHWC"
+
+
+@register("AffineChannel", prepare=_nhwc)
+def affine_channel(ctx, x, scale, bias):
+    shape = (-1,) if ctx.state else (1, -1) + (1,) * (x.dim() - 2)
+    return x * scale.reshape(shape) + bias.reshape(shape)
+
+
+def _gn_prep(ctx):
+    return ctx.args.int("group"), ctx.args.float("epsilon"), _nhwc(ctx), len(ctx.op.output)
+
+
+@register("GroupNorm", prepare=_gn_prep)
+def group_norm(ctx, x, gamma, beta):
+    g, eps, nhwc, nout = ctx.state
+    if nhwc:
+        x = x.movedim(-1, 1)
+    n, c = x.shape[:2]
+    if g <= 0 or c % g:
+        raise ValueError(f"{ctx.where}: {c} channels do not split into {g} groups")
+    xg = x.reshape(n, g, -1)
+    mean = xg.mean(dim=2, keepdim=True)
+    inv = torch.rsqrt((xg - mean).square().mean(dim=2, keepdim=True) + eps)
+    shape = (1, -1) + (1,) * (x.dim() - 2)
+    y = ((xg - mean) * inv).reshape(x.shape) * gamma.reshape(shape) + beta.reshape(shape)
+    if nhwc:
+        y = y.movedim(1, -1)
+    if nout == 1:
+        return y
+    return (y, mean.reshape(n, g), inv.reshape(n, g))
+
+
 def _ln_prep(ctx):
     a = ctx.args
-    return a.int("axis", 1), a.float("epsilon", 1e-5), bool(a.int("elementwise_affine", 0))
+    return a.int("axis"), a.float("epsilon"), bool(a.int("elementwise_affine"))
 
 
 @register("LayerNorm", prepare=_ln_prep)

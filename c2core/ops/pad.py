@@ -16,11 +16,11 @@ from .registry import register
 
 def _prep(ctx):
     a = ctx.args
-    t, l, b, r = a.pads(2)
-    mode = a.str("mode", "constant").lower()
+    top, left, bottom, right = a.pads(2)
+    mode = a.str("mode").lower()
     if mode not in ("constant", "reflect", "edge"):
         raise ValueError(f"unknown PadImage mode '{mode}'")
-    return [l, r, t, b], {"constant": "constant", "reflect": "reflect", "edge": "replicate"}[mode], a.float("value", 0.0), a.str("order", "NCHW").upper() == "NHWC"
+    return [left, right, top, bottom], {"constant": "constant", "reflect": "reflect", "edge": "replicate"}[mode], a.float("value"), a.str("order").upper() == "NHWC"
 
 
 @register("PadImage", prepare=_prep, view=True)  # zero pads may return the input

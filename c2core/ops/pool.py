@@ -43,8 +43,8 @@ def _prepare(kind):
         t = ctx.type
         s.nd_fixed = int(t[-2]) if t[-2:-1].isdigit() and t.endswith("D") else None
         s.geos = {}
-        s.count_include_pad = bool(ctx.args.int("count_include_pad", 0))
-        s.p = ctx.args.float("p", 2.0)
+        s.count_include_pad = bool(ctx.args.int("count_include_pad"))
+        s.p = ctx.args.float("p")
         s.counts = {}
         if s.nd_fixed:
             s.geos[s.nd_fixed] = parse_geometry(ctx.args, s.nd_fixed)

@@ -57,7 +57,7 @@ def _prepare_rnn(ctx):
         raise ValueError(f"{len(states)} recurrent_states but {len(ids)} initial_recurrent_state_ids")
     aliases = rnn_aliases(a)
     return {"net": _step_net(ctx), "links": links, "states": list(zip(states, ids)), "aliases": aliases,
-            "timestep": a.str("timestep", "timestep")}
+            "timestep": a.str("timestep")}
 
 
 def _initial_state(x, seq_len, batch):
@@ -115,7 +115,7 @@ def recurrent_network(ctx, *inputs):
 
 def _prepare_lstm(ctx):
     a = ctx.args
-    return a.float("forget_bias", 0.0), bool(a.int("drop_states", 0)), bool(a.int("sequence_lengths", 1))
+    return a.float("forget_bias"), bool(a.int("drop_states")), bool(a.int("sequence_lengths"))
 
 
 @register("LSTMUnit", prepare=_prepare_lstm)

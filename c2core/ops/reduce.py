@@ -4,6 +4,8 @@ reduce_front_back_*_ops.cc, arg_ops.cc).
 - ReduceSum / ReduceMean / ReduceMax / ReduceMin / ReduceL1 / ReduceL2(X):
   over `axes` (default: all), keeping them as size 1 when `keepdims`
   (default 1). L1 = Σ|x|, L2 = √Σx².
+- Moments(X) -> mean, variance (moments_op.cc): over `axes` like Reduce*;
+  the variance is the biased one, mean((x - mean)²).
 - ReduceFront{Sum,Mean,Max}(X): over the first `num_reduce_dim` (default 1)
   axes, which are dropped; ReduceBack* over the last ones.
 - ArgMax / ArgMin(X): index (int64) of the extreme along `axis` (default
@@ -19,7 +21,7 @@ from .registry import register
 
 def _red_prep(ctx):
     a = ctx.args
-    return a.ints("axes", None), bool(a.int("keepdims", 1))
+    return a.ints("axes"), bool(a.int("keepdims"))
 
 
 def _dims(axes, x):
@@ -43,8 +45,15 @@ _reduce("ReduceL1", lambda x, d, k: x.abs().sum(dim=d, keepdim=k))
 _reduce("ReduceL2", lambda x, d, k: x.square().sum(dim=d, keepdim=k).sqrt())
 
 
+@register("Moments", prepare=_red_prep)
+def moments(ctx, x):
+    axes, keep = ctx.state
+    var, mean = torch.var_mean(x, dim=_dims(axes, x), correction=0, keepdim=keep)
+    return mean, var
+
+
 def _fb_prep(ctx):
-    return ctx.args.int("num_reduce_dim", 1)
+    return ctx.args.int("num_reduce_dim")
 
 
 def _front_back(name, front, fn):
@@ -66,7 +75,7 @@ for _side, _front in (("Front", True), ("Back", False)):
 
 
 def _arg_prep(ctx):
-    return ctx.args.int("axis", -1), bool(ctx.args.int("keepdims", 1))
+    return ctx.args.int("axis"), bool(ctx.args.int("keepdims"))
 
 
 @register("ArgMax", prepare=_arg_prep)

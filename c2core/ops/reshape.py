@@ -26,7 +26,7 @@ from .registry import register
 
 
 def _reshape_prep(ctx):
-    return ctx.args.ints("shape", None), len(ctx.op.output) > 1
+    return ctx.args.ints("shape"), len(ctx.op.output) > 1
 
 
 def new_shape(old, spec):
@@ -65,7 +65,7 @@ def reshape(ctx, x, shape=None):
     return y
 
 
-@register("Flatten", prepare=lambda ctx: ctx.args.int("axis", 1), view=True)
+@register("Flatten", prepare=lambda ctx: ctx.args.int("axis"), view=True)
 def flatten(ctx, x):
     axis = ctx.state if ctx.state >= 0 else ctx.state + x.dim()
     return x.reshape(math.prod(x.shape[:axis]), -1)
@@ -76,7 +76,7 @@ def flatten_to_vec(ctx, x):
     return x.reshape(-1)
 
 
-@register("Transpose", prepare=lambda ctx: ctx.args.ints("axes", None), view=True)
+@register("Transpose", prepare=lambda ctx: ctx.args.ints("axes"), view=True)
 def transpose(ctx, x):
     axes = ctx.state
     if not axes:
@@ -102,7 +102,7 @@ def expand_dims(ctx, x):
     return y
 
 
-@register("Shape", prepare=lambda ctx: ctx.args.ints("axes", None))
+@register("Shape", prepare=lambda ctx: ctx.args.ints("axes"))
 def shape(ctx, x):
     dims = list(x.shape)
     if ctx.state:

@@ -10,6 +10,8 @@ upsample_op.cc).
   align-corners rule, linear between the two nearest rows/cols.
 - Upsample (an old ONNX-era spelling): `mode` "nearest" behaves as
   ResizeNearest, "bilinear"/"linear" as UpsampleBilinear.
+- UpsampleNearest (Detectron, upsample_nearest_op.h): NCHW, integer
+  `scale`; out[y, x] = in[y // scale, x // scale].
 """
 
 from __future__ import annotations
@@ -24,12 +26,20 @@ from .registry import register
 
 def _prep(ctx):
     a = ctx.args
-    mode = a.str("mode", "nearest").lower()
+    mode = a.str("mode").lower()
     if ctx.type == "UpsampleBilinear":
         mode = "bilinear"
     elif ctx.type == "ResizeNearest":
         mode = "nearest"
-    return {"h": a.float("height_scale", 1.0), "w": a.float("width_scale", 1.0), "nhwc": a.str("order", "NCHW").upper() == "NHWC", "mode": mode, "cache": {}}
+    return {"h": a.float("height_scale"), "w": a.float("width_scale"), "nhwc": a.str("order").upper() == "NHWC", "mode": mode, "cache": {}}
+
+
+@register("UpsampleNearest", prepare=lambda ctx: ctx.args.int("scale"))
+def upsample_nearest(ctx, x):
+    s = ctx.state
+    if x.dim() != 4 or s < 1:
+        raise ValueError(f"{ctx.where}: expects a 4-D NCHW input and scale >= 1 (got {list(x.shape)}, scale {s})")
+    return x.repeat_interleave(s, dim=2).repeat_interleave(s, dim=3)
 
 
 def _nearest_index(n_in, scale, n_out, device):

@@ -18,7 +18,7 @@ from .registry import register
 
 
 def _slice_prep(ctx):
-    return ctx.args.ints("starts", None), ctx.args.ints("ends", None)
+    return ctx.args.ints("starts"), ctx.args.ints("ends")
 
 
 @register("Slice", prepare=_slice_prep, view=True)
@@ -43,7 +43,18 @@ def slice_(ctx, x, starts=None, ends=None):
     return x[tuple(index)]
 
 
-@register("Gather", prepare=lambda ctx: ctx.args.int("axis", 0))
+@register("SpatialNarrowAs", view=True)
+def spatial_narrow_as(ctx, a, b):
+    """Detectron's SpatialNarrowAs: A (NCHW) cropped to B's height and width."""
+    if a.dim() != 4 or b.dim() != 4:
+        raise ValueError(f"{ctx.where}: expects two 4-D NCHW inputs, got {list(a.shape)} and {list(b.shape)}")
+    h, w = b.shape[2], b.shape[3]
+    if h > a.shape[2] or w > a.shape[3]:
+        raise ValueError(f"{ctx.where}: B ({h}x{w}) is larger than A ({a.shape[2]}x{a.shape[3]})")
+    return a[:, :, :h, :w]
+
+
+@register("Gather", prepare=lambda ctx: ctx.args.int("axis"))
 def gather(ctx, data, indices):
     axis = ctx.state % data.dim()
     idx = indices.long()

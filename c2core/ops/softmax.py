@@ -14,7 +14,7 @@ from .registry import register
 
 
 def _prep(ctx):
-    return ctx.args.int("axis", 1)
+    return ctx.args.int("axis")
 
 
 def _rows(x, axis):

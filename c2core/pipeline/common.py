@@ -61,7 +61,7 @@ def parity_inputs(src, seed: int, inputs: dict | None) -> dict:
     full = src.example_inputs(seed)
     if not inputs:
         return full
-    from ..classify.presets import from_sidecar
+    from ..preprocess.presets import from_sidecar
     from ..onnx.verify import load_input
 
     pre = from_sidecar(src.sidecar())

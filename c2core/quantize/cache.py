@@ -46,7 +46,7 @@ def _model_digest(source) -> str:
 
 
 def _folder_digest(folder: str) -> str:
-    from ..classify.images import list_images
+    from ..preprocess.images import list_images
 
     if not os.path.isdir(folder):
         raise C2Error("calibration folder does not exist or is not a folder", folder)
@@ -78,7 +78,7 @@ def cache_key(source, engine: str, calib: str, count: int | None, preprocess) ->
 def cached_int8(source, engine: str, calib: str | None, count: int | None = 300, preset=None,
                 progress=None, cancel=None) -> str:
     """Path of the INT8 model for `source` on `engine`, quantizing it on first use."""
-    from ..classify import resolve_preprocess
+    from ..preprocess.presets import resolve_preprocess
     from .ptq import quantize
 
     if not calib:

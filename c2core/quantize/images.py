@@ -41,7 +41,7 @@ class ImageSets:
 
 
 def _load(paths, preprocess, skipped, cancel=None):
-    from ..classify.images import load_image
+    from ..preprocess.images import load_image
 
     out, used = [], []
     for p in paths:
@@ -65,7 +65,7 @@ def _cancelled(cancel) -> bool:
 
 
 def _listed(folder: str, what: str) -> list[str]:
-    from ..classify.images import list_images
+    from ..preprocess.images import list_images
 
     if not os.path.isdir(folder):
         raise C2Error(f"{what} folder does not exist or is not a folder", folder)

@@ -130,7 +130,7 @@ def quantize(source, engine: str, calib_dir: str, output: str, *, count: int | N
              preset=None, latency_runs: int = DEFAULT_LATENCY_RUNS, progress=None, cancel=None,
              sets=None) -> QuantReport:
     """Quantize `source` (a backends.ModelSource, batch 1) for `engine`, write `output`, return the report."""
-    from ..classify import resolve_preprocess
+    from ..preprocess.presets import resolve_preprocess
     from .images import load_sets
 
     if engine not in ENGINES:

@@ -37,7 +37,7 @@ _CONV = ("Conv", "Conv1D", "Conv2D", "Conv3D")
 
 
 def _order(op) -> str:
-    return Args(op.arg).str("order", "NCHW").upper()
+    return Args(op.arg, op.type).str("order").upper()
 
 
 def _channel_vector(op, const, rank, nchw: bool, channels: int):
@@ -46,13 +46,13 @@ def _channel_vector(op, const, rank, nchw: bool, channels: int):
     `rank` may be None (unknown): then only legacy broadcasts that name the
     channel axis directly are understood.
     """
-    a = Args(op.arg)
+    a = Args(op.arg, op.type)
     c = np.asarray(const)
     if c.dtype != np.float32:
         return None
     ch_axis = 1 if nchw else (rank - 1 if rank is not None else None)
-    if a.int("broadcast", 0):
-        axis = a.int("axis", -1)
+    if a.int("broadcast"):
+        axis = a.int("axis")
         if "axis_str" in a:
             return None
         if axis == -1:
@@ -223,7 +223,7 @@ class _Folder:
             if any(v is None or v.size != channels for v in vals):
                 return False
             s, b, m, v = (x.reshape(-1).astype(np.float64) for x in vals)
-            eps = Args(c.arg).float("epsilon", 1e-5)
+            eps = Args(c.arg, c.type).float("epsilon")
             mul = s / np.sqrt(v + eps)
             add = b - m * mul
         elif c.type in ("Mul", "Add") and len(c.input) == 2:
@@ -300,7 +300,7 @@ def _fuse_activations(self):
             continue
         scalars = []
         if c.type == "Clip":
-            a = Args(c.arg)
+            a = Args(c.arg, c.type)
             if "min" not in a or "max" not in a:
                 continue
             scalars = [a.float("min"), a.float("max")]

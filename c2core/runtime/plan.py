@@ -137,7 +137,7 @@ class Plan:
                 raise C2Error(f"op #{i} {op.type} reads blob(s) {', '.join(repr(m) for m in missing)} that no input, weight or earlier op provides (known: {known}{', ...' if len(available) > 12 else ''})")
             ctx = OpContext(
                 op=op,
-                args=Args(op.arg),
+                args=Args(op.arg, op.type),
                 index=i,
                 run_subnet=self.run_subnet,
                 read_blob=self.lookup,
@@ -228,7 +228,7 @@ class Plan:
         return slots
 
     def _failure(self, st, slots, exc) -> C2RuntimeError:
-        ctx, ins, outs = st[1], st[2], st[3]
+        ctx, ins = st[1], st[2]
         op = ctx.op
         parts = [f"{op.input[k]} {describe(slots[j])}" for k, j in enumerate(ins)]
         reason = str(exc) if isinstance(exc, C2Error) else f"{type(exc).__name__}: {exc}"

@@ -48,7 +48,7 @@ def _has_nchw_conv(net) -> bool:
 
     if any((spec := lookup(t)) is None or spec.module in _DEFAULT_LAYOUT_FAMILIES for t in all_op_types(net)):
         return False
-    return any(op.type in ("Conv", "Conv2D", "ConvTranspose") and Args(op.arg).str("order", "NCHW").upper() == "NCHW" for op in net.op)
+    return any(op.type in ("Conv", "Conv2D", "ConvTranspose") and Args(op.arg, op.type).str("order").upper() == "NCHW" for op in net.op)
 
 
 def unsupported_ops(net, have: frozenset | None = None) -> list[str]:
@@ -208,12 +208,10 @@ class Predictor:
         for name, v in given.items():
             if isinstance(v, torch.Tensor):
                 t = v.detach()
-                np_dtype = None
             else:
                 a = np.asarray(v)
                 if a.dtype == object:
                     raise C2Error(f"input '{name}': object arrays cannot be run")
-                np_dtype = a.dtype
                 t = tensor_from_numpy(a)
             self._check(name, t)
             t = t.to(self.device)

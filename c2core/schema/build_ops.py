@@ -70,6 +70,8 @@ DILATION = {
     "dilation_h": a("int", doc="vertical dilation"),
     "dilation_w": a("int", doc="horizontal dilation"),
 }
+# ConvTranspose accepts a dilation and ignores it (caffe2/operators/conv_transpose_unpool_op_base.h).
+IGNORED_DILATION = {k: dict(v, doc=v["doc"] + " (ignored by Caffe2's ConvTranspose)") for k, v in DILATION.items()}
 CONV = {**SPATIAL, **DILATION, "group": a("int", 1, "number of channel groups"), **ORDER,
         "shared_buffer": a("int", 0, "share the im2col buffer between ops"),
         "float16_compute": a("int", 0, "compute in fp16 (GPU only)")}
@@ -97,7 +99,8 @@ for name, nd in (("Conv", None), ("Conv1D", 1), ("Conv2D", 2), ("Conv3D", 3)):
        ["X", "filter", "bias?"], ["Y"], CONV)
 op("ConvTranspose", "Layer", "Transposed convolution (deconvolution); filter is C x M/group x kH x kW",
    ["X", "filter", "bias?"], ["Y"],
-   {**SPATIAL, "adj": a("int", 0, "extra size added to one side of the output"), "adjs": a("ints", doc="adj per spatial axis"),
+   {**SPATIAL, **IGNORED_DILATION, "adj": a("int", 0, "extra size added to one side of the output"),
+    "adjs": a("ints", doc="adj per spatial axis"),
     "adj_h": a("int", doc="vertical adj"), "adj_w": a("int", doc="horizontal adj"),
     "group": a("int", 1, "number of channel groups"), **ORDER, "shared_buffer": a("int", 0, "share the col buffer")})
 op("FC", "Layer", "Fully connected: X flattened to 2-D at `axis`, Y = X * W^T + b", ["X", "W", "b"], ["Y"],
@@ -170,7 +173,11 @@ op("Dropout", "Dropout", "randomly zero elements with probability `ratio` (ident
 op("Concat", "Tensor", "join inputs along `axis` (or stack along a new axis with add_axis)", ["inputs*"], ["concat_result", "split_info?"],
    {"axis": a("int", 1, "joined axis"), "add_axis": a("int", 0, "insert a new axis at `axis`"), **ORDER})
 op("Split", "Tensor", "split along `axis` into equal parts or the sizes in `split` (or the 2nd input)", ["input", "split?"], ["outputs*"],
-   {"axis": a("int", 1, "split axis"), "split": a("ints", doc="size of each part"), **ORDER})
+   {"axis": a("int", 1, "split axis"), "split": a("ints", doc="size of each part"), "add_axis": a("int", 0, "remove the split axis"), **ORDER})
+# The pre-2017 names of Concat and Split (same operator class in concat_split_op.cc).
+op("DepthConcat", "Tensor", "Concat's old name: join inputs along the channel axis", ["inputs*"], ["concat_result", "split_info?"],
+   OPS["Concat"]["args"])
+op("DepthSplit", "Tensor", "Split's old name: split along the channel axis", ["input", "split?"], ["outputs*"], OPS["Split"]["args"])
 op("Slice", "Tensor", "slice with per-axis starts and ends (-1 end = to the end)", ["data", "starts?", "ends?"], ["output"],
    {"starts": a("ints", doc="start per axis"), "ends": a("ints", doc="end per axis (exclusive; negative counts from the end + 1)")})
 op("Gather", "Tensor", "take entries of DATA along `axis` at INDICES", ["DATA", "INDICES"], ["OUTPUT"],
@@ -199,6 +206,11 @@ op("ResizeNearest3D", "Tensor", "nearest-neighbour resize in T, H, W", ["X"], ["
    {"temporal_scale": a("float", 1.0, "time scale"), **SCALE_ARGS})
 op("UpsampleBilinear", "Tensor", "bilinear resize by height_scale/width_scale (NCHW)", ["X", "scales?"], ["Y"],
    {"width_scale": a("float", 1.0, "horizontal scale"), "height_scale": a("float", 1.0, "vertical scale")})
+op("Upsample", "Tensor", "resize by height_scale/width_scale: `mode` nearest (as ResizeNearest) or bilinear (as UpsampleBilinear)",
+   ["X", "scales?"], ["Y"], {"mode": a("string", "nearest", "nearest, bilinear or linear"), **SCALE_ARGS})
+op("UpsampleNearest", "Tensor", "Detectron: nearest upsampling of NCHW by an integer `scale` on H and W", ["X"], ["Y"],
+   {"scale": a("int", 2, "integer upsampling factor")})
+op("SpatialNarrowAs", "Tensor", "Detectron: A cropped to B's height and width (NCHW)", ["A", "B"], ["C"])
 op("BatchPermutation", "Tensor", "reorder the batch by the given indices", ["X", "indices"], ["Y"])
 op("Range", "Tensor", "values from start to stop by step", ["start", "stop?", "step?"], ["output"])
 op("Transpose", "Shape", "permute axes (default: reverse them)", ["data"], ["transposed"], {"axes": a("ints", doc="permutation")})
@@ -254,7 +266,8 @@ op("Min", "Math", "elementwise minimum of all inputs", ["data*"], ["min"], inpla
 for name, doc in (("Exp", "exp(x)"), ("Log", "natural log"), ("Sqrt", "square root"), ("Rsqrt", "1 / sqrt(x)"),
                   ("Abs", "|x|"), ("Negative", "-x"), ("Sqr", "x * x"), ("Reciprocal", "1 / x"), ("Sin", "sine"),
                   ("Cos", "cosine"), ("Floor", "round down"), ("Ceil", "round up"), ("Sign", "sign of x"), ("Cube", "x ** 3"),
-                  ("Erf", "error function")):
+                  ("Erf", "error function"), ("Tan", "tangent"), ("Asin", "arcsine"), ("Acos", "arccosine"),
+                  ("Atan", "arctangent")):
     op(name, "Math", f"{doc}, elementwise", ["X"], ["Y"], inplace=True)
 op("Scale", "Math", "x * scale", ["input"], ["output"], {"scale": a("float", 1.0, "factor")}, inplace=True)
 op("MatMul", "Math", "matrix product of A and B flattened to 2-D at axis_a / axis_b", ["A", "B"], ["Y"],
@@ -266,6 +279,7 @@ op("BatchMatMul", "Math", "batched matrix product over the last two dims (NumPy-
 for name, doc in (("ReduceMean", "mean"), ("ReduceSum", "sum"), ("ReduceMax", "max"), ("ReduceMin", "min"),
                   ("ReduceL1", "L1 norm"), ("ReduceL2", "L2 norm")):
     op(name, "Math", f"{doc} over `axes`", ["data"], ["reduced"], REDUCE)
+op("Moments", "Math", "mean and (biased) variance over `axes`", ["data"], ["mean", "variance"], REDUCE)
 for name, doc in (("ReduceFrontSum", "sum over the first"), ("ReduceBackSum", "sum over the last"),
                   ("ReduceFrontMean", "mean over the first"), ("ReduceBackMean", "mean over the last"),
                   ("ReduceFrontMax", "max over the first"), ("ReduceBackMax", "max over the last")):
@@ -298,7 +312,7 @@ INT8_CONV = {**CONV, **ORDER_NHWC, **QUANT}
 op("Int8Conv", "Layer", "quantized convolution (uint8 NHWC, filter M x kH x kW x C/group)", ["X", "W", "b?"], ["Y"], INT8_CONV)
 op("Int8ConvRelu", "Layer", "Int8Conv followed by ReLU", ["X", "W", "b?"], ["Y"], INT8_CONV)
 op("Int8ConvTranspose", "Layer", "quantized transposed convolution (NHWC)", ["X", "W", "b?"], ["Y"],
-   {**SPATIAL, "adj": a("int", 0, "extra output size"), "group": a("int", 1, "groups"), **ORDER_NHWC, **QUANT})
+   {**SPATIAL, **IGNORED_DILATION, "adj": a("int", 0, "extra output size"), "group": a("int", 1, "groups"), **ORDER_NHWC, **QUANT})
 op("Int8FC", "Layer", "quantized fully connected layer", ["X", "W", "b"], ["Y"],
    {"axis": a("int", 1, "X flatten axis"), "axis_w": a("int", 1, "W flatten axis"), **QUANT})
 op("Int8Sum", "Math", "quantized elementwise sum", ["A*"], ["Y"], QUANT)
@@ -309,6 +323,8 @@ op("Int8Quantize", "Quantization", "float -> uint8: round(x / Y_scale) + Y_zero_
 op("Int8Dequantize", "Quantization", "uint8 -> float: (q - zero_point) * scale", ["qX"], ["Y"])
 op("Int8AveragePool", "Pool", "quantized average pooling (NHWC)", ["X"], ["Y"], {**POOL, **ORDER_NHWC, **QUANT})
 op("Int8MaxPool", "Pool", "quantized max pooling (NHWC)", ["X"], ["Y"], {**POOL, **ORDER_NHWC, **QUANT})
+op("Int8AveragePoolRelu", "Pool", "quantized average pooling followed by ReLU (NHWC)", ["X"], ["Y"], {**POOL, **ORDER_NHWC, **QUANT})
+op("Int8MaxPoolRelu", "Pool", "quantized max pooling followed by ReLU (NHWC)", ["X"], ["Y"], {**POOL, **ORDER_NHWC, **QUANT})
 op("Int8Softmax", "Activation", "quantized softmax", ["input"], ["output"], {"axis": a("int", 1, "axis"), **QUANT})
 op("Int8Relu", "Activation", "quantized ReLU", ["X"], ["Y"], QUANT, inplace=True)
 op("Int8LeakyRelu", "Activation", "quantized leaky ReLU", ["X"], ["Y"], {"alpha": a("float", 0.01, "slope"), **QUANT})
@@ -316,7 +332,8 @@ op("Int8Sigmoid", "Activation", "quantized sigmoid", ["X"], ["Y"], QUANT)
 op("Int8Reshape", "Shape", "quantized Reshape", ["data", "new_shape?"], ["reshaped", "old_shape?"], {"shape": a("ints", doc="new shape"), **QUANT})
 op("Int8Flatten", "Shape", "quantized Flatten", ["input"], ["output"], {"axis": a("int", 1, "split axis"), **QUANT})
 op("Int8Concat", "Tensor", "quantized Concat", ["inputs*"], ["concat_result", "split_info?"],
-   {"axis": a("int", 1, "joined axis"), "add_axis": a("int", 0, "new axis"), **QUANT})
+   {"axis": a("int", doc="joined axis; default 3 with order NHWC, 1 with NCHW, 0 without order (int8_concat_op.h)"),
+    "order": a("string", doc="NHWC or NCHW; only chooses the default axis"), "add_axis": a("int", 0, "new axis"), **QUANT})
 op("Int8Slice", "Tensor", "quantized Slice", ["data", "starts?", "ends?"], ["output"],
    {"starts": a("ints", doc="starts"), "ends": a("ints", doc="ends"), **QUANT})
 op("Int8Transpose", "Shape", "quantized Transpose", ["X"], ["Y"], {"axes": a("ints", doc="permutation"), **QUANT})
@@ -369,6 +386,8 @@ op("GenerateProposals", "Detection", "RPN proposals: decode anchors, clip, NMS; 
     "post_nms_topN": a("int", 300, "boxes kept after NMS"), "nms_thresh": a("float", 0.7, "NMS IoU"),
     "min_size": a("float", 16.0, "minimum box size"), "correct_transform_coords": a("int", 0, "legacy coordinate fix"),
     **ANGLE, **PLUS_ONE})
+op("GenerateProposalsCPP", "Detection", "GenerateProposals' old CPU name (same operator)", [], [], OPS["GenerateProposals"]["args"])
+OPS["GenerateProposalsCPP"].update(inputs=OPS["GenerateProposals"]["inputs"], outputs=OPS["GenerateProposals"]["outputs"])
 op("BBoxTransform", "Detection", "apply box regression deltas to RoIs, clip to the image", ["rois", "deltas", "im_info"],
    ["box_out", "roi_batch_splits?"],
    {"weights": a("floats", [1.0, 1.0, 1.0, 1.0], "delta weights wx, wy, ww, wh"), "apply_scale": a("int", 1, "scale boxes back"),
@@ -386,6 +405,11 @@ op("CollectAndDistributeFpnRpnProposals", "Detection", "merge FPN proposals, red
    {"roi_canonical_scale": a("int", 224, "canonical scale"), "roi_canonical_level": a("int", 4, "canonical level"),
     "roi_max_level": a("int", 5, "max level"), "roi_min_level": a("int", 2, "min level"), "rpn_max_level": a("int", 6, "rpn max"),
     "rpn_min_level": a("int", 2, "rpn min"), "rpn_post_nms_topN": a("int", 2000, "kept proposals"), **PLUS_ONE})
+FPN_LEVELS = OPS["CollectAndDistributeFpnRpnProposals"]["args"]  # the combined op's two halves read the same arguments
+op("CollectRpnProposals", "Detection", "merge the FPN levels' RPN proposals, keep the top rpn_post_nms_topN", ["rpn_rois_and_scores*"],
+   ["rois"], FPN_LEVELS)
+op("DistributeFpnProposals", "Detection", "send each RoI to its FPN level; outputs per level and the restore index",
+   ["rois"], ["rois_fpn*", "rois_idx_restore"], FPN_LEVELS)
 op("HeatmapMaxKeypoint", "Detection", "keypoint coordinates from heatmaps", ["heatmaps", "bboxes"], ["keypoints"],
    {"should_output_softmax": a("int", 0, "also output softmax")})
 op("PSRoIPool", "Detection", "position-sensitive RoI pooling (R-FCN)", ["X", "RoIs"], ["Y", "mapping_channel"],

@@ -25,7 +25,7 @@ def conv_shape(ctx, order: str | None = None) -> tuple:
         m = w[0]
         kdims = w[1:-1] if order == "NHWC" else w[2:]
         cw = w[-1] if order == "NHWC" else w[1]
-        group = ctx.i("group", 1)
+        group = ctx.i("group")
         if c >= 0 and cw >= 0 and c != cw * group:
             raise BadNet(f"X has {c} channels, filter expects {cw} x {group} groups")
     else:
@@ -45,7 +45,7 @@ def conv_transpose_shape(ctx, order: str | None = None) -> tuple:
     n, _c, spatial = split_layout(x, order)
     nd = len(spatial)
     w = ctx.maybe_shape(1)
-    group = ctx.i("group", 1)
+    group = ctx.i("group")
     if w is not None:
         m = (w[-1] if order == "NHWC" else w[1]) * group
         kdims = w[1:-1] if order == "NHWC" else w[2:]

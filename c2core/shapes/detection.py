@@ -22,7 +22,7 @@ def _rois_count(ctx, i: int = 1) -> int:
 def roi_align(ctx):
     order = ctx.order()
     _n, c, _sp = split_layout(ctx.shape(0), order)
-    out = join_layout(_rois_count(ctx), c, [ctx.i("pooled_h", 1), ctx.i("pooled_w", 1)], order)
+    out = join_layout(_rois_count(ctx), c, [ctx.i("pooled_h"), ctx.i("pooled_w")], order)
     return [BlobInfo(out, "uint8" if ctx.type.startswith("Int8") else ctx.dtype(0))]
 
 
@@ -30,18 +30,18 @@ def roi_align(ctx):
 def roi_pool(ctx):
     order = ctx.order()
     _n, c, _sp = split_layout(ctx.shape(0), order)
-    out = join_layout(_rois_count(ctx), c, [ctx.i("pooled_h", 1), ctx.i("pooled_w", 1)], order)
+    out = join_layout(_rois_count(ctx), c, [ctx.i("pooled_h"), ctx.i("pooled_w")], order)
     return [BlobInfo(out, ctx.dtype(0)), BlobInfo(out, "int32")]
 
 
 @register("PSRoIPool")
 def ps_roi_pool(ctx):
-    g = ctx.i("group_size", 1)
-    out = (_rois_count(ctx), ctx.i("output_dim", 1), g, g)
+    g = ctx.i("group_size")
+    out = (_rois_count(ctx), ctx.i("output_dim"), g, g)
     return [BlobInfo(out, ctx.dtype(0)), BlobInfo(out, "int32")]
 
 
-@register("GenerateProposals")
+@register("GenerateProposals", "GenerateProposalsCPP")
 def generate_proposals(ctx):
     anchors = ctx.maybe_shape(3)
     box_dim = anchors[-1] if anchors else 4
@@ -59,7 +59,7 @@ def bbox_transform(ctx):
 @register("BoxWithNMSLimit")
 def box_with_nms_limit(ctx):
     scores = ctx.shape(0)
-    box_dim = 5 if ctx.i("rotated", 0) else 4
+    box_dim = 5 if ctx.i("rotated") else 4
     splits = ctx.maybe_shape(2) if ctx.n_in > 2 else None
     batch = splits[0] if splits else 1
     n_cls = scores[1] if len(scores) > 1 else -1
@@ -67,6 +67,20 @@ def box_with_nms_limit(ctx):
         BlobInfo((-1,), F32), BlobInfo((-1, box_dim), F32), BlobInfo((-1,), F32),
         BlobInfo((batch,), F32), BlobInfo((-1,), "int32"), BlobInfo((batch, n_cls), "int32"),
     ]
+
+
+@register("CollectRpnProposals")
+def collect_rpn_proposals(ctx):
+    return [BlobInfo((-1, 5), F32)]
+
+
+@register("DistributeFpnProposals")
+def distribute_fpn_proposals(ctx):
+    """One [R_l, 5] RoI blob per FPN level, then the int32 restore index [R]."""
+    outs = [BlobInfo((-1, 5), ctx.dtype(0, F32)) for _ in range(ctx.n_out)]
+    if ctx.n_out > 1:
+        outs[-1] = BlobInfo((ctx.shape(0)[0],), "int32")
+    return outs
 
 
 @register("CollectAndDistributeFpnRpnProposals")

@@ -13,7 +13,7 @@ from .registry import register, same
 UNARY_SAME = (
     "Relu", "ReluN", "LeakyRelu", "PRelu", "Elu", "Selu", "Sigmoid", "HardSigmoid", "Tanh", "Softplus", "Softsign",
     "Swish", "Gelu", "Clip", "Softmax", "LogSoftmax", "Exp", "Log", "Sqrt", "Rsqrt", "Abs", "Negative", "Sqr",
-    "Reciprocal", "Sin", "Cos", "Floor", "Ceil", "Sign", "Cube", "Erf", "Scale", "Logit", "CumSum",
+    "Reciprocal", "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Floor", "Ceil", "Sign", "Cube", "Erf", "Scale", "Logit", "CumSum",
     "Copy", "CopyCPUToGPU", "CopyGPUToCPU", "CopyFromCPUInput", "EnsureCPUOutput", "EnsureDense", "Alias",
     "StopGradient", "AffineChannel", "Normalize", "ChannelShuffle",
 )
@@ -58,7 +58,7 @@ def broadcast_shapes(a: tuple, b: tuple) -> tuple:
 
 def binary_shape(ctx) -> tuple:
     a = ctx.shape(0)
-    if ctx.i("broadcast", 0):
+    if ctx.i("broadcast"):
         return a
     if ctx.n_in < 2:
         return a
@@ -106,6 +106,6 @@ def weighted_sum(ctx):
 def where(ctx):
     x, y = ctx.shape(1), ctx.shape(2)
     s = broadcast_shapes(x, y)
-    if not ctx.i("broadcast_on_rows", 0):
+    if not ctx.i("broadcast_on_rows"):
         s = broadcast_shapes(s, ctx.shape(0))
     return [BlobInfo(s, ctx.dtype(1))]

@@ -18,7 +18,7 @@ _GIVEN_DTYPES = {
 def fill_shape(ctx):
     extra = tuple(ctx.ints("extra_shape") or ())
     if ctx.n_in >= 1:
-        if ctx.i("input_as_shape", 0):
+        if ctx.i("input_as_shape"):
             v = ctx.values(0)
             if v is not None:
                 return tuple(int(d) for d in v) + extra
@@ -33,8 +33,8 @@ def fill_shape(ctx):
 @register("ConstantFill")
 def constant_fill(ctx):
     if ctx.has("dtype"):
-        dt = DTYPE_OF_PROTO[ctx.i("dtype", 1)]
-    elif ctx.n_in >= 1 and not ctx.i("input_as_shape", 0):
+        dt = DTYPE_OF_PROTO[ctx.i("dtype")]
+    elif ctx.n_in >= 1 and not ctx.i("input_as_shape"):
         dt = ctx.dtype(0)
     else:
         dt = "float32"
@@ -45,7 +45,7 @@ def constant_fill(ctx):
 def given_fill(ctx):
     dt = _GIVEN_DTYPES[ctx.type]
     if ctx.type == "GivenTensorFill" and ctx.has("dtype"):
-        dt = DTYPE_OF_PROTO.get(ctx.i("dtype", 1), dt)
+        dt = DTYPE_OF_PROTO.get(ctx.i("dtype"), dt)
     return [BlobInfo(fill_shape(ctx), dt)]
 
 

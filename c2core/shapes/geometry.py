@@ -49,14 +49,14 @@ def window(ctx, nd: int, kernel_from=None) -> Window:
         kernel = list(kernel_from)
     else:
         kernel = a.spatial("kernel", "kernels", nd, 0)
-    stride = a.spatial("stride", "strides", nd, 1)
-    dilation = a.spatial("dilation", "dilations", nd, 1)
+    stride = a.spatial("stride", "strides", nd)
+    dilation = a.spatial("dilation", "dilations", nd)
     pads = a.pads(nd)
     if len(pads) != 2 * nd:
         raise BadNet(f"{len(pads)} pads for {nd} spatial axes")
     if len(kernel) != nd or len(stride) != nd or len(dilation) != nd:
         raise BadNet("window argument length does not match the input rank")
-    return Window(kernel, stride, dilation, pads, ctx.i("legacy_pad", 0))
+    return Window(kernel, stride, dilation, pads, ctx.i("legacy_pad"))
 
 
 def out_size(in_size: int, kernel: int, stride: int, dilation: int, pad_head: int, pad_tail: int, legacy_pad: int) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from .conv import conv_shape, conv_transpose_shape
 from .elementwise import binary_shape, broadcast_shapes
 from .info import BlobInfo
-from .linear import fc_shape
+from .matmul import fc_shape
 from .pool import pool_shape
 from .reshape import flatten_shape, reshape_shape
 from .registry import register, same
@@ -33,7 +33,7 @@ def int8_fc(ctx):
     return [BlobInfo(fc_shape(ctx, False), U8)]
 
 
-@register("Int8AveragePool", "Int8MaxPool")
+@register("Int8AveragePool", "Int8MaxPool", "Int8AveragePoolRelu", "Int8MaxPoolRelu")
 def int8_pool(ctx):
     return [BlobInfo(pool_shape(ctx), U8)]
 

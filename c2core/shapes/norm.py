@@ -37,7 +37,7 @@ def instance_norm(ctx):
 @register("LayerNorm")
 def layer_norm(ctx):
     x = ctx.shape(0)
-    axis = canonical_axis(ctx.i("axis", 1), len(x))
+    axis = canonical_axis(ctx.i("axis"), len(x))
     stat = BlobInfo(tuple(x[:axis]) + (1,), ctx.dtype(0))
     return [same(ctx), stat, stat]
 
@@ -45,7 +45,7 @@ def layer_norm(ctx):
 @register("GroupNorm")
 def group_norm(ctx):
     n, _c, _sp = split_layout(ctx.shape(0), ctx.order())
-    stat = BlobInfo((n, ctx.i("group", 32)), ctx.dtype(0))
+    stat = BlobInfo((n, ctx.i("group")), ctx.dtype(0))
     return [same(ctx), stat, stat]
 
 

@@ -16,7 +16,7 @@ def pool_shape(ctx, order: str | None = None) -> tuple:
     order = order or ctx.order()
     x = ctx.shape(0)
     n, c, spatial = split_layout(x, order)
-    if ctx.i("global_pooling", 0):
+    if ctx.i("global_pooling"):
         return join_layout(n, c, [1] * len(spatial), order)
     win = window(ctx, len(spatial))
     return join_layout(n, c, spatial_out(spatial, win), order)

@@ -6,23 +6,23 @@ from .info import BadNet, BlobInfo, canonical_axis, prod
 from .registry import register
 
 
-@register("ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2")
+@register("ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2", "Moments")
 def reduce_axes(ctx):
     x = ctx.shape(0)
     axes = ctx.ints("axes")
     axes = set(range(len(x))) if not axes else {canonical_axis(a, len(x)) for a in axes}
-    if ctx.i("keepdims", 1):
+    if ctx.i("keepdims"):
         out = tuple(1 if i in axes else d for i, d in enumerate(x))
     else:
         out = tuple(d for i, d in enumerate(x) if i not in axes)
-    return [BlobInfo(out, ctx.dtype(0))]
+    return [BlobInfo(out, ctx.dtype(0))] * ctx.n_out  # Moments: mean and variance alike
 
 
 @register("ReduceFrontSum", "ReduceFrontMean", "ReduceFrontMax", "ReduceBackSum", "ReduceBackMean", "ReduceBackMax")
 def reduce_front_back(ctx):
     """The first (Front) or last (Back) `num_reduce_dim` axes are reduced away."""
     x = ctx.shape(0)
-    k = ctx.i("num_reduce_dim", 1)
+    k = ctx.i("num_reduce_dim")
     if not 0 <= k <= len(x):
         raise BadNet("num_reduce_dim out of range")
     kept = x[k:] if "Front" in ctx.op.type else x[: len(x) - k]
@@ -48,8 +48,8 @@ def sum_all(ctx):
 @register("ArgMax", "ArgMin")
 def arg_reduce(ctx):
     x = ctx.shape(0)
-    axis = canonical_axis(ctx.i("axis", -1), len(x))
-    if ctx.i("keepdims", 1):
+    axis = canonical_axis(ctx.i("axis"), len(x))
+    if ctx.i("keepdims"):
         out = tuple(1 if i == axis else d for i, d in enumerate(x))
     else:
         out = tuple(d for i, d in enumerate(x) if i != axis)
@@ -59,8 +59,8 @@ def arg_reduce(ctx):
 @register("TopK")
 def top_k(ctx):
     x = ctx.shape(0)
-    k = ctx.i("k", -1)
-    axis = canonical_axis(ctx.i("axis", -1), len(x))
+    k = ctx.i("k")
+    axis = canonical_axis(ctx.i("axis"), len(x))
     out = list(x)
     out[axis] = k if k > 0 else -1
     outs = [BlobInfo(tuple(out), ctx.dtype(0)), BlobInfo(tuple(out), "int64")]

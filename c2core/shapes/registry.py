@@ -4,17 +4,17 @@
 this package on first use. A rule is `rule(ctx) -> list[BlobInfo]` (one per output; missing trailing
 entries mean unknown). It reads inputs with `ctx.shape(i)` (raising `Unknown`
 when nothing is known, which marks every output unknown) and arguments with
-`ctx.i/f/s/ints`, whose fallbacks are the defaults in the op schema, so the
-numbers here are the numbers the inspector shows.
+`ctx.i/f/s/ints`, whose fallbacks are the defaults in the op schema (as for
+kernels and exporters, c2core.args), so the numbers here are the numbers the
+inspector shows.
 """
 
 from __future__ import annotations
 
 from typing import Callable
 
-from ..args import Args
+from ..args import SCHEMA, Args
 from ..registry import Registry
-from ..schema import arg_default
 from .info import UNKNOWN, BlobInfo
 
 RULES = Registry("shape rule", "c2core.shapes")
@@ -49,7 +49,7 @@ class RuleContext:
     @property
     def args(self) -> Args:
         if self._args is None:
-            self._args = Args(self.op.arg)
+            self._args = Args(self.op.arg, self.type)
         return self._args
 
     @property
@@ -83,36 +83,25 @@ class RuleContext:
         d = self.info(i).dtype
         return d if d is not None else default
 
-    # ----- arguments (fallback: schema default, then `fallback`)
+    # ----- arguments (unset: the schema default, else `fallback`; see c2core.args)
     def has(self, name: str) -> bool:
         return name in self.args
 
-    def _default(self, name, fallback):
-        return arg_default(self.type, name, fallback)
+    def i(self, name: str, fallback=SCHEMA) -> int:
+        return self.args.int(name, fallback)
 
-    def i(self, name: str, fallback: int = 0) -> int:
-        if name in self.args:
-            return self.args.int(name)
-        return int(self._default(name, fallback))
+    def f(self, name: str, fallback=SCHEMA) -> float:
+        return self.args.float(name, fallback)
 
-    def f(self, name: str, fallback: float = 0.0) -> float:
-        if name in self.args:
-            return self.args.float(name)
-        return float(self._default(name, fallback))
+    def s(self, name: str, fallback=SCHEMA) -> str:
+        return self.args.str(name, fallback)
 
-    def s(self, name: str, fallback: str = "") -> str:
-        if name in self.args:
-            return self.args.str(name)
-        return str(self._default(name, fallback))
-
-    def ints(self, name: str, fallback=None):
-        if name in self.args:
-            return self.args.ints(name)
-        d = self._default(name, fallback)
-        return list(d) if isinstance(d, (list, tuple)) else d
+    def ints(self, name: str, fallback=SCHEMA):
+        return self.args.ints(name, fallback)
 
     def order(self) -> str:
-        return self.s("order", "NCHW").upper()
+        """The op's storage order; an op whose schema has no `order` is NCHW."""
+        return self.s("order").upper() or "NCHW"
 
     # ----- sub-nets (control flow)
     def run_subnet(self, net, env: dict) -> dict:

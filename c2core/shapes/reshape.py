@@ -58,7 +58,7 @@ def reshape(ctx):
 
 def flatten_shape(ctx) -> tuple:
     x = ctx.shape(0)
-    axis = ctx.i("axis", 1)
+    axis = ctx.i("axis")
     if axis < 0:
         axis += len(x)
     if not 0 <= axis <= len(x):

@@ -18,9 +18,12 @@ _CAST_NAMES = {
 
 
 def concat_axis(ctx, rank: int) -> int:
-    """Caffe2 Concat/Split: `axis`, else 3 for order NHWC, else 1."""
+    """Caffe2 Concat/Split: `axis`, else 3 for order NHWC, else 1 (Int8Concat:
+    3 for NHWC, 1 for NCHW, 0 without an order)."""
     if ctx.has("axis"):
-        axis = ctx.i("axis", 1)
+        axis = ctx.i("axis")
+    elif ctx.type == "Int8Concat":
+        axis = {"NHWC": 3, "NCHW": 1}.get(ctx.s("order").upper(), 0)
     else:
         axis = 3 if ctx.order() == "NHWC" else 1
     return canonical_axis(axis, rank)
@@ -31,7 +34,7 @@ def concat_shapes(ctx):
     rank = len(shapes[0])
     if any(len(s) != rank for s in shapes):
         raise BadNet("Concat inputs differ in rank")
-    if ctx.i("add_axis", 0):
+    if ctx.i("add_axis"):
         axis = concat_axis(ctx, rank + 1)
         out = list(shapes[0])
         for s in shapes[1:]:
@@ -49,13 +52,13 @@ def concat_shapes(ctx):
     return tuple(out), sizes
 
 
-@register("Concat")
+@register("Concat", "DepthConcat")
 def concat(ctx):
     shape, _sizes = concat_shapes(ctx)
     return [BlobInfo(shape, ctx.dtype(0)), BlobInfo((ctx.n_in,), "int32")]
 
 
-@register("Split")
+@register("Split", "DepthSplit")
 def split(ctx):
     x = ctx.shape(0)
     axis = concat_axis(ctx, len(x))
@@ -118,8 +121,8 @@ def slice_(ctx):
 @register("Gather")
 def gather(ctx):
     data, idx = ctx.shape(0), ctx.shape(1)
-    axis = canonical_axis(ctx.i("axis", 0), len(data))
-    if ctx.i("match_outer", 0):
+    axis = canonical_axis(ctx.i("axis"), len(data))
+    if ctx.i("match_outer"):
         out = tuple(data[:axis]) + tuple(idx[axis:]) + tuple(data[axis + 1:])
     else:
         out = tuple(data[:axis]) + tuple(idx) + tuple(data[axis + 1:])
@@ -155,8 +158,8 @@ def pad_image(ctx):
 @register("Tile")
 def tile(ctx):
     x = list(ctx.shape(0))
-    tiles = ctx.i("tiles", 1)
-    axis = ctx.i("axis", 0)
+    tiles = ctx.i("tiles")
+    axis = ctx.i("axis")
     if ctx.n_in >= 3:
         v = ctx.values(2)
         if v is None:
@@ -178,7 +181,7 @@ def resize_shape(ctx, order: str) -> tuple:
     n, c, sp = split_layout(ctx.shape(0), order)
     if len(sp) != 2:
         raise BadNet("resize expects 4-D input")
-    hs, ws = ctx.f("height_scale", 1.0), ctx.f("width_scale", 1.0)
+    hs, ws = ctx.f("height_scale"), ctx.f("width_scale")
     if ctx.n_in > 1:
         v = ctx.values(1)  # scales input: [height_scale, width_scale]
         if v is None:
@@ -187,7 +190,7 @@ def resize_shape(ctx, order: str) -> tuple:
     return join_layout(n, c, [_scaled(sp[0], hs), _scaled(sp[1], ws)], order)
 
 
-@register("ResizeNearest")
+@register("ResizeNearest", "Upsample")
 def resize_nearest(ctx):
     return [BlobInfo(resize_shape(ctx, ctx.order()), ctx.dtype(0))]
 
@@ -197,10 +200,27 @@ def upsample_bilinear(ctx):
     return [BlobInfo(resize_shape(ctx, "NCHW"), ctx.dtype(0))]
 
 
+@register("UpsampleNearest")
+def upsample_nearest(ctx):
+    """Detectron's UpsampleNearest: NCHW, H and W times the integer `scale`."""
+    n, c, h, w = ctx.shape(0)
+    s = ctx.i("scale")
+    return [BlobInfo((n, c, h * s if h >= 0 else -1, w * s if w >= 0 else -1), ctx.dtype(0))]
+
+
+@register("SpatialNarrowAs")
+def spatial_narrow_as(ctx):
+    """A (NCHW) cropped to B's height and width."""
+    a, b = ctx.shape(0), ctx.shape(1)
+    if len(a) != 4 or len(b) != 4:
+        raise BadNet("SpatialNarrowAs expects two 4-D NCHW inputs")
+    return [BlobInfo((a[0], a[1], b[2], b[3]), ctx.dtype(0))]
+
+
 @register("ResizeNearest3D")
 def resize_nearest_3d(ctx):
     n, c, t, h, w = ctx.shape(0)
-    out = (n, c, _scaled(t, ctx.f("temporal_scale", 1.0)), _scaled(h, ctx.f("height_scale", 1.0)), _scaled(w, ctx.f("width_scale", 1.0)))
+    out = (n, c, _scaled(t, ctx.f("temporal_scale")), _scaled(h, ctx.f("height_scale")), _scaled(w, ctx.f("width_scale")))
     return [BlobInfo(out, ctx.dtype(0))]
 
 

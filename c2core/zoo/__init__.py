@@ -70,8 +70,8 @@ def prepare_image(image, spec: dict):
     import numpy as np
     from PIL import Image
 
-    from ..classify.images import to_rgb
-    from ..classify.presets import Preprocess
+    from ..preprocess.images import to_rgb
+    from ..preprocess.presets import Preprocess
 
     return Preprocess.from_dict(spec).apply(to_rgb(Image.fromarray(np.asarray(image))))[None]
 

@@ -110,6 +110,7 @@ def _seconds_per_zoom_frame(view, factor: float, frames: int) -> float:
     return (time.perf_counter() - t0) / frames
 
 
+@pytest.mark.perf  # asserts wall-clock time
 def test_densenet121_shows_within_1s(qtbot, window, corpus_dir, record_property):
     """Open-to-drawn time for the 668-op corpus net (measured from open_path)."""
     path = str(corpus_dir / "densenet121")
@@ -133,6 +134,7 @@ def test_densenet121_shows_within_1s(qtbot, window, corpus_dir, record_property)
     assert per_frame < 0.1
 
 
+@pytest.mark.perf  # asserts wall-clock time
 def test_5000_op_net_stays_usable(qtbot, window, record_property):
     from c2core.graph import Graph
 

@@ -49,6 +49,7 @@ class Heartbeat:
         self.timer.deleteLater()
 
 
+@pytest.mark.perf  # asserts wall-clock time
 def test_gui_stays_responsive_during_export_and_classification(qtbot, window, effnet_dir, chelsea_png, tmp_path,
                                                                record_property):
     open_and_wait(qtbot, window, effnet_dir, timeout=120000)
@@ -90,6 +91,7 @@ def test_gui_stays_responsive_during_export_and_classification(qtbot, window, ef
     assert hb_classify.max_gap < MAX_GAP_S
 
 
+@pytest.mark.perf  # asserts wall-clock time
 def test_gui_stays_responsive_while_opening_a_large_text_net(qtbot, window, corpus_dir, record_property):
     """densenet121's predict_net.pbtxt (668 ops): reading, shape inference and drawing never block the GUI."""
     path = os.path.join(corpus_dir, "densenet121", "predict_net.pbtxt")
@@ -101,6 +103,7 @@ def test_gui_stays_responsive_while_opening_a_large_text_net(qtbot, window, corp
     assert hb.max_gap < MAX_GAP_S
 
 
+@pytest.mark.perf  # asserts wall-clock time
 def test_gui_stays_responsive_while_saving_as_caffe2(qtbot, window, effnet_dir, tmp_path, record_property):
     """Save as Caffe2 of EfficientNet-Lite0 (18 MB of weights): serialising never blocks the GUI."""
     open_and_wait(qtbot, window, effnet_dir, timeout=120000)

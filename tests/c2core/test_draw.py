@@ -4,7 +4,6 @@ import os
 import shutil
 import xml.etree.ElementTree as ET
 
-import numpy as np
 import pytest
 
 from c2core.builder import NetBuilder, model_from
@@ -124,6 +123,7 @@ def test_corpus_draws_one_node_per_op(corpus_dir, tmp_path):
         assert len(blobs) == len(Graph(m).blob_refs()), name
 
 
+@pytest.mark.perf  # asserts wall-clock time
 def test_5000_op_dot_builds_fast():
     import time
 

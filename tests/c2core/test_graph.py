@@ -137,6 +137,7 @@ def _chain_net(n_ops):
     return net
 
 
+@pytest.mark.perf  # asserts wall-clock time
 def test_5000_op_net_is_fast():
     net = _chain_net(5000)
     t = time.perf_counter()

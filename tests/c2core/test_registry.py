@@ -72,3 +72,13 @@ def test_the_four_op_tables_are_registries():
     for table in (KERNELS, RULES, EXPORTERS, CONVERTERS):
         assert isinstance(table, Registry)
         assert len(table) > 20
+
+
+def test_own_types_leave_out_run_time_registrations():
+    from c2core.ops.registry import KERNELS, register
+
+    if KERNELS.get("TestOwnTypesProbe") is None:
+        register("TestOwnTypesProbe")(lambda ctx, x: x)
+    assert "TestOwnTypesProbe" in KERNELS.types()
+    assert "TestOwnTypesProbe" not in KERNELS.own_types()
+    assert "Relu" in KERNELS.own_types()

@@ -32,23 +32,23 @@ def same(ctx, op, args):
 
 @register("LeakyRelu")
 def leaky_relu(ctx, op, args):
-    _unary(ctx, op, "LeakyRelu", alpha=args.float("alpha", 0.01))
+    _unary(ctx, op, "LeakyRelu", alpha=args.float("alpha"))
 
 
 @register("Elu")
 def elu(ctx, op, args):
-    _unary(ctx, op, "Elu", alpha=args.float("alpha", 1.0))
+    _unary(ctx, op, "Elu", alpha=args.float("alpha"))
 
 
 @register("Selu")
 def selu(ctx, op, args):
-    _unary(ctx, op, "Selu", alpha=args.float("alpha", 1.6732632423543772),
-           gamma=args.float("scale", 1.0507009873554805))
+    _unary(ctx, op, "Selu", alpha=args.float("alpha"),
+           gamma=args.float("scale"))
 
 
 @register("HardSigmoid")
 def hard_sigmoid(ctx, op, args):
-    _unary(ctx, op, "HardSigmoid", alpha=args.float("alpha", 0.2), beta=args.float("beta", 0.5))
+    _unary(ctx, op, "HardSigmoid", alpha=args.float("alpha"), beta=args.float("beta"))
 
 
 @register("Clip")

@@ -28,7 +28,7 @@ def _branch(ctx, net, outputs: list[str], label: str):
         child.op_index, child.op = i, op
         fn = lookup(op.type)
         try:
-            fn(child, op, Args(op.arg))
+            fn(child, op, Args(op.arg, op.type))
         except C2Error as e:
             raise C2Error(f"{label} op #{i} {op.type}: {e.reason}") from None
     outs = []

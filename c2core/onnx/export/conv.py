@@ -65,7 +65,7 @@ def conv(ctx, op, args):
         in_sizes = xs[2:]
         p = onnx_pads(in_sizes, ks, ss, ds, pads, legacy)
         return ctx.node1("Conv", [x, w] + extra, out, kernel_shape=ks, strides=ss, dilations=ds, pads=p,
-                         group=args.int("group", 1))
+                         group=args.int("group"))
 
     channel_first(ctx, op, args, build)
 
@@ -99,7 +99,7 @@ def conv_transpose(ctx, op, args):
         raise C2Error(str(e)) from None
     pads, opad, more = _onnx_convt_pads(ss, c2_pads, adj, nd)
     bias = ctx.input(op.input[2]) if len(op.input) > 2 else None
-    group = args.int("group", 1)
+    group = args.int("group")
 
     def build(x, out):
         if not any(more):
@@ -131,9 +131,9 @@ def fc(ctx, op, args):
     x = ctx.input(op.input[0])
     w = ctx.input(op.input[1])
     rx, rw = ctx.rank(x), ctx.rank(w)
-    axis = args.int("axis", 1)
+    axis = args.int("axis")
     axis = axis + rx if axis < 0 else axis
-    axis_w = args.int("axis_w", 1)
+    axis_w = args.int("axis_w")
     axis_w = axis_w + rw if axis_w < 0 else axis_w
     x2 = _flatten2d(ctx, x, axis, "fc_x")
     w2 = _flatten2d(ctx, w, axis_w, "fc_w")

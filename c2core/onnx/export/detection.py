@@ -24,10 +24,10 @@ from .registry import register
 
 @register("RoIAlign")
 def roi_align(ctx, op, args):
-    aligned = bool(args.int("aligned", 0))
+    aligned = bool(args.int("aligned"))
     if aligned and ctx.opset < 16:
         raise C2Error("RoIAlign with aligned=1 needs ONNX opset >= 16 (half_pixel RoiAlign); choose --opset 16 or later")
-    if args.int("rotated", 0):
+    if args.int("rotated"):
         raise C2Error("rotated RoIAlign has no ONNX form")
     rois = ctx.input(op.input[1])
     rs = ctx.shape(rois)
@@ -43,9 +43,9 @@ def roi_align(ctx, op, args):
         boxes = rois
         idx = ctx.node1("ConstantOfShape", [ctx.shape_of(rois, 0, 1)],
                         value=helper.make_tensor("zero", TensorProto.INT64, [1], [0]))
-    ratio = args.int("sampling_ratio", -1)
-    attrs = dict(mode="avg", output_height=args.int("pooled_h", 1), output_width=args.int("pooled_w", 1),
-                 sampling_ratio=max(ratio, 0), spatial_scale=float(np.float32(args.float("spatial_scale", 1.0))))
+    ratio = args.int("sampling_ratio")
+    attrs = dict(mode="avg", output_height=args.int("pooled_h"), output_width=args.int("pooled_w"),
+                 sampling_ratio=max(ratio, 0), spatial_scale=float(np.float32(args.float("spatial_scale"))))
     if ctx.opset >= 16:
         attrs["coordinate_transformation_mode"] = "half_pixel" if aligned else "output_half_pixel"
 

@@ -25,17 +25,17 @@ _BINARY = {
 
 def legacy_aligned(ctx, a: str, b: str, args) -> str:
     """B reshaped so that NumPy broadcasting puts it at Caffe2's `axis` of A."""
-    if not args.int("broadcast", 0):
+    if not args.int("broadcast"):
         return b
     ra, rb = ctx.rank(a), ctx.rank(b)
     if "axis_str" in args:
-        order = args.str("order", "NCHW").upper()
+        order = args.str("order").upper()
         letter = args.str("axis_str")
         if letter not in order or len(letter) != 1:
             raise C2Error(f"axis_str '{letter}' is not one of {order}")
         axis = order.index(letter)
     else:
-        axis = args.int("axis", -1)
+        axis = args.int("axis")
     if axis == -1:
         axis = ra - rb
     if axis < 0 or axis + rb > ra:
@@ -77,4 +77,4 @@ def nary(ctx, op, args):
 @register("Scale")
 def scale(ctx, op, args):
     x = ctx.input(op.input[0])
-    ctx.write(op.output[0], "Mul", [x, ctx.const(np.float32(args.float("scale", 1.0)), "scale")])
+    ctx.write(op.output[0], "Mul", [x, ctx.const(np.float32(args.float("scale")), "scale")])

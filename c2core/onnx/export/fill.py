@@ -37,7 +37,7 @@ def _constant_fill_like(ctx, op, args):
     from onnx import helper
 
     x = ctx.input(op.input[0])
-    if args.int("input_as_shape", 0):
+    if args.int("input_as_shape"):
         shape = ctx.node1("Cast", [x], to=7)
         shape = ctx.node1("Reshape", [shape, ctx.ints([-1])])
     else:
@@ -45,9 +45,9 @@ def _constant_fill_like(ctx, op, args):
     extra = list(args.ints("extra_shape", []) or [])
     if extra:
         shape = ctx.node1("Concat", [shape, ctx.ints(extra, "extra_shape")], axis=0)
-    dt = DTYPE_OF_PROTO.get(args.int("dtype", 1))
+    dt = DTYPE_OF_PROTO.get(args.int("dtype"))
     if dt is None or dt is np.object_:
-        raise C2Error(f"ConstantFill dtype {args.int('dtype', 1)} has no ONNX equivalent")
+        raise C2Error(f"ConstantFill dtype {args.int('dtype')} has no ONNX equivalent")
     value = args.get("value", 0)
     if isinstance(value, list):
         value = value[0] if value else 0

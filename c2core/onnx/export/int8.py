@@ -93,7 +93,7 @@ def int8_quantize(ctx, op, args):
     if ctx.int8 == "exact":
         return int8_exact.EXPORTERS[op.type](ctx, op, args)
     x = ctx.input(op.input[0])
-    quantized(ctx, x, op.output[0], Quant(args.float("Y_scale", 1.0), args.int("Y_zero_point", 0)))
+    quantized(ctx, x, op.output[0], Quant(args.float("Y_scale"), args.int("Y_zero_point")))
 
 
 @register("Int8Dequantize")
@@ -142,7 +142,7 @@ def int8_op(ctx, op, args):
         f.arg.add(name="order", s=b"NHWC")
     if op.type == "Int8Concat" and "axis" not in names:
         # Int8Concat's default axis follows `order` only when one is given (else 0).
-        order = args.str("order", "")
+        order = args.str("order")
         f.arg.add(name="axis", i={"NHWC": 3, "NCHW": 1}.get(order, 0))
     if op.type.startswith("Int8AveragePool"):
         for a in list(f.arg):
@@ -151,7 +151,7 @@ def int8_op(ctx, op, args):
         f.arg.add(name="count_include_pad", i=1)
     from ...args import Args
 
-    lookup(float_type)(ctx, f, Args(f.arg))
+    lookup(float_type)(ctx, f, Args(f.arg, f.type))
     y = ctx.current[tmp_out]
     if relu:
         y = ctx.node1("Relu", [y])
@@ -160,5 +160,5 @@ def int8_op(ctx, op, args):
     elif op.type in _KEEPS_QUANT:
         q = _quant_of(ctx, ctx.input(op.input[0]), op.input[0])
     else:
-        q = Quant(args.float("Y_scale", 1.0), args.int("Y_zero_point", 0))
+        q = Quant(args.float("Y_scale"), args.int("Y_zero_point"))
     quantized(ctx, y, op.output[0], q)

@@ -103,7 +103,7 @@ def _relu_min(zero_point: int, relu: bool) -> int:
 
 
 def _out_quant(args) -> Quant:
-    return Quant(float(np.float32(args.float("Y_scale", 1.0))), args.int("Y_zero_point", 0))
+    return Quant(float(np.float32(args.float("Y_scale"))), args.int("Y_zero_point"))
 
 
 def _weight(ctx, blob: str, what: str):
@@ -170,7 +170,7 @@ def _nhwc_out(ctx, y_nchw_u8: str, out: str) -> str:
 
 
 def _check_nhwc(args, op_type):
-    order = args.str("order", "NHWC").upper()
+    order = args.str("order").upper()
     if order != "NHWC":
         raise C2Error(f"{op_type} supports only order NHWC (Caffe2 has no NCHW Int8 kernels), got {order}")
 
@@ -182,7 +182,7 @@ def conv(ctx, op, args) -> None:
     w, qw = _weight(ctx, op.input[1], "filter")
     if qw is None or w.ndim != 4:
         raise C2Error(f"{op.type} filter '{op.input[1]}' must be a 4-D Int8 fill (M x KH x KW x C/group)")
-    group = args.int("group", 1)
+    group = args.int("group")
     xs = ctx.shape(x)
     if xs is None or len(xs) != 4 or w.shape[3] * group != xs[3]:
         raise C2Error(f"{op.type}: filter {list(w.shape)} with group {group} does not fit input {xs}")
@@ -257,7 +257,7 @@ def average_pool(ctx, op, args) -> None:
     if xs is None or len(xs) != 4 or not all(isinstance(d, int) for d in xs[1:]):
         raise C2Error(f"the exact Int8 form needs a static N x H x W x C shape for '{op.input[0]}', got {xs}")
     c = xs[3]
-    if args.int("global_pooling", 0):
+    if args.int("global_pooling"):
         kernel, strides, pads = [xs[1], xs[2]], [1, 1], [0] * 8
     else:
         kernel, strides, _, _, _ = geometry(args, 2, pool=True)
@@ -320,7 +320,7 @@ def table(ctx, op, args) -> None:
         if op.type == "Int8Sigmoid":
             tab = k.sigmoid_table(qx.scale, qx.zero_point, qy.scale, qy.zero_point)
         else:
-            tab = k.leaky_relu_table(qx.scale, qx.zero_point, qy.scale, qy.zero_point, args.float("alpha", 0.01))
+            tab = k.leaky_relu_table(qx.scale, qx.zero_point, qy.scale, qy.zero_point, args.float("alpha"))
     except ValueError as e:
         raise C2Error(str(e)) from None
     idx = _cast(ctx, x, TensorProto.INT32)

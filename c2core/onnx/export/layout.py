@@ -15,7 +15,7 @@ def to_nhwc(ctx, x: str, output=None) -> str:
 
 
 def order(args) -> str:
-    o = args.str("order", "NCHW").upper()
+    o = args.str("order").upper()
     if o not in ("NCHW", "NHWC"):
         from ...errors import C2Error
 

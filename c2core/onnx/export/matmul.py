@@ -32,17 +32,17 @@ def _t(ctx, t: str) -> str:
 
 def _emit_matmul(ctx, op, args, a, b):
     """ONNX MatMul of `a` and `b` after Caffe2's trans_a / trans_b, bound to the op's output."""
-    if args.int("trans_a", 0):
+    if args.int("trans_a"):
         a = _t(ctx, a)
-    if args.int("trans_b", 0):
+    if args.int("trans_b"):
         b = _t(ctx, b)
     ctx.write(op.output[0], "MatMul", [a, b])
 
 
 @register("MatMul")
 def matmul(ctx, op, args):
-    a = _flat(ctx, ctx.input(op.input[0]), args.int("axis_a", 1))
-    b = _flat(ctx, ctx.input(op.input[1]), args.int("axis_b", 1))
+    a = _flat(ctx, ctx.input(op.input[0]), args.int("axis_a"))
+    b = _flat(ctx, ctx.input(op.input[1]), args.int("axis_b"))
     _emit_matmul(ctx, op, args, a, b)
 
 

@@ -160,11 +160,23 @@ def export_onnx(model, path=None, *, opset: int = DEFAULT_OPSET, input_shapes=No
         ctx.op_index, ctx.op = i, op
         source = ctx.current.get(op.input[0]) if op.type in _MOVES_VALUES and op.input else None
         try:
-            lookup(op.type)(ctx, op, Args(op.arg))
+            lookup(op.type)(ctx, op, Args(op.arg, op.type))
         except C2Error as e:
             label = f"op #{i} {op.type}" + (f" '{op.name}'" if op.name else "") + f" ({', '.join(op.input)} -> {', '.join(op.output)})"
             hint = " (the model has no weights: give its init net)" if model.structure_only else ""
             raise C2Error(f"{label}: {e.reason}{hint}", model.predict_path) from None
+        except (IndexError, TypeError, ValueError, KeyError, ZeroDivisionError, OverflowError) as e:
+            # An op the schema checks let through but whose arguments and shapes make no
+            # sense together (a Conv on a rank-2 tensor): the file's fault, one line.
+            # Developer checks (C2CORE_STRICT, the test suite) keep the traceback.
+            from ...errors import strict_checks
+
+            if strict_checks():
+                raise
+            label = f"op #{i} {op.type}" + (f" '{op.name}'" if op.name else "")
+            first = (str(e).strip().splitlines() or [""])[0][:200]
+            raise C2Error(f"{label}: cannot be exported with these arguments and input shapes "
+                          f"({type(e).__name__}: {first})", model.predict_path) from None
         if source in ctx.dequantized:
             # values only move: the output is still measured in the Int8 blob's steps
             ctx.dequantized[ctx.current[op.output[0]]] = ctx.dequantized[source]

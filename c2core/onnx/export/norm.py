@@ -20,10 +20,10 @@ from .registry import register
 
 @register("SpatialBN")
 def spatial_bn(ctx, op, args):
-    if not args.int("is_test", 0) and len(op.output) > 1:
+    if not args.int("is_test") and len(op.output) > 1:
         raise C2Error("training-mode SpatialBN (is_test=0, running statistics outputs) cannot be exported for inference")
     params = [ctx.input(b) for b in op.input[1:5]]
-    eps = args.float("epsilon", 1e-5)
+    eps = args.float("epsilon")
 
     def build(x, out):
         return ctx.node1("BatchNormalization", [x] + params, out, epsilon=eps)
@@ -33,15 +33,15 @@ def spatial_bn(ctx, op, args):
 
 @register("LRN")
 def lrn(ctx, op, args):
-    size = args.int("size", 0)
+    size = args.int("size")
     if size <= 0 or size % 2 == 0:
         raise C2Error(f"LRN size {size}: Caffe2 centres an odd window; an even size has no exact ONNX form")
     if len(op.output) > 1 and ctx.used_later(op.output[1]):
         raise C2Error("LRN's second output (scale) is read by a later op; ONNX LRN does not produce it")
 
     def build(x, out):
-        return ctx.node1("LRN", [x], out, size=size, alpha=args.float("alpha", 0.0),
-                         beta=args.float("beta", 0.0), bias=args.float("bias", 1.0))
+        return ctx.node1("LRN", [x], out, size=size, alpha=args.float("alpha"),
+                         beta=args.float("beta"), bias=args.float("bias"))
 
     channel_first(ctx, op, args, build)
 
@@ -66,7 +66,7 @@ def instance_norm(ctx, op, args):
     if len(op.output) > 1 and any(ctx.used_later(b) for b in op.output[1:]):
         raise C2Error("InstanceNorm's saved mean / inverse std outputs are read later; not exported")
     scale, bias = ctx.input(op.input[1]), ctx.input(op.input[2])
-    eps = args.float("epsilon", 1e-5)
+    eps = args.float("epsilon")
 
     def build(x, out):
         return ctx.node1("InstanceNormalization", [x, scale, bias], out, epsilon=eps)
@@ -83,15 +83,15 @@ def layer_norm(ctx, op, args):
 
     x = ctx.input(op.input[0])
     r = ctx.rank(x)
-    axis = args.int("axis", 1) % r
-    eps = args.float("epsilon", 1e-5)
+    axis = args.int("axis") % r
+    eps = args.float("epsilon")
     axes = list(range(axis, r))
     mean = reduce(ctx, "ReduceMean", x, axes, True)
     d = ctx.node1("Sub", [x, mean])
     var = reduce(ctx, "ReduceMean", ctx.node1("Mul", [d, d]), axes, True)
     std = ctx.node1("Sqrt", [ctx.node1("Add", [var, ctx.const(np.float32(eps), "eps")])])
     y = ctx.node1("Div", [d, std])
-    if args.int("elementwise_affine", 0):
+    if args.int("elementwise_affine"):
         y = ctx.node1("Add", [ctx.node1("Mul", [y, ctx.input(op.input[1])]), ctx.input(op.input[2])])
     ctx.write(op.output[0], "Identity", [y])
     for k, t in ((1, mean), (2, std)):
@@ -113,8 +113,8 @@ def group_norm(ctx, op, args):
 
     if len(op.output) > 1 and any(ctx.used_later(b) for b in op.output[1:]):
         raise C2Error("GroupNorm's mean / inverse std outputs are read later; not exported")
-    g = args.int("group", 32)
-    eps = args.float("epsilon", 1e-5)
+    g = args.int("group")
+    eps = args.float("epsilon")
     gamma, beta = ctx.input(op.input[1]), ctx.input(op.input[2])
 
     def build(x, out):

@@ -50,8 +50,8 @@ def geometry(args, nd: int, kernel_default=None, pool: bool = False):
         if kernel_default is None:
             raise C2Error("no kernel size given")
         kernels = list(kernel_default)
-    strides = args.spatial("stride", "strides", nd, 1)
-    dilations = args.spatial("dilation", "dilations", nd, 1)
+    strides = args.spatial("stride", "strides", nd)
+    dilations = args.spatial("dilation", "dilations", nd)
     if pool and any(d != 1 for d in dilations):
         raise C2Error("Caffe2 pooling does not support dilation")
-    return kernels, strides, dilations, args.pads(nd), args.int("legacy_pad", 0)
+    return kernels, strides, dilations, args.pads(nd), args.int("legacy_pad")

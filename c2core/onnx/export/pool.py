@@ -27,7 +27,7 @@ def _pool(ctx, op, args, onnx_type: str, global_type: str, extra_attrs: dict):
             from ...errors import C2Error
 
             raise C2Error(f"pooling needs an input of rank >= 3, got shape {shape}")
-        if args.int("global_pooling", 0):
+        if args.int("global_pooling"):
             return ctx.node1(global_type, [x], out)
         ks, ss, ds, pads, legacy = geometry(args, nd, pool=True)
         p = onnx_pads(shape[2:], ks, ss, ds, pads, legacy)
@@ -44,13 +44,13 @@ def max_pool(ctx, op, args):
 @register("AveragePool", "AveragePool1D", "AveragePool2D", "AveragePool3D")
 def average_pool(ctx, op, args):
     _pool(ctx, op, args, "AveragePool", "GlobalAveragePool",
-          {"count_include_pad": 1 if args.int("count_include_pad", 0) else 0})
+          {"count_include_pad": 1 if args.int("count_include_pad") else 0})
 
 
 @register("LpPool")
 def lp_pool(ctx, op, args):
     """(sum |x|^p)^(1/p) over the window; ONNX LpPool takes an integer p only."""
-    p = args.float("p", 2.0)
+    p = args.float("p")
     if p != int(p) or p < 1:
         from ...errors import C2Error
 

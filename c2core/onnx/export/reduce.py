@@ -1,4 +1,4 @@
-"""Reductions: Reduce{Sum,Mean,Max,Min,L1,L2}, ReduceFront*/ReduceBack*, ArgMax/ArgMin.
+"""Reductions: Reduce{Sum,Mean,Max,Min,L1,L2}, Moments, ReduceFront*/ReduceBack*, ArgMax/ArgMin.
 
 Caffe2 reduces over `axes` (default: all) and keeps them when `keepdims`
 (default 1); ReduceFront*/Back* reduce the first/last `num_reduce_dim`
@@ -30,7 +30,7 @@ def reduce(ctx, onnx_op: str, x: str, axes, keepdims: bool, output=None) -> str:
 @register(*_REDUCE)
 def reduce_axes(ctx, op, args):
     out = ctx.output(op.output[0])
-    reduce(ctx, _REDUCE[op.type], ctx.input(op.input[0]), args.ints("axes"), bool(args.int("keepdims", 1)), out)
+    reduce(ctx, _REDUCE[op.type], ctx.input(op.input[0]), args.ints("axes"), bool(args.int("keepdims")), out)
     ctx.bind(op.output[0], out)
 
 
@@ -38,14 +38,28 @@ def reduce_axes(ctx, op, args):
 def reduce_front_back(ctx, op, args):
     x = ctx.input(op.input[0])
     r = ctx.rank(x)
-    n = args.int("num_reduce_dim", 1)
+    n = args.int("num_reduce_dim")
     axes = list(range(n)) if "Front" in op.type else list(range(r - n, r))
     out = ctx.output(op.output[0])
     reduce(ctx, _FRONT_BACK[op.type], x, axes, False, out)
     ctx.bind(op.output[0], out)
 
 
+@register("Moments")
+def moments(ctx, op, args):
+    """mean = ReduceMean(x); variance = ReduceMean((x - mean)²), the mean kept
+    as size-1 axes for the subtraction and reduced as Caffe2 asks for the output."""
+    x = ctx.input(op.input[0])
+    axes, keep = args.ints("axes"), bool(args.int("keepdims"))
+    centred = ctx.node1("Sub", [x, reduce(ctx, "ReduceMean", x, axes, True)])
+    square = ctx.node1("Mul", [centred, centred])
+    for blob, src in zip(op.output, (x, square)):
+        out = ctx.output(blob)
+        reduce(ctx, "ReduceMean", src, axes, keep, out)
+        ctx.bind(blob, out)
+
+
 @register("ArgMax", "ArgMin")
 def arg_max_min(ctx, op, args):
-    ctx.write(op.output[0], op.type, [ctx.input(op.input[0])], axis=args.int("axis", -1),
-              keepdims=args.int("keepdims", 1), select_last_index=0)
+    ctx.write(op.output[0], op.type, [ctx.input(op.input[0])], axis=args.int("axis"),
+              keepdims=args.int("keepdims"), select_last_index=0)

@@ -15,7 +15,7 @@ from .registry import register
 def softmax(ctx, op, args):
     x = ctx.input(op.input[0])
     r = ctx.rank(x)
-    axis = args.int("axis", 1)
+    axis = args.int("axis")
     axis = axis + r if axis < 0 else axis
     out = ctx.output(op.output[0])
     if axis == r - 1:

@@ -24,14 +24,14 @@ from .registry import register
 def _axis(args, default=1):
     if "axis" in args:
         return args.int("axis")
-    return 3 if args.str("order", "NCHW").upper() == "NHWC" else default
+    return 3 if args.str("order").upper() == "NHWC" else default
 
 
 @register("Concat", "DepthConcat")
 def concat(ctx, op, args):
     ins = [ctx.input(b) for b in op.input]
     r = ctx.rank(ins[0])
-    add_axis = args.int("add_axis", 0)
+    add_axis = args.int("add_axis")
     axis = _axis(args)
     axis = axis + (r + add_axis) if axis < 0 else axis
     out = ctx.output(op.output[0])
@@ -70,7 +70,7 @@ def reshape(ctx, op, args):
 
 @register("Flatten")
 def flatten(ctx, op, args):
-    ctx.write(op.output[0], "Flatten", [ctx.input(op.input[0])], axis=args.int("axis", 1))
+    ctx.write(op.output[0], "Flatten", [ctx.input(op.input[0])], axis=args.int("axis"))
 
 
 @register("FlattenToVec")
@@ -99,7 +99,7 @@ def identity(ctx, op, args):
 
 @register("Dropout")
 def dropout(ctx, op, args):
-    if not args.int("is_test", 0) and args.float("ratio", 0.5) > 0:
+    if not args.int("is_test") and args.float("ratio") > 0:
         # Caffe2 predict nets run Dropout with is_test=1; a training-mode one is random.
         raise C2Error("Dropout with is_test=0 is random at run time; export needs is_test=1")
     x = ctx.input(op.input[0])
@@ -126,7 +126,7 @@ def expand_dims(ctx, op, args):
 @register("ChannelShuffle")
 def channel_shuffle(ctx, op, args):
     """Channels viewed as [G, C/G], transposed to [C/G, G]: Reshape-Transpose-Reshape."""
-    g = args.int("group", 1)
+    g = args.int("group")
 
     def build(x, out):
         shape = ctx.shape(x)
@@ -144,7 +144,7 @@ def channel_shuffle(ctx, op, args):
 
 def _hw_scales(ctx, op, args) -> tuple[float, float]:
     """(height_scale, width_scale): the arguments, or the constant second input that overrides them."""
-    hs, ws = args.float("height_scale", 1.0), args.float("width_scale", 1.0)
+    hs, ws = args.float("height_scale"), args.float("width_scale")
     if len(op.input) > 1:
         v = ctx.value(ctx.input(op.input[1]))
         if v is None:
@@ -260,10 +260,10 @@ def upsample_bilinear(ctx, op, args):
 @register("PadImage")
 def pad_image(ctx, op, args):
     """Spatial padding (pads t, l, b, r) with mode constant / reflect / edge, as ONNX Pad."""
-    mode = args.str("mode", "constant")
+    mode = args.str("mode")
     if mode not in ("constant", "reflect", "edge"):
         raise C2Error(f"PadImage mode '{mode}' unknown")
-    value = args.float("value", 0.0)
+    value = args.float("value")
 
     def build(x, out):
         r = ctx.rank(x)
@@ -282,7 +282,7 @@ def pad_image(ctx, op, args):
 def gather(ctx, op, args):
     out = ctx.output(op.output[0])
     idx = ctx.input(op.input[1])
-    ctx.node1("Gather", [ctx.input(op.input[0]), idx], out, axis=args.int("axis", 0))
+    ctx.node1("Gather", [ctx.input(op.input[0]), idx], out, axis=args.int("axis"))
     ctx.bind(op.output[0], out)
 
 
@@ -304,7 +304,7 @@ def batch_permutation(ctx, op, args):
 @register("UpsampleNearest")
 def upsample_nearest(ctx, op, args):
     """Detectron's UpsampleNearest: integer `scale`, out[i] = in[i // scale] on H and W."""
-    s = args.int("scale", 2)
+    s = args.int("scale")
     x = ctx.input(op.input[0])
     if ctx.rank(x) != 4:
         raise C2Error("UpsampleNearest expects a 4-D NCHW input")
@@ -327,7 +327,7 @@ def tile(ctx, op, args):
     """Repeat X `tiles` times along `axis` (default 0)."""
     x = ctx.input(op.input[0])
     r = ctx.rank(x)
-    tiles, axis = args.int("tiles", 1), args.int("axis", 0)
+    tiles, axis = args.int("tiles"), args.int("axis")
     if len(op.input) > 1:
         vals = [ctx.value(ctx.input(b)) for b in op.input[1:]]
         if any(v is None for v in vals):

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from c2core.classify import PRESETS, Preprocess, get_preset
-from c2core.classify.presets import from_sidecar
+from c2core.preprocess.presets import from_sidecar
 from c2core.errors import C2Error
 
 

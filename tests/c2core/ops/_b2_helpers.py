@@ -20,7 +20,7 @@ def call_op(op_type: str, inputs, n_out: int = 1, run_subnet=None, **args):
     spec = lookup(op_type)
     assert spec is not None, f"{op_type} is not registered"
     op = make_op(op_type, len(inputs), n_out, **args)
-    ctx = OpContext(op=op, args=Args(op.arg), index=0, run_subnet=run_subnet)
+    ctx = OpContext(op=op, args=Args(op.arg, op.type), index=0, run_subnet=run_subnet)
     if spec.prepare is not None:
         ctx.state = spec.prepare(ctx)
     return spec.kernel(ctx, *inputs)

@@ -85,7 +85,7 @@ def test_float64_weights_keep_the_generic_path():
     op = bld.net.op[0]
     w, b = rng.standard_normal((2, 1, 3, 3)), rng.standard_normal(2)
     spec = lookup("Conv")
-    ctx = OpContext(op=op, args=Args(op.arg), index=0, consts=(None, torch.from_numpy(w), torch.from_numpy(b)))
+    ctx = OpContext(op=op, args=Args(op.arg, op.type), index=0, consts=(None, torch.from_numpy(w), torch.from_numpy(b)))
     ctx.state = spec.prepare(ctx)
     assert ctx.state.packed is None
     x = rng.standard_normal((1, 2, 5, 5))

@@ -36,6 +36,7 @@ def zoo(corpus_dir):
 
 
 @pytest.mark.parametrize("name", NETS)
+@pytest.mark.perf  # asserts wall-clock time
 def test_zoo_net_runs_and_folding_is_exact(zoo, name):
     model, inp, x = zoo(name)
     t0 = time.perf_counter()

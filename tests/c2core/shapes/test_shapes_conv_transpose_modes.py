@@ -59,11 +59,11 @@ def test_refused_like_caffe2(args, match):
     full = dict(kernel=3, stride=2, **args)
     assert convt(**full) is None
     with pytest.raises(ValueError, match=match):
-        conv_transpose_pads(Args(full), 2)
+        conv_transpose_pads(Args(full, "ConvTranspose"), 2)
 
 
 def test_shared_rule_values():
-    assert conv_transpose_pads(Args(dict(stride=2, adj=1, legacy_pad=1)), 2) == ([2, 2], [0, 0, 0, 0], [1, 1])
-    assert conv_transpose_pads(Args(dict(strides=[2, 3], pad_t=1, pad_l=2, pad_b=3, pad_r=4, adjs=[0, 3])), 2) == \
+    assert conv_transpose_pads(Args(dict(stride=2, adj=1, legacy_pad=1), "ConvTranspose"), 2) == ([2, 2], [0, 0, 0, 0], [1, 1])
+    assert conv_transpose_pads(Args(dict(strides=[2, 3], pad_t=1, pad_l=2, pad_b=3, pad_r=4, adjs=[0, 3]), "ConvTranspose"), 2) == \
         ([2, 3], [1, 2, 3, 4], [0, 3])
-    assert ignored_dilation(Args(dict(dilation=2)), 2) and not ignored_dilation(Args({}), 2)
+    assert ignored_dilation(Args(dict(dilation=2), "ConvTranspose"), 2) and not ignored_dilation(Args({}, "ConvTranspose"), 2)

@@ -101,6 +101,7 @@ def test_input_shape_argument_overrides_value_info(zoo):
     assert infos["conv1"].shape == (1, 96, 55, 55) and infos["pool5"].shape == (1, 256, 6, 6)
 
 
+@pytest.mark.perf  # asserts wall-clock time
 def test_densenet_inference_is_fast(zoo):
     m = zoo["densenet121"]
     best = min(_timed(lambda: infer_shapes_versioned(m)) for _ in range(5))

@@ -73,6 +73,7 @@ def test_predict_net_is_plain_caffe2(built):
     assert 4.6e6 < m.num_parameters < 4.7e6  # EfficientNet-Lite0: 4.65 M
 
 
+@pytest.mark.perf  # asserts wall-clock time
 def test_second_build_is_cached_and_fast(built):
     t0 = time.perf_counter()
     r = build("efficientnet-lite0", built.folder)

@@ -1,4 +1,4 @@
-"""The ImageNet-1k labels: 1000 lines in the standard class order, packaged and top-level copies equal."""
+"""The ImageNet-1k labels: 1000 lines in the standard class order, one packaged copy."""
 
 import pathlib
 
@@ -32,6 +32,6 @@ def test_only_the_known_duplicates():
     assert dups == ["crane", "maillot"]  # 134/517 (bird/machine), 638/639 (two synsets)
 
 
-def test_packaged_and_repository_copies_are_identical():
-    assert pathlib.Path(labels_file()).read_bytes() == (ROOT / "resources" / "imagenet_labels.txt").read_bytes()
-    assert pathlib.Path(labels_file()).parent.name == "resources"
+def test_one_copy_the_packaged_one():
+    assert pathlib.Path(labels_file()) == ROOT / "c2core" / "resources" / "imagenet_labels.txt"
+    assert not (ROOT / "resources" / "imagenet_labels.txt").exists()  # no second copy to drift

@@ -8,6 +8,9 @@ swish_op.h).
 - Elu: x if x > 0 else alpha·(exp(x) - 1) (`alpha` 1.0).
 - Sigmoid 1/(1+e^-x); Tanh; Softplus log(1 + e^x); Swish x·sigmoid(x).
 - Clip: min(max(x, `min`), `max`), each bound optional (Relu6 is Clip 0..6).
+- Selu (selu_op.h): scale·(x if x > 0 else alpha·(e^x - 1)), Caffe2's
+  defaults alpha 1.6732..., scale 1.0507... from the schema.
+- Softsign (softsign_op.cc): x / (1 + |x|).
 Every one of them may run in place (output blob = input blob).
 """
 
@@ -28,15 +31,15 @@ def relu(ctx, x):
     return torch.relu(x)
 
 
-def _alpha(default):
-    return lambda ctx: ctx.args.float("alpha", default)
+def _alpha(ctx):
+    return ctx.args.float("alpha")
 
 
 def _leaky_(ctx, x):
     return F.leaky_relu_(x, ctx.state)
 
 
-@register("LeakyRelu", prepare=_alpha(0.01), inplace=_leaky_)
+@register("LeakyRelu", prepare=_alpha, inplace=_leaky_)
 def leaky_relu(ctx, x):
     return F.leaky_relu(x, ctx.state)
 
@@ -45,13 +48,28 @@ def _elu_(ctx, x):
     return F.elu_(x, ctx.state)
 
 
-@register("Elu", prepare=_alpha(1.0), inplace=_elu_)
+@register("Elu", prepare=_alpha, inplace=_elu_)
 def elu(ctx, x):
     return F.elu(x, ctx.state)
 
 
+def _selu_prep(ctx):
+    return ctx.args.float("alpha"), ctx.args.float("scale")
+
+
+@register("Selu", prepare=_selu_prep)
+def selu(ctx, x):
+    alpha, scale = ctx.state
+    return scale * torch.where(x > 0, x, alpha * torch.expm1(x))
+
+
+@register("Softsign")
+def softsign(ctx, x):
+    return x / (1 + x.abs())
+
+
 def _prelu_prep(ctx):
-    return ctx.args.str("order", "NCHW").upper() == "NHWC"
+    return ctx.args.str("order").upper() == "NHWC"
 
 
 @register("PRelu", prepare=_prelu_prep)

@@ -398,3 +398,74 @@ def _check_arg(ctx, node, a):
 def arg_max(ctx, node, a):
     r = ctx.rank(node.input[0], node)
     ctx.emit(node.op_type, [ctx.blob(node.input[0])], node.output[0], axis=_axis(a, r), keepdims=int(a.get("keepdims", 1)))
+
+
+# ----- Pad -------------------------------------------------------------------------------
+# A zero `Pad` whose only readers are Convs is folded into their pads (the TF
+# "SAME" convs of EfficientNet); other Pads become `PadImage`.
+
+
+def _pad_spec(ctx, node, a):
+    """(pads, mode, value) or a reason string."""
+    mode = a.get("mode", "constant")
+    if ctx.opset < 11:
+        pads, value = list(a.get("pads", [])), float(a.get("value", 0.0))
+    else:
+        p = ctx.const(node.input[1]) if len(node.input) > 1 else None
+        if p is None:
+            return "Pad with computed pads"
+        pads = [int(v) for v in p.reshape(-1)]
+        value = 0.0
+        if len(node.input) > 2 and node.input[2]:
+            v = ctx.const(node.input[2])
+            if v is None:
+                return "Pad with a computed value"
+            value = float(np.asarray(v).reshape(-1)[0]) if v.size else 0.0
+        if len(node.input) > 3 and node.input[3]:
+            axes = ctx.const(node.input[3])
+            if axes is None:
+                return "Pad with computed axes"
+            r = ctx.rank(node.input[0], node)
+            full = [0] * (2 * r)
+            k = len(axes)
+            for j, ax in enumerate(int(v) % r for v in axes.reshape(-1)):
+                full[ax], full[r + ax] = pads[j], pads[k + j]
+            pads = full
+    return pads, mode, value
+
+
+def _check_pad(ctx, node, a):
+    spec = _pad_spec(ctx, node, a)
+    if isinstance(spec, str):
+        return spec
+    pads, mode, _ = spec
+    r = len(pads) // 2
+    if mode not in ("constant", "reflect", "edge"):
+        return f"Pad mode {mode}"
+    if any(p < 0 for p in pads):
+        return "Pad with negative pads (cropping)"
+    if r < 3 or any(pads[i] or pads[r + i] for i in (0, 1)):
+        return "Pad of the batch or channel axis"
+    if r != 4 and not _foldable(ctx, node, spec):
+        return "Pad of a non-4-D tensor that is not read by a Conv"
+    return None
+
+
+def _foldable(ctx, node, spec) -> bool:
+    pads, mode, value = spec
+    out = node.output[0]
+    readers = ctx.consumers.get(out, [])
+    return (mode == "constant" and value == 0.0 and readers and out not in ctx.graph_outputs
+            and all(r.op_type == "Conv" and r.input[0] == out for r in readers))
+
+
+@register("Pad", emits=("PadImage",), check=_check_pad)
+def pad(ctx, node, a):
+    spec = _pad_spec(ctx, node, a)
+    pads, mode, value = spec
+    r = len(pads) // 2
+    spatial = pads[2:r] + pads[r + 2:]
+    if _foldable(ctx, node, spec):
+        ctx.folded_pads[node.output[0]] = (ctx.resolve(node.input[0]), spatial)
+        return
+    ctx.emit("PadImage", [ctx.blob(node.input[0])], node.output[0], pads=spatial, mode=mode, value=value)

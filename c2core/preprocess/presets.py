@@ -191,3 +191,57 @@ def save_preprocessing(folder: str, preprocess: "Preprocess") -> str:
     data["preprocessing"] = preprocess.to_dict()
     write_bytes(path, (json.dumps(data, indent=2) + "\n").encode("utf-8"))
     return path
+
+
+DEFAULT_PRESET = "torchvision"
+# Caffe2 models were mostly trained with Caffe's preprocessing (BVLC zoo, Detectron backbones).
+CAFFE2_DEFAULT_PRESET = "caffe"
+
+
+def default_preset_name(source) -> str:
+    """The preset used when nothing declares one: Caffe's for Caffe2 models, torchvision's otherwise."""
+    return CAFFE2_DEFAULT_PRESET if getattr(source, "model", None) is not None else DEFAULT_PRESET
+
+
+def chosen_preset(source, preset: str | Preprocess | None = None) -> tuple[Preprocess, bool]:
+    """(the preprocessing a run would start from, whether it is the default because nothing
+    declared one): the explicit preset, model.json's, else the default for the model's kind.
+    Cheap (no input resolution): what a preset chooser shows before any run."""
+    if isinstance(preset, Preprocess):
+        return preset, False
+    if preset:
+        return get_preset(preset), False
+    p = from_sidecar(source.sidecar())
+    return (p, False) if p is not None else (get_preset(default_preset_name(source)), True)
+
+
+def resolve_preprocess(source, preset: str | Preprocess | None = None, warnings: list | None = None,
+                       hint: str | None = None) -> Preprocess:
+    """The preprocessing for this model, fitted to its input size.
+
+    When the model declares no input size, the preset's crop defines it (images
+    are the input): the source is told, so every backend exports that shape.
+    `hint`: where the user chooses a preset when it is not the CLI's --preset
+    (the app's Preset box), named in the warning instead of the flags.
+    """
+    p, defaulted = chosen_preset(source, preset)
+    if defaulted and warnings is not None:
+        others = ", ".join(k for k in PRESETS if k != p.name)
+        how = (f"choose with --preset NAME ({others}), and keep the choice with --save-preset" if hint is None
+               else f"choose with {hint} ({others}), and keep the choice in model.json with its Save button")
+        warnings.append(f"no preprocessing declared for this model (model.json); using preset '{p.name}' "
+                        f"({p.notes}); {how}")
+    resolved = source.resolved() if getattr(source, "model", None) is not None else None
+    if resolved is not None and len(resolved.names) == 1 and resolved.sources.get(resolved.names[0]) in (None, "inferred"):
+        source.set_image_size(p.crop)  # the images define the input size
+        return p
+    shapes = source.input_shapes()
+    if len(shapes) == 1:
+        shape = next(iter(shapes.values()))
+        if len(shape) == 4 and shape[2] == shape[3] and shape[2] > 0:
+            p = p.for_input_size(int(shape[2]))
+        elif len(shape) == 4 and shape[1] == shape[2] and shape[3] == 3 and shape[1] > 0:  # NHWC
+            p = p.for_input_size(int(shape[1]))
+        elif len(shape) == 4 and shape[1] != 3:
+            raise C2Error(f"model input has shape {list(shape)}: not a 3-channel NCHW image input", source.path)
+    return p

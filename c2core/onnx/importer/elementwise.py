@@ -109,3 +109,32 @@ def clip(ctx, node, a):
     if hi is not None and np.isfinite(hi):
         args["max"] = float(hi)
     ctx.emit("Clip", [ctx.blob(node.input[0])], node.output[0], **args)
+
+
+def _prelu_slope(ctx, node):
+    """The slope as a 1-D per-channel (or single) vector, or None when ONNX broadcasting differs."""
+    s = ctx.const(node.input[1])
+    xs = ctx.shape(node.input[0])
+    if s is None or xs is None:
+        return None
+    if s.size == 1:
+        return s.reshape(1)
+    dims = list(s.shape)
+    while dims and dims[0] == 1 and len(dims) > len(xs) - 1:
+        dims.pop(0)
+    r = len(xs)
+    if r >= 2 and dims == [xs[1]] + [1] * (r - 2):
+        return s.reshape(-1)
+    return None
+
+
+def _check_prelu(ctx, node, a):
+    if _prelu_slope(ctx, node) is None:
+        return "PRelu whose slope is not per channel"
+    return None
+
+
+@register("PRelu", emits=("PRelu",), check=_check_prelu)
+def prelu(ctx, node, a):
+    w = ctx.add_weight(node.input[1] + "_c", _prelu_slope(ctx, node).astype(np.float32))
+    ctx.emit("PRelu", [ctx.blob(node.input[0]), w], node.output[0])

@@ -14,13 +14,13 @@ from .registry import register
 
 def fc_shape(ctx, transposed: bool) -> tuple:
     x = ctx.shape(0)
-    axis = canonical_axis(ctx.i("axis", 1), len(x))
+    axis = canonical_axis(ctx.i("axis"), len(x))
     w = ctx.maybe_shape(1)
     if w is None:
         b = ctx.maybe_shape(2)
         n = b[0] if b is not None and len(b) == 1 else -1
     else:
-        aw = canonical_axis(ctx.i("axis_w", 1), len(w))
+        aw = canonical_axis(ctx.i("axis_w"), len(w))
         n, k = (prod(w[aw:]), prod(w[:aw])) if transposed else (prod(w[:aw]), prod(w[aw:]))
         kx = prod(x[axis:])
         if kx >= 0 and k >= 0 and kx != k:
@@ -41,12 +41,12 @@ def fc_transposed(ctx):
 @register("MatMul")
 def matmul(ctx):
     a, b = ctx.shape(0), ctx.shape(1)
-    ka = canonical_axis(ctx.i("axis_a", 1), len(a))
-    kb = canonical_axis(ctx.i("axis_b", 1), len(b))
+    ka = canonical_axis(ctx.i("axis_a"), len(a))
+    kb = canonical_axis(ctx.i("axis_b"), len(b))
     a2 = (prod(a[:ka]), prod(a[ka:]))
     b2 = (prod(b[:kb]), prod(b[kb:]))
-    m = a2[1] if ctx.i("trans_a", 0) else a2[0]
-    n = b2[0] if ctx.i("trans_b", 0) else b2[1]
+    m = a2[1] if ctx.i("trans_a") else a2[0]
+    n = b2[0] if ctx.i("trans_b") else b2[1]
     return [BlobInfo((m, n), ctx.dtype(0))]
 
 
@@ -55,8 +55,8 @@ def batch_matmul(ctx):
     from .elementwise import broadcast_shapes
 
     a, b = list(ctx.shape(0)), list(ctx.shape(1))
-    ta, tb = ctx.i("trans_a", 0), ctx.i("trans_b", 0)
-    if ctx.i("broadcast", 0):
+    ta, tb = ctx.i("trans_a"), ctx.i("trans_b")
+    if ctx.i("broadcast"):
         a1, b1 = len(a) == 1, len(b) == 1
         if a1:
             a = [1, a[0]]
