@@ -462,7 +462,10 @@ class MainWindow(QMainWindow):
         except (KeyError, IndexError) as e:
             self.status_label.setText(str(e))
             return False
-        self.net_stack.append((view.title, view.graph, {}, view.outer))
+        from c2core.subnets import subnet_shapes
+
+        shapes = subnet_shapes(view, graph, self.net_stack[-1][2] or {}, index)  # what the outer net knows
+        self.net_stack.append((view.title, view.graph, shapes, view.outer))
         self._show_level()
         self.status_label.setText(f"{view.title}: {len(view.graph.nodes)} ops "
                                   f"({len(view.outer)} blob(s) from the outer net)")

@@ -81,3 +81,19 @@ def test_recurrent_network_step_net_opens(qtbot, window, tmp_path):
     assert sorted(n.title for n in window.canvas.drawing.nodes if n.kind == "op") == ["FC", "Tanh"]
     window.canvas.select_op(1)
     assert "Tanh" in window.inspector.text()
+
+
+def test_subnet_shapes_follow_the_outer_net(qtbot, window, tmp_path):
+    """Inside an If's then_net the shapes come from what the outer net knows: the outer input x
+    (1×3×8×8 from value_info, through a Relu) reaches Relu+Sigmoid inside with that shape."""
+    path = write_control_net(tmp_path)
+    (tmp_path / "value_info.json").write_text('{"data": [1, [1, 3, 8, 8]], "c": [9, [1]], "one": [1, [1]], '
+                                               '"ten": [1, [1]]}')
+    open_and_wait(qtbot, window, path)
+    with qtbot.waitSignal(window.canvas.drawn, timeout=30000):
+        window.open_subnet(1, "then_net")
+    x = next(n for n in window.canvas.drawing.nodes if n.kind == "input" and n.blob == "x")
+    assert x.lines == ["1×3×8×8"]
+    window.canvas.select_op(1)
+    lines = [ln.strip() for ln in window.inspector.text().splitlines()]
+    assert "1×3×8×8" in lines  # the Sigmoid's output shape
