@@ -39,8 +39,9 @@ def candidate_files_in(folder: str) -> list[str]:
     return out
 
 
-def _classify(files, read_net, is_init_net, is_minidb=None):
-    """(predicts, inits, minidbs) as [(path, net)], unreadable files skipped."""
+def _classify(files, read_net, is_init_net, is_minidb=None, unreadable=None):
+    """(predicts, inits, minidbs) as [(path, net)]; unreadable files skipped, their
+    errors appended to `unreadable` when given (to say why nothing was found)."""
     predicts, inits, dbs = [], [], []
     for f in files[:MAX_CANDIDATES]:
         if is_minidb is not None and is_minidb(f):
@@ -48,7 +49,9 @@ def _classify(files, read_net, is_init_net, is_minidb=None):
             continue
         try:
             net, _ = read_net(f)
-        except C2FormatError:
+        except C2FormatError as e:
+            if unreadable is not None:
+                unreadable.append(e)
             continue
         (inits if is_init_net(net) else predicts).append((f, net))
     return predicts, inits, dbs
@@ -81,11 +84,18 @@ def partner_by_content(predict_net, inits, read_net) -> str | None:
 
 def pick_by_content(files, folder, read_net, is_init_net, is_minidb) -> tuple[str, str | None]:
     """(predict path, init path or None) among `files` decided by content alone."""
-    predicts, inits, dbs = _classify(files, read_net, is_init_net, is_minidb)
+    unreadable: list[C2FormatError] = []
+    predicts, inits, dbs = _classify(files, read_net, is_init_net, is_minidb, unreadable)
     if not predicts and dbs:
         return dbs[0], None
+    if not predicts and not inits and len(unreadable) == 1:
+        raise unreadable[0]  # one candidate, and it is broken: its own reason names it
     if not predicts:
         what = "only init nets" if inits else "no file that reads as a Caffe2 net"
+        if unreadable:
+            first = unreadable[0]
+            more = f" and {len(unreadable) - 1} more" if len(unreadable) > 1 else ""
+            what += f" ({os.path.basename(first.path or '?')}: {first.reason}{more})"
         raise C2FormatError(f"folder holds {what}", folder)
     if len(predicts) > 1:
         names = ", ".join(os.path.basename(p) for p, _ in predicts)
