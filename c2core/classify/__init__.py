@@ -94,10 +94,39 @@ class Classifier:
                 return np.ascontiguousarray(x.transpose(0, 2, 3, 1))
         return x
 
+    def _uint8_input(self) -> bool:
+        """Whether the (one) image input is uint8 (value_info, or an op that reads bytes)."""
+        if getattr(self, "_u8", None) is None:
+            self._u8 = False
+            model = getattr(self.source, "model", None)
+            if model is not None and getattr(self.source, "kind", None) == "caffe2":
+                from ..inputs import consumer_dtype
+
+                names = self.source.input_names()
+                if len(names) == 1:
+                    dt = self.source.resolved().dtypes.get(names[0]) or consumer_dtype(model, names[0])
+                    self._u8 = dt is not None and np.dtype(dt) == np.uint8
+                    if self._u8:
+                        self.warnings.append(
+                            f"input '{names[0]}' is uint8: feeding the resized, cropped pixels (0..255, "
+                            f"{self.preprocess.color.upper()}) without the preset's scale/mean/std (the net "
+                            "normalises them itself)")
+        return self._u8
+
+    def tensor(self, image) -> np.ndarray:
+        """One image as the model's input wants it (1, ...): preprocessed, in the input's layout;
+        for a uint8 input the pixels themselves (a float feed was refused: 'expects uint8')."""
+        if self._uint8_input():
+            from dataclasses import replace
+
+            raw = replace(self.preprocess, scale=1.0, mean=(0.0, 0.0, 0.0), std=(1.0, 1.0, 1.0)).apply(image)
+            return self._layout(np.clip(np.rint(raw), 0, 255).astype(np.uint8)[None])
+        return self._layout(self.preprocess.apply(image)[None])
+
     def classify_images(self, images, names, top: int = 5, warmup: bool = True) -> list[dict]:
         results = []
         for i, (im, name) in enumerate(zip(images, names)):
-            x = self._layout(self.preprocess.apply(im)[None])
+            x = self.tensor(im)
             if warmup and i == 0:
                 self.scores(x)  # first call pays for lazy initialisation
             probs, dt = self.scores(x)

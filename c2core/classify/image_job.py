@@ -103,7 +103,7 @@ def classify_job(model, paths, backend: str = "auto", preset=None, labels: str |
             if activations and chosen == "c2" and images:
                 check_cancel(cancel)
                 progress(0.9, "Capturing activations…")
-                x = clf._layout(clf.preprocess.apply(images[0])[None])
+                x = clf.tensor(images[0])
                 acts = clf.backend.predictor.run({clf.backend.input_names[0]: x}, fetch_all=True)
             notes = [w for w in warnings + list(clf.warnings)]
             if shape_hint:

@@ -21,7 +21,7 @@ def make_folder(folder: str) -> str:
     except OSError as e:
         blocker = _file_in_the_way(folder)
         if blocker is not None:
-            raise C2Error("is a file, so no folder can be made under it", blocker) from None
+            raise C2Error(f"cannot create this folder: {blocker} is a file, not a folder", folder) from None
         raise C2Error(f"cannot create this folder: {e.strerror or e}", folder) from None
     return folder
 

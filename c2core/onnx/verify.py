@@ -181,7 +181,10 @@ def verify_onnx(model, onnx_model, inputs=None, rtol: float = 1e-4, *, seed: int
             raise engine_failure(e, "ONNX Runtime", "running the converted model",
                                  getattr(model, "predict_net", None)) from e
         t1 = time.perf_counter()
-        ref = ref_fn({k2: v.copy() for k2, v in feeds.items()})
+        try:
+            ref = ref_fn({k2: v.copy() for k2, v in feeds.items()})
+        except C2Error as e:
+            raise _on_random_data(e, described) from None
         t_ort, t_ref = t_ort + t1 - t0, t_ref + time.perf_counter() - t1
         runs.append((got, ref))
     got, ref = runs[0]
@@ -210,6 +213,18 @@ def verify_onnx(model, onnx_model, inputs=None, rtol: float = 1e-4, *, seed: int
                         runtime=f"onnxruntime {ort.__version__}",
                         seconds={"onnxruntime": t_ort, "reference": t_ref}, int8_form=form,
                         max_steps=steps_bound(max_steps) if approximate else None, samples=samples)
+
+
+def _on_random_data(e: C2Error, described: dict) -> C2Error:
+    """The reference failing on random verification inputs (RoIs of negative size, indices out
+    of range...) is the data's fault, not the model's: say so and how to give real inputs."""
+    randoms = [n for n, d in described.items() if str(d).startswith("random")]
+    if not randoms:
+        return e
+    reason = (f"{e.reason} (on random verification data for {', '.join(randoms)}: give real inputs with "
+              f"--input NAME=FILE.npy)")
+    out = type(e)(reason, e.path) if type(e).__init__ is C2Error.__init__ else C2Error(reason, e.path)
+    return out
 
 
 def steps_bound(max_steps):

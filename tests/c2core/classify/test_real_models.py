@@ -155,3 +155,34 @@ def test_a_two_input_model_is_refused_naming_its_inputs(tmp_path, backend):
     with Classifier(str(folder), backend=backend, preset="torchvision") as clf:
         with pytest.raises(C2Error, match=r"reads 2 data inputs \(a, bb\)"):
             clf.classify_paths([_photo(tmp_path / "i.png")], top=1)
+
+
+@pytest.mark.parametrize("backend", ["c2", "onnxruntime"])
+def test_uint8_image_input_gets_the_pixels(tmp_path, backend):
+    """value_info declares the input uint8 (the net casts and subtracts its own mean): classify
+    fed the preset's float tensor and every backend refused it ('expects uint8')."""
+    rng = np.random.default_rng(8)
+    w = _head(4, rng)
+    b = NetBuilder("u8")
+    b.op("Cast", "data", "f", to=1)
+    b.op("Sub", ["f", "mean"], "c", broadcast=1)
+    b.op("Scale", "c", "s", scale=1.0 / 64)
+    b.op("AveragePool", "s", "p", global_pooling=1)
+    b.op("FC", ["p", "fc_w", "fc_b"], "fc")
+    b.op("Softmax", "fc", "prob")
+    b.inputs("data", "mean", "fc_w", "fc_b").outputs("prob")
+    folder = _pair(tmp_path / "m", b.net, {**w, "mean": np.array([120.0], np.float32)})
+    (folder / "value_info.json").write_text(json.dumps({"data": [6, [1, 3, 16, 16]]}))  # 6: UINT8
+    img = _photo(tmp_path / "i.png")
+    with Classifier(str(folder), backend=backend, preset="torchvision") as clf:
+        res = clf.classify_paths([img], top=4)[0]
+        assert any("is uint8" in m for m in clf.warnings)
+    from dataclasses import replace
+
+    pre = replace(get_preset("torchvision").for_input_size(16), scale=1.0, mean=(0.0,) * 3, std=(1.0,) * 3)
+    px = np.rint(pre.apply(Image.open(img).convert("RGB"))).astype(np.float64)[None]  # uint8 values, RGB
+    z = _logits((px - 120.0) / 64, w)[0]
+    p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+    got = {e["index"]: e["score"] for e in res["top"]}
+    for k, v in got.items():
+        assert v == pytest.approx(p[k], abs=1e-5)

@@ -48,5 +48,6 @@ def test_a_file_where_a_folder_is_needed_is_named(tmp_path):
     (tmp_path / "model.pb").write_bytes(b"x")
     with pytest.raises(C2Error) as e:
         output_target(str(tmp_path / "model.pb" / "sub" / "out.onnx"))
-    assert e.value.path == str(tmp_path / "model.pb") and "is a file" in str(e.value)
+    assert e.value.path == str(tmp_path / "model.pb" / "sub")
+    assert e.value.reason == f"cannot create this folder: {tmp_path / 'model.pb'} is a file, not a folder"
     assert (tmp_path / "model.pb").read_bytes() == b"x"

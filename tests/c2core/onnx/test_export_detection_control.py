@@ -97,3 +97,19 @@ def test_if_runs_the_chosen_sub_net_and_passes_untouched_blobs_through(cond):
     # the executor agrees on both paths (z keeps Tanh(x) when else runs)
     r = verify_onnx(m, proto, inputs={"cond": np.array([cond]), "x": x})
     assert r.ok, r.format()
+
+
+def test_reference_failing_on_random_data_says_to_give_real_inputs():
+    """Random RoIs have negative sizes, which Caffe2's RoIAlign (aligned) refuses: the
+    message names the random inputs and --input, and real RoIs verify."""
+    from c2core.errors import C2Error
+    from c2core.onnx import export_onnx, verify_onnx
+
+    m = roi_model(1)
+    proto = export_onnx(m, input_shapes={"feat": (2, 3, 10, 12), "rois": (4, 5)})
+    with pytest.raises(C2Error) as e:
+        verify_onnx(m, proto)
+    assert "RoIAlign" in e.value.reason and "random verification data for feat, rois" in e.value.reason
+    assert "--input NAME=FILE.npy" in e.value.reason
+    rep = verify_onnx(m, proto, inputs={"feat": FEAT, "rois": ROIS})
+    assert rep.ok
