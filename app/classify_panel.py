@@ -104,8 +104,9 @@ class ClassifyPanel(QWidget):
         lay.setContentsMargins(8, 6, 8, 6)
         grid = QGridLayout()
         self.preset = QComboBox()
-        self.preset.addItem("auto (model.json, else torchvision)", "")
-        from c2core.classify import PRESETS
+        from c2core.classify import CAFFE2_DEFAULT_PRESET, PRESETS
+
+        self.preset.addItem(f"auto (model.json, else {CAFFE2_DEFAULT_PRESET})", "")
 
         for name, p in PRESETS.items():
             self.preset.addItem(name, name)

@@ -92,6 +92,7 @@ def make_save_caffe2(model, folder: str, text: bool):
 def make_export_graph(model, path: str, fmt: str, rankdir: str = "TB", minimal: bool = False):
     def fn(progress, cancel):
         from c2core.draw import draw
+        from c2core.io.save import write_bytes
 
         cancel.check()
         progress(None, f"Drawing with Graphviz ({fmt})…")
@@ -101,7 +102,8 @@ def make_export_graph(model, path: str, fmt: str, rankdir: str = "TB", minimal: 
             staged = os.path.join(tmp, os.path.basename(path))
             draw(model, staged, fmt=fmt, rankdir=rankdir, minimal=minimal)
             cancel.check()  # Graphviz itself cannot be interrupted: a cancelled export writes nothing
-            os.replace(staged, path)
+            with open(staged, "rb") as f:  # published by the core's atomic writer (the app renames nothing)
+                write_bytes(path, f.read())
         return Report(f"Graph exported as {fmt.upper()}", [path])
     return fn
 

@@ -78,13 +78,13 @@ def resolve_rows(doc: Document, crop: int | None):
 def load_document(path: str, init_path: str | None = None, progress=None, cancel=None, prefs=None) -> Document:
     """Open, build the graph and infer shapes (worker thread)."""
     from c2core.graph import Graph
-    from c2core.io import open_model
+    from c2core.io import open_structure
     from c2core.io.digest import net_fingerprint
 
     t0 = time.perf_counter()
     progress = progress or (lambda f, m: None)
     progress(0.1, f"Reading {os.path.basename(path)}…")
-    model = open_model(path, init_path=init_path)
+    model = open_structure(path, init_path=init_path)  # unreadable weights: the graph, with a warning
     if cancel is not None:
         cancel.check()
     progress(0.5, "Building the graph…")

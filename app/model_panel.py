@@ -11,7 +11,7 @@ import html
 import os
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from c2core.schema import category
 from c2core.sizes import human_bytes
@@ -38,7 +38,8 @@ class ModelPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         self.inputs = InputsPanel(self)
-        lay.addWidget(self.inputs)
+        self.inputs.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Maximum)  # the summary takes the rest
+        lay.addWidget(self.inputs, 0)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         self.summary = QLabel("<p style='color:#868e96'>No model open.</p>")
@@ -48,7 +49,7 @@ class ModelPanel(QWidget):
         self.summary.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.summary.setContentsMargins(10, 8, 10, 8)
         scroll.setWidget(self.summary)
-        lay.addWidget(scroll)
+        lay.addWidget(scroll, 1)
 
     def set_document(self, doc) -> None:
         self.doc = doc

@@ -107,6 +107,8 @@ def take(out_dir: str, model: str, image=None, size=(1600, 1000), large: str | N
         panel = w.classify_panel
         panel.backend.setCurrentIndex(panel.backend.findData("c2"))
         _classify(app, panel, images[:1])
+        fc = next(n.index for n in w.document.graph.nodes if n.type == "FC")
+        w.canvas.select_op(fc)  # its W is 3×4: three classes
         w.inspector_dock.raise_()
         shot("three-class-labels.png")
     if control:
@@ -118,6 +120,7 @@ def take(out_dir: str, model: str, image=None, size=(1600, 1000), large: str | N
         _wait(app, lambda: w.canvas.is_final)
         inner = max(w.canvas.drawing.node_of_op)  # the sub-net's last op, selected and inspected
         w.canvas.select_op(inner)
+        w.canvas.view.fit(None, w.canvas.options.rankdir)
         w.inspector_dock.raise_()
         shot("subnet-if.png")
     if large:  # the convert dialogs: ONNX options, and TensorRT refused with its reason
@@ -155,7 +158,7 @@ def _no_value_info_shots(app, w, path: str, image: str, shot) -> None:
     then a classification on ONNX Runtime with that shape."""
     _open(app, w, path)
     w.model_dock.raise_()
-    w.model_panel.inputs.set_shape(w.document.model.data_inputs[0], "1,3,224,224")
+    w.model_panel.inputs.set_shape(w.document.model.data_inputs[0], "1,3,240,240")
     _settle(app, 0.5)
     shot("inputs-panel.png")
     panel = w.classify_panel

@@ -342,10 +342,8 @@ class MainWindow(QMainWindow):
         if doc.input_rows is None:  # made in memory, not opened by open_path
             doc.input_overrides, doc.preset = _prefs(doc.fingerprint, doc.model)
         self.document = doc
-        settings.add_recent(doc.path)
-        settings.put("last_dir", os.path.dirname(os.path.abspath(doc.path)))
-        self._fill_recent_menu()
-        self.welcome.set_recent(settings.recent_files())
+        # the settings file is written on the next turn of the event loop: the GUI breathes in between
+        QTimer.singleShot(0, lambda d=doc: self._remember_opened(d))
         self.setWindowTitle(f"{doc.title} ({_home(doc.path)}) — Caffe2 Studio")
         self.stack.setCurrentWidget(self.canvas)
         self.net_stack = [(doc.title, doc.graph, doc.shapes, [])]
@@ -358,7 +356,7 @@ class MainWindow(QMainWindow):
         notes = list(doc.model.warnings) + ([doc.shape_error] if doc.shape_error else [])
         for w in notes:
             log.warning("%s", w)
-        if doc.model.structure_only:
+        if doc.model.structure_only and not getattr(doc.model, "weightless", False):
             self.banner.show_message(
                 "<b>Structure only:</b> this model's weights are missing or unreadable, so it opens as a graph "
                 "without values. Classify and the converters need the weights (open the folder or the "
@@ -375,6 +373,15 @@ class MainWindow(QMainWindow):
             self.classify_dock.show()
             self.classify_dock.raise_()
             self.classify_panel.add_images(pending[1])
+
+    def _remember_opened(self, doc) -> None:
+        """Recent files and the last folder (QSettings writes: a few tens of ms)."""
+        if not doc.path:
+            return
+        settings.add_recent(doc.path)
+        settings.put("last_dir", os.path.dirname(os.path.abspath(doc.path)))
+        self._fill_recent_menu()
+        self.welcome.set_recent(settings.recent_files())
 
     def _detach_old_jobs(self) -> None:
         """Cancel what the previous document started; their late signals are ignored."""
@@ -455,7 +462,10 @@ class MainWindow(QMainWindow):
         except (KeyError, IndexError) as e:
             self.status_label.setText(str(e))
             return False
-        self.net_stack.append((view.title, view.graph, {}, view.outer))
+        from c2core.subnets import subnet_shapes
+
+        shapes = subnet_shapes(view, graph, self.net_stack[-1][2] or {}, index)  # what the outer net knows
+        self.net_stack.append((view.title, view.graph, shapes, view.outer))
         self._show_level()
         self.status_label.setText(f"{view.title}: {len(view.graph.nodes)} ops "
                                   f"({len(view.outer)} blob(s) from the outer net)")

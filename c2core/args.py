@@ -117,43 +117,34 @@ class Args(Mapping):
     def __repr__(self):
         return f"Args({dict(self._d)!r}, {self.op_type!r})"
 
+    def _scalar(self, name: str, default, conv, zero):
+        v = self._d.get(name, [])
+        if isinstance(v, list):  # unset, or a repeated field: its first value
+            return conv(v[0]) if v else conv(self.default(name, default, zero))
+        return conv(v)
+
+    def _list(self, name: str, default, conv):
+        v = self._d.get(name)
+        if v is None:
+            d = self.default(name, default, None)
+            return list(d) if isinstance(d, (list, tuple)) else d
+        return [conv(x) for x in v] if isinstance(v, list) else [conv(v)]
+
     def int(self, name: str, default=SCHEMA) -> int:
-        if name not in self._d:
-            return int(self.default(name, default, 0))
-        v = self._d[name]
-        if isinstance(v, list):
-            return int(v[0]) if v else int(self.default(name, default, 0))
-        return int(v)
+        return self._scalar(name, default, int, 0)
 
     def float(self, name: str, default=SCHEMA) -> float:
-        if name not in self._d:
-            return float(self.default(name, default, 0.0))
-        v = self._d[name]
-        if isinstance(v, list):
-            return float(v[0]) if v else float(self.default(name, default, 0.0))
-        return float(v)
+        return self._scalar(name, default, float, 0.0)
 
     def str(self, name: str, default=SCHEMA) -> str:
         v = self._d[name] if name in self._d else self.default(name, default, "")
         return v if isinstance(v, str) else (v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v))
 
     def ints(self, name: str, default=SCHEMA) -> list[int] | None:
-        v = self._d.get(name)
-        if v is None:
-            d = self.default(name, default, None)
-            return list(d) if isinstance(d, (list, tuple)) else d
-        if isinstance(v, list):
-            return [int(x) for x in v]
-        return [int(v)]
+        return self._list(name, default, int)
 
     def floats(self, name: str, default=SCHEMA) -> list[float] | None:
-        v = self._d.get(name)
-        if v is None:
-            d = self.default(name, default, None)
-            return list(d) if isinstance(d, (list, tuple)) else d
-        if isinstance(v, list):
-            return [float(x) for x in v]
-        return [float(v)]
+        return self._list(name, default, float)
 
     def spatial(self, base: str, plural: str | None, nd: int, default=SCHEMA) -> list[int]:
         """One spatial argument in any Caffe2 spelling, as `nd` ints.

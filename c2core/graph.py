@@ -290,7 +290,8 @@ class Graph:
                 if b in shapes:
                     dt = (input_dtypes or {}).get(b, "float32")
                     out[ref] = BlobInfo(tuple(shapes[b]), dt)
-                elif b in specs and specs[b].shape is not None:
+                elif b in specs and specs[b].shape is not None and not (b in self._data and specs[b].numel <= 1):
+                    # a data input's 1-element placeholder fill says nothing about its shape
                     out[ref] = BlobInfo(tuple(specs[b].shape), specs[b].dtype)
                 else:
                     out[ref] = BlobInfo(None, None)

@@ -199,7 +199,9 @@ def resolve_inputs(model, *, shapes: dict | None = None, arrays: dict | None = N
                 blame = (origins or {}).get(n) or ("--input-shape" if r.sources[n] == "given" else None)
                 raise C2Error(f"input '{n}' has shape {list(r.shapes[n])}, but {bad}", blame)
     guess = {n: consumer_guess(model, n) for n in names if n not in r.shapes} if infer or image_size else {}
-    if image_size and len(names) == 1 and names[0] not in r.shapes:
+    first_guess = guess.get(names[0]) if len(names) == 1 else None
+    # an input whose first reader is an FC takes features, not an image: the crop says nothing there
+    if image_size and len(names) == 1 and names[0] not in r.shapes and (first_guess is None or first_guess[1]):
         n = names[0]
         g = guess.get(n)
         layout = g[1] if g else "NCHW"

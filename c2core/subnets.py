@@ -41,3 +41,36 @@ def open_subnet(graph, index: int, arg: str, position: int = 0, weights=None) ->
     node = graph.nodes[index]
     suffix = f"[{position}]" if len([s for s in graph.subnets(index) if s.arg == arg]) > 1 else ""
     return SubNetView(g, outer, writes, f"op #{index} {node.type} · {arg}{suffix}")
+
+
+def subnet_shapes(view: SubNetView, outer_graph, outer_shapes: dict, index: int) -> dict:
+    """(blob, version) -> BlobInfo inside the sub-net, from what the enclosing net knows at
+    op `index` (its inputs' shapes, the weights'): the same rules as the net's own shapes.
+    {} when nothing is known or inference fails (shapes are a nicety)."""
+    from .shapes.engine import run_net
+    from .shapes.info import BlobInfo
+
+    visible: dict = {}  # blob -> its version as op `index` sees it
+    for n in outer_graph.nodes[:index]:
+        for b, v in n.outputs:
+            visible[b] = v
+    env = {}
+    for b in view.graph.blob_names():
+        info = outer_shapes.get((b, visible.get(b, 0)))
+        if info is not None and info.shape is not None:
+            env[b] = info
+    if not env:
+        return {}
+    try:
+        per_op = run_net(view.graph.net, dict(env))
+    except Exception:  # a rule that cannot take these shapes: the sub-net still opens, without them
+        return {}
+    out = {}
+    for n in view.graph.nodes:
+        for ref in n.inputs:
+            if ref[1] == 0:
+                out[ref] = env.get(ref[0], BlobInfo(None, None))
+    for n, infos in zip(view.graph.nodes, per_op):
+        for ref, info in zip(n.outputs, infos):
+            out[ref] = info
+    return out

@@ -150,7 +150,9 @@ def _check_args(op, schema, at: str, path) -> None:
             if not all(isinstance(x, str) for x in items):
                 bad = "a list of UTF-8 strings"
         elif t == "net":
-            if not (a.HasField("n") or len(a.nets)):
+            # Caffe2's RecurrentNetwork keeps step_net as a text-format NetDef in a string argument
+            text_net = a.HasField("s") and _parses_as_net(a.s)
+            if not (a.HasField("n") or len(a.nets) or text_net):
                 bad = "a NetDef"
         if bad:
             raise C2FormatError(f"{at}: argument '{a.name}' must be {bad}, got {_show(v)}", path)
@@ -160,3 +162,9 @@ def _check_args(op, schema, at: str, path) -> None:
             if any(_is_integral(x) and int(x) < low for x in items):
                 raise C2FormatError(f"{at}: argument '{a.name}' must be {'positive' if low else 'non-negative'}, "
                                     f"got {_show(v)}", path)
+
+
+def _parses_as_net(data: bytes) -> bool:
+    from .graph import parse_text_net
+
+    return parse_text_net(data) is not None

@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QFrame, QGraphicsView, QWidget
 
 MIN_SCALE, MAX_SCALE = 0.02, 6.0
+MAX_FIT_SCALE = 1.25  # the initial view of a small graph: readable, not poster-sized
 READABLE_SCALE = 0.5  # a fitted graph smaller than this has text too small to read (or none: TEXT_LOD)
 START_SCALE = 0.8  # the initial zoom of a graph too big to fit legibly
 
@@ -70,6 +71,10 @@ class GraphView(QGraphicsView):
         if r.isEmpty():
             return
         self.fitInView(r.adjusted(-20, -20, 20, 20), Qt.KeepAspectRatio)
+        if self.scale_factor > MAX_FIT_SCALE:  # a tiny graph is not blown up to fill the window
+            self.resetTransform()
+            self.scale(MAX_FIT_SCALE, MAX_FIT_SCALE)
+            self.centerOn(r.center())
         if self.scale_factor < READABLE_SCALE:
             self.resetTransform()
             self.scale(START_SCALE, START_SCALE)

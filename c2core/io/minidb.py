@@ -268,10 +268,11 @@ def predict_init_input_shapes(db: Minidb) -> dict:
     wanted = set(db.inputs)
     for op in db.predict_init.op:
         if op.type == "ConstantFill" and not op.input and op.output and op.output[0] in wanted:
-            shape = tuple(int(d) for d in (Args(op.arg).ints("shape", []) or []))
+            a = Args(op.arg, op.type)
+            shape = tuple(int(d) for d in (a.ints("shape") or []))
             n = 1
             for d in shape:
                 n *= d
             if n > 1:
-                out[op.output[0]] = (Args(op.arg).int("dtype", 1), list(shape))
+                out[op.output[0]] = (a.int("dtype"), list(shape))
     return out

@@ -146,3 +146,32 @@ def write_control_net(folder) -> str:
     b.inputs("data", "c", "one", "ten").outputs("y")
     save_net(b.net, str(folder / "predict_net.pb"))
     return str(folder / "predict_net.pb")
+
+
+def write_branching_net(folder) -> str:
+    """A detection-head-like net: data -> Conv -> Relu -> If(has_mask) with a 5-op then_net
+    (Conv, Relu, Conv, Sigmoid, Mul with the outer features) and a 1-op else_net; value_info
+    declares the inputs (structure only)."""
+    from c2core.io.save import save_net
+
+    tb = NetBuilder("mask_net")
+    tb.op("Conv", ["feat", "mask_w1"], "m1", kernel=3, pad=1)
+    tb.op("Relu", "m1", "m1")
+    tb.op("Conv", ["m1", "mask_w2"], "m2", kernel=1)
+    tb.op("Sigmoid", "m2", "mask_prob")
+    tb.op("Mul", ["mask_prob", "feat"], "out", broadcast=1)
+    tb.net.external_input.extend(["feat", "mask_w1", "mask_w2"])
+    tb.net.external_output.append("out")
+    eb = NetBuilder("no_mask")
+    eb.op("Copy", "feat", "out")
+    eb.net.external_input.append("feat")
+    eb.net.external_output.append("out")
+    b = NetBuilder("branching")
+    b.op("Conv", ["data", "w0"], "c0", kernel=3, pad=1)
+    b.op("Relu", "c0", "feat")
+    b.op("If", ["has_mask", "feat"], ["out"], then_net=tb.net, else_net=eb.net)
+    b.op("AveragePool", "out", "pooled", global_pooling=1)
+    b.inputs("data", "has_mask", "w0", "mask_w1", "mask_w2").outputs("pooled")
+    save_net(b.net, str(folder / "predict_net.pb"))
+    (folder / "value_info.json").write_text('{"data": [1, [1, 3, 64, 64]], "has_mask": [9, [1]]}')
+    return str(folder / "predict_net.pb")

@@ -123,3 +123,48 @@ def test_log_panel_records_jobs(qtbot, window, tiny_model_dir):
     open_and_wait(qtbot, window, tiny_model_dir)
     qtbot.waitUntil(lambda: "open model: finished" in window.log_panel.toPlainText(), timeout=5000)
     assert "graph: dot layout of 6 nodes drawn" in window.log_panel.toPlainText()
+
+
+@pytest.mark.parametrize("choose", ["folder", "predict_net.pb"])
+def test_corrupt_init_net_opens_the_structure_with_a_banner(qtbot, window, tiny_model_dir, chelsea_png, choose):
+    """A sound predict net beside a corrupt init net: the graph opens (structure only), a warning
+    banner says why, Classify is disabled; also when predict_net.pb alone is chosen."""
+    import pathlib
+
+    init = pathlib.Path(tiny_model_dir) / "init_net.pb"
+    init.write_bytes(init.read_bytes()[: len(init.read_bytes()) // 2])  # truncated: unreadable
+    path = tiny_model_dir if choose == "folder" else str(pathlib.Path(tiny_model_dir) / "predict_net.pb")
+    open_and_wait(qtbot, window, path)
+    doc = window.document
+    assert doc.model.structure_only and len(doc.model.predict_net.op) == 5
+    assert window.banner.isVisible()
+    text = window.banner.label.text()
+    assert "Structure only" in text and "init_net.pb" in text
+    window.classify_panel.add_images([chelsea_png])
+    assert not window.classify_panel.run_btn.isEnabled() and window.classify_panel.job is None
+
+
+def test_placeholder_fill_is_not_shown_as_the_input_shape(qtbot, window, tmp_path):
+    """An init net holding a 1-element ConstantFill for `data`: the graph, the inspector and the
+    Inputs panel never show shape 1 for it."""
+    import numpy as np
+
+    from c2core.builder import NetBuilder, model_from
+    from c2core.io.save import save_model
+
+    b = NetBuilder("placeholder")
+    b.inputs("data", "w", "bias").outputs("y")
+    b.op("FC", ["data", "w", "bias"], "y")
+    m = model_from(b.net, {"w": np.ones((4, 8), np.float32), "bias": np.zeros(4, np.float32),
+                           "data": np.zeros((1,), np.float32)})
+    save_model(m, str(tmp_path / "p"))
+    open_and_wait(qtbot, window, str(tmp_path / "p"))
+    assert "data" in window.document.model.data_inputs
+    info = window.document.shapes.get(("data", 0))
+    assert info is None or info.shape in (None, (1, 8))  # unknown, or the FC's feature count
+    node = next(n for n in window.canvas.drawing.nodes if n.kind == "input" and n.blob == "data")
+    assert node.lines in ([], ["1×8"])
+    window.inspector.show_blob("data", 0)
+    assert "shape\n1\n" not in window.inspector.text() + "\n"
+    t = window.model_panel.inputs.table
+    assert t.item(0, 0).text() == "data" and t.item(0, 1).text() != "1"

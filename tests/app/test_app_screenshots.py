@@ -38,7 +38,7 @@ DIALOG_SHOTS = ["about.png", "convert-dialog.png", "convert-tensorrt.png"]
 
 
 def test_screenshots_under_xvfb(xvfb_display, effnet_dir, chelsea_png, coffee_png, corpus_dir, tmp_path):
-    from app_models import write_control_net, write_tiny3
+    from app_models import write_branching_net, write_tiny3
 
     out = tmp_path / "shots"
     broken = tmp_path / "broken.pb"
@@ -57,7 +57,7 @@ def test_screenshots_under_xvfb(xvfb_display, effnet_dir, chelsea_png, coffee_pn
     r = subprocess.run([sys.executable, "-m", "app.screenshots", str(out), effnet_dir, chelsea_png, coffee_png,
                         "--large", str(corpus_dir / "densenet121" / "predict_net.pbtxt"), "--broken", str(broken),
                         "--no-value-info", str(bare), "--three-class", str(lights),
-                        "--control", write_control_net(control)],
+                        "--control", write_branching_net(control)],
                        env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
     names = sorted(os.listdir(out))

@@ -37,6 +37,7 @@ def test_if_subnet_opens_inspects_finds_and_links_back(qtbot, window, tmp_path):
     assert window.breadcrumbs.titles == ["control"] and not window.breadcrumbs.isVisible()
     qtbot.waitUntil(lambda: window.inspector.text().startswith("x"), timeout=10000)
     assert "op #0 Relu" in window.inspector.text()  # its producer in the outer net
+    qtbot.waitUntil(lambda: window.canvas.is_final, timeout=30000)
 
 
 def test_nested_subnet_by_double_click_and_breadcrumb_back(qtbot, window, tmp_path):
@@ -56,3 +57,47 @@ def test_nested_subnet_by_double_click_and_breadcrumb_back(qtbot, window, tmp_pa
     assert window.breadcrumbs.titles == ["control"]
     assert len([n for n in window.canvas.drawing.nodes if n.kind == "op"]) == 3
     window.act_collapse.setChecked(True)
+    qtbot.waitUntil(lambda: window.canvas.is_final, timeout=30000)
+
+
+def test_recurrent_network_step_net_opens(qtbot, window, tmp_path):
+    """RecurrentNetwork keeps its step net as text in a string argument: it opens like If's."""
+    from google.protobuf import text_format
+
+    from c2core.builder import NetBuilder
+    from c2core.io.save import save_net
+
+    sb = NetBuilder("step")
+    sb.op("FC", ["input_t", "w", "b"], "gates")
+    sb.op("Tanh", "gates", "hidden_t")
+    b = NetBuilder("rnn")
+    b.op("RecurrentNetwork", ["x", "w", "b"], "h", step_net=text_format.MessageToString(sb.net))
+    b.inputs("x", "w", "b").outputs("h")
+    save_net(b.net, str(tmp_path / "predict_net.pb"))
+    open_and_wait(qtbot, window, str(tmp_path / "predict_net.pb"))
+    window.canvas.select_op(0)
+    assert "step_net" in window.inspector.text()
+    with qtbot.waitSignal(window.canvas.drawn, timeout=30000):
+        window.inspector._link("subnet:0:step_net:0")
+    assert window.breadcrumbs.titles[-1] == "op #0 RecurrentNetwork · step_net"
+    assert sorted(n.title for n in window.canvas.drawing.nodes if n.kind == "op") == ["FC", "Tanh"]
+    window.canvas.select_op(1)
+    assert "Tanh" in window.inspector.text()
+    qtbot.waitUntil(lambda: window.canvas.is_final, timeout=30000)
+
+
+def test_subnet_shapes_follow_the_outer_net(qtbot, window, tmp_path):
+    """Inside an If's then_net the shapes come from what the outer net knows: the outer input x
+    (1×3×8×8 from value_info, through a Relu) reaches Relu+Sigmoid inside with that shape."""
+    path = write_control_net(tmp_path)
+    (tmp_path / "value_info.json").write_text('{"data": [1, [1, 3, 8, 8]], "c": [9, [1]], "one": [1, [1]], '
+                                               '"ten": [1, [1]]}')
+    open_and_wait(qtbot, window, path)
+    with qtbot.waitSignal(window.canvas.drawn, timeout=30000):
+        window.open_subnet(1, "then_net")
+    x = next(n for n in window.canvas.drawing.nodes if n.kind == "input" and n.blob == "x")
+    assert x.lines == ["1×3×8×8"]
+    window.canvas.select_op(1)
+    lines = [ln.strip() for ln in window.inspector.text().splitlines()]
+    assert "1×3×8×8" in lines  # the Sigmoid's output shape
+    qtbot.waitUntil(lambda: window.canvas.is_final, timeout=30000)
