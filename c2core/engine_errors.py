@@ -20,12 +20,24 @@ _NODE = (re.compile(r"[Nn]ode(?:\s*\(|\. Name:\s*'|\s+name\s*')([^)'\n]+)"),
          re.compile(r"node_name:\s*([^\s,]+)"))
 
 
+# OpenVINO prefixes its messages with where in its C++ sources the check fired
+_LOCATION = re.compile(r"^(Exception from \S+:\d+:?|Check '.*' failed at \S+:\d+:?)$")
+
+
 def _first_line(text: str) -> str:
-    for line in text.strip().splitlines():
-        line = line.strip()
-        if line and not line.startswith(("Traceback", "File ")):
-            return line[:400]
-    return ""
+    """The first meaningful line; a heading that ends in ':' takes the next line, and OpenVINO's
+    '-- ' summary items (e.g. the op it has no conversion rule for) are appended."""
+    lines = [ln.strip() for ln in text.strip().splitlines()]
+    lines = [ln for ln in lines if ln and not ln.startswith(("Traceback", "File ")) and not _LOCATION.match(ln)]
+    if not lines:
+        return ""
+    out = [lines[0]]
+    i = 1
+    while out[-1].endswith(":") and i < len(lines) and not lines[i].startswith("--"):
+        out.append(lines[i])
+        i += 1
+    out += [ln for ln in lines[i:] if ln.startswith("-- ")][:2]
+    return " ".join(out)[:400]
 
 
 def node_in(message: str) -> str | None:

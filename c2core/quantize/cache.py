@@ -61,10 +61,13 @@ def _folder_digest(folder: str) -> str:
 def _tool_version(engine: str) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
+    from .ptq import RECIPES
+
     try:
-        return version("nncf") + "/" + version("openvino") if engine == "openvino" else version("onnxruntime")
+        v = version("nncf") + "/" + version("openvino") if engine == "openvino" else version("onnxruntime")
     except PackageNotFoundError:
-        return "?"
+        v = "?"
+    return v + "/" + RECIPES.get(engine, "")
 
 
 def cache_key(source, engine: str, calib: str, count: int | None, preprocess) -> str:

@@ -256,7 +256,7 @@ def test_unsupported_ops_disable_run_before_it_starts(qtbot, window, tmp_path):
         dlg = window.convert(kind)
         qtbot.addWidget(dlg)
         dlg.output.setText(str(tmp_path / "out" / f"odd.{kind}"))
-        qtbot.waitUntil(lambda: dlg.unsupported is not None, timeout=60000)
+        qtbot.waitUntil(lambda d=dlg: d.unsupported is not None, timeout=60000)
         assert dlg.unsupported == ["MadeUpOp"]
         assert not dlg.run_btn.isEnabled() and dlg.start() is None
         assert "MadeUpOp" in dlg.reason.text() and dlg.reason.isVisible()

@@ -71,6 +71,7 @@ def test_no_value_info_classifies_from_the_preset_then_from_a_set_shape(qtbot, w
     # the graph's shapes follow the panel
     qtbot.waitUntil(lambda: window.document.shapes.get(("data", 0)) is not None
                     and window.document.shapes[("data", 0)].shape == (1, 3, 160, 160), timeout=10000)
+    qtbot.waitUntil(lambda: window.canvas.is_final, timeout=30000)  # relabelled with the new shapes
 
 
 def test_shapes_are_remembered_per_model_and_saved_to_value_info(qtbot, window, lights_dir, tmp_path):
@@ -94,6 +95,9 @@ def test_shapes_are_remembered_per_model_and_saved_to_value_info(qtbot, window, 
     assert not any(p.name.endswith(".part") for p in copy.iterdir())  # written atomically
     inputs.reset()
     assert _row(window, "data")[3].startswith("preprocessing")
+    qtbot.wait(50)
+    qtbot.waitUntil(lambda: window._shapes_job is None or not window._shapes_job.is_running, timeout=10000)
+    qtbot.waitUntil(lambda: window.canvas.is_final, timeout=30000)
 
 
 def test_placeholder_and_undeclared_inputs_show_unknown(qtbot, window, tmp_path):
@@ -112,6 +116,7 @@ def test_placeholder_and_undeclared_inputs_show_unknown(qtbot, window, tmp_path)
     window.model_panel.inputs.set_shape("b", "2,5")
     qtbot.waitUntil(lambda: window.document.shapes.get(("s", 1)) is not None
                     and window.document.shapes[("s", 1)].shape == (2, 5), timeout=10000)
+    qtbot.waitUntil(lambda: window.canvas.is_final, timeout=30000)
 
 
 def test_a_shape_set_in_the_inputs_panel_feeds_the_conversion(qtbot, window, lights_dir, tmp_path):
@@ -121,6 +126,9 @@ def test_a_shape_set_in_the_inputs_panel_feeds_the_conversion(qtbot, window, lig
 
     open_and_wait(qtbot, window, lights_dir)
     window.model_panel.inputs.set_shape("data", "1,3,96,96")
+    qtbot.waitUntil(lambda: window.document.shapes.get(("data", 0)) is not None
+                    and window.document.shapes[("data", 0)].shape == (1, 3, 96, 96), timeout=10000)
+    qtbot.waitUntil(lambda: window.canvas.is_final, timeout=30000)
     dlg, job, _ = run_convert(qtbot, window, "onnx", tmp_path / "lights.onnx")
     assert job.state == "finished" and dlg.report.ok, dlg.result.toPlainText()
     m = onnx.load(str(tmp_path / "lights.onnx"))

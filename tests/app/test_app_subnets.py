@@ -37,6 +37,7 @@ def test_if_subnet_opens_inspects_finds_and_links_back(qtbot, window, tmp_path):
     assert window.breadcrumbs.titles == ["control"] and not window.breadcrumbs.isVisible()
     qtbot.waitUntil(lambda: window.inspector.text().startswith("x"), timeout=10000)
     assert "op #0 Relu" in window.inspector.text()  # its producer in the outer net
+    qtbot.waitUntil(lambda: window.canvas.is_final, timeout=30000)
 
 
 def test_nested_subnet_by_double_click_and_breadcrumb_back(qtbot, window, tmp_path):
@@ -56,6 +57,7 @@ def test_nested_subnet_by_double_click_and_breadcrumb_back(qtbot, window, tmp_pa
     assert window.breadcrumbs.titles == ["control"]
     assert len([n for n in window.canvas.drawing.nodes if n.kind == "op"]) == 3
     window.act_collapse.setChecked(True)
+    qtbot.waitUntil(lambda: window.canvas.is_final, timeout=30000)
 
 
 def test_recurrent_network_step_net_opens(qtbot, window, tmp_path):
@@ -81,6 +83,7 @@ def test_recurrent_network_step_net_opens(qtbot, window, tmp_path):
     assert sorted(n.title for n in window.canvas.drawing.nodes if n.kind == "op") == ["FC", "Tanh"]
     window.canvas.select_op(1)
     assert "Tanh" in window.inspector.text()
+    qtbot.waitUntil(lambda: window.canvas.is_final, timeout=30000)
 
 
 def test_subnet_shapes_follow_the_outer_net(qtbot, window, tmp_path):
@@ -97,3 +100,4 @@ def test_subnet_shapes_follow_the_outer_net(qtbot, window, tmp_path):
     window.canvas.select_op(1)
     lines = [ln.strip() for ln in window.inspector.text().splitlines()]
     assert "1×3×8×8" in lines  # the Sigmoid's output shape
+    qtbot.waitUntil(lambda: window.canvas.is_final, timeout=30000)

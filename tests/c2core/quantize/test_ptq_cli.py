@@ -82,6 +82,11 @@ def test_int8_convert_writes_model_sidecar_and_a_true_report(tiny, tmp_path, cap
         got = np.concatenate([s8.run(None, {"data": x})[0] for x in held])
         types = {n.op_type for n in __import__("onnx").load(str(out)).graph.node}
         assert {"QuantizeLinear", "DequantizeLinear"} <= types  # QDQ form
+        # the conv reading the image input stays float: fed by the raw input, float weights (see ptq.py)
+        g = __import__("onnx").load(str(out)).graph
+        first = [n for n in g.node if n.op_type == "Conv" and n.input[0] == "data"]
+        assert len(first) == 1 and first[0].input[1] in {i.name for i in g.initializer}
+        assert "kept in float" in rep["method"] and "weight bias correction on" in rep["method"]
     else:
         import openvino as ov
 
@@ -184,3 +189,30 @@ def test_model_without_an_image_input_is_refused(tmp_path, capsys):
                  "-o", str(out)]) == 2
     err = capsys.readouterr().err
     assert "N x 3 x H x W image input" in err and not out.exists()
+
+
+@pytest.mark.parametrize("target", ["onnx", "openvino"])
+def test_an_engine_refusing_the_model_is_one_line_exit_2(tiny, tmp_path, capsys, monkeypatch, target):
+    """The quantizer/runtime's own multi-line error ends as `error: <model>: <engine> failed <stage>: ...`."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    from c2core.backends.source import ModelSource
+
+    # a well-formed ONNX file with an op no engine implements, standing in for the FP32 export
+    bad = tmp_path / "bad.onnx"
+    node = helper.make_node("NoSuchOp", ["data"], ["out"], name="mystery", domain="")
+    g = helper.make_graph([node], "g", [helper.make_tensor_value_info("data", TensorProto.FLOAT, [1, 3, 8, 8])],
+                          [helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, 10])])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), str(bad))
+    monkeypatch.setattr(ModelSource, "onnx_path", lambda self: str(bad))
+    calib = _photos(str(tmp_path / "calib"), 6)
+    out = tmp_path / "out" / ("m.onnx" if target == "onnx" else "m.xml")
+    rc = main(["convert", str(tiny), "--to", target, "--precision", "int8", "--calib", calib, "-o", str(out)])
+    text = capsys.readouterr().err
+    err = [ln for ln in text.strip().splitlines() if not ln.startswith("[")]  # "[ 25%] ..." progress lines
+    assert rc == 2 and "Traceback" not in text
+    assert len(err) == 1 and err[0].startswith(f"error: {tiny}"), err
+    assert ("ONNX Runtime failed quantizing" if target == "onnx" else "OpenVINO") in err[0], err
+    assert "NoSuchOp" in err[0] or "mystery" in err[0], err
+    assert not out.parent.exists() or os.listdir(out.parent) == []
