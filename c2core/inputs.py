@@ -383,10 +383,20 @@ def _misfit(shape, guess) -> str | None:
     if guess is None:
         return None
     want, layout, why = guess
+    if layout is None and len(want) == 2:  # an FC (axis 1) flattens dimensions 1.. into its features
+        if len(shape) < 2:
+            return f"its first consumer needs rank 2 or more ({_first_clause(why)})"
+        feats = 1
+        for d in shape[1:]:
+            feats *= int(d)
+        if all(int(d) > 0 for d in shape[1:]) and feats != want[1]:
+            return f"its first consumer needs {want[1]} features (dimensions 1.. multiplied), not {feats} " \
+                   f"({_first_clause(why)})"
+        return None
     if len(shape) != len(want):
         return f"its first consumer needs rank {len(want)} ({_first_clause(why)})"
     ch = 1 if layout == "NCHW" or layout is None else len(want) - 1
-    if shape[ch] != want[ch]:
+    if shape[ch] > 0 and shape[ch] != want[ch]:
         return f"its first consumer needs {want[ch]} {'channels' if layout else 'features'} at dimension {ch} " \
                f"({_first_clause(why)})"
     return None

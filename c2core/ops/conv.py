@@ -30,6 +30,7 @@ import torch
 import torch.nn.functional as F
 
 from ..conv_transpose_pads import conv_transpose_pads, conv_transpose_size
+from ..errors import C2RuntimeError
 from ._geometry import NOTSET, parse_geometry, torch_pad_list
 from .registry import register
 
@@ -98,6 +99,10 @@ def _prepare_conv(ctx):
     nd = (w.dim() - 2) if w is not None else len(ctx.args.spatial("kernel", "kernels", 2, 1))
     if ctx.type in ("Conv1D", "Conv2D", "Conv3D"):
         nd = int(ctx.type[4])
+    if nd not in _CONV:  # a 2-D (or 6-D) "filter", e.g. a weight filled twice in the init net
+        raise C2RuntimeError(f"{ctx.where}: filter '{ctx.op.input[1]}' has shape {list(w.shape) if w is not None else '?'}: "
+                             f"a convolution needs a filter of rank {min(_CONV) + 2} to {max(_CONV) + 2} "
+                             f"(M, C/group, k...)")
     s.geo = parse_geometry(ctx.args, nd)
     b = _fill_operands(ctx, s, nd, _CONV, w)
     if w is not None:

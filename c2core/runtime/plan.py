@@ -150,7 +150,7 @@ class Plan:
                 except C2Error:
                     raise
                 except Exception as e:
-                    raise C2RuntimeError(f"{ctx.where}: cannot prepare: {e}") from e
+                    raise C2RuntimeError(f"{ctx.where}: cannot prepare: {type(e).__name__}: {e}") from e
             ins, outs = io[i]
             fn = spec.kernel
             if inplace and spec.inplace is not None and ins and outs and owned.get(ins[0], False):

@@ -279,3 +279,26 @@ def test_classify_nhwc_front_matches_numpy(tmp_path, backend):
     assert len(got) == 3
     for k, p in got.items():
         assert p == pytest.approx(want[k], abs=1e-5)
+
+
+def test_fc_first_consumer_takes_any_rank_with_the_right_feature_count(tmp_path):
+    """FC (axis 1) flattens [N, 1, 4, 4] into 16 features: a 4-D value_info or --input-shape is
+    fine (was refused: 'needs rank 2'); a wrong product is named."""
+    b = NetBuilder("mlp")
+    b.op("FC", ["data", "fc_w", "fc_b"], "y")
+    b.inputs("data", "fc_w", "fc_b").outputs("y")
+    (tmp_path / "m").mkdir()
+    w = {"fc_w": np.arange(32, dtype=np.float32).reshape(2, 16) / 32, "fc_b": np.array([0.5, -1], np.float32)}
+    save_net(b.net, str(tmp_path / "m" / "predict_net.pb"))
+    save_net(init_net_from(w), str(tmp_path / "m" / "init_net.pb"))
+    (tmp_path / "m" / "value_info.json").write_text(json.dumps({"data": [1, [1, 1, 4, 4]]}))
+    m = open_model(str(tmp_path / "m"))
+    assert resolve_inputs(m).shapes == {"data": (1, 1, 4, 4)}
+    assert resolve_inputs(m, shapes={"data": (3, 16)}).shapes == {"data": (3, 16)}
+    with pytest.raises(C2Error, match="needs 16 features .* not 12"):
+        resolve_inputs(m, shapes={"data": (1, 3, 4)})
+    x = np.linspace(-1, 1, 16, dtype=np.float32).reshape(1, 1, 4, 4)
+    np.save(tmp_path / "x.npy", x)
+    r = cli("run", tmp_path / "m", "--input", tmp_path / "x.npy", "-o", tmp_path / "o.npz")
+    assert r.returncode == 0, r.stderr
+    np.testing.assert_allclose(np.load(tmp_path / "o.npz")["y"], x.reshape(1, 16) @ w["fc_w"].T + w["fc_b"], rtol=1e-6)

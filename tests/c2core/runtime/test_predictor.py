@@ -319,3 +319,22 @@ def test_if_op_runs_its_sub_net_through_the_runtime():
     x = np.array([1.0, 3.0], np.float32)
     np.testing.assert_array_equal(p.run({"cond": np.array([True]), "x": x})["y"], x * 2)
     np.testing.assert_array_equal(p.run({"cond": np.array([False]), "x": x})["y"], x - 2)
+
+
+def test_filter_of_wrong_rank_is_named_not_a_bare_keyerror():
+    """An init net that fills the Conv filter twice (the last fill wins, as in Caffe2) with a 2-D
+    array: the error named nothing ('op #0 Conv: cannot prepare: 0')."""
+    from c2core.builder import NetBuilder, init_net_from, model_from
+    from c2core.errors import C2Error
+    from c2core.runtime import Predictor
+
+    b = NetBuilder("twice")
+    b.op("Conv", ["data", "cw"], "c", kernel=3)
+    b.inputs("data", "cw").outputs("c")
+    m = model_from(b.net, {})
+    init = init_net_from({"cw": np.ones((4, 3, 3, 3), np.float32)})
+    init.op.extend(init_net_from({"cw": np.ones((2, 2), np.float32)}).op)
+    m.init_net = init
+    m._specs = m._weights = None
+    with pytest.raises(C2Error, match=r"op #0 Conv: filter 'cw' has shape \[2, 2\]: a convolution needs a filter of rank 3"):
+        Predictor(m).run({"data": np.zeros((1, 3, 8, 8), np.float32)})
