@@ -85,6 +85,10 @@ def parse_netdef(data: bytes, path: str) -> tuple[caffe2_pb2.NetDef, str]:
             f"not a Caffe2 NetDef (binary protobuf parse failed after {len(data):,} bytes: truncated or corrupt)", path
         )
     if not _plausible(net):
+        untyped = [i for i, op in enumerate(net.op) if not op.type]
+        if untyped and (len(untyped) < len(net.op) or net.name or len(net.external_input) or len(net.external_output)):
+            # a net (it names itself, its blobs, or typed ops), with ops that name no type
+            raise C2FormatError(f"op #{untyped[0]} has no type ({len(untyped)} op(s) without one)", path)
         raise C2FormatError("not a Caffe2 NetDef (parsed, but holds no ops, no inputs and no outputs)", path)
     check_names(net, path)
     return net, "binary"
@@ -166,7 +170,9 @@ def _try_binary(net, data: bytes) -> bool:
 
 
 def _plausible(net) -> bool:
-    """Garbage can parse as protobuf by accident; a real net names something."""
+    """Garbage can parse as protobuf by accident; a real net names something. An empty net
+    that only names itself is real too: the init net of a model without weights, as
+    Caffe2 saves `core.Net("init")`."""
     if not (len(net.op) or len(net.external_input) or len(net.external_output)):
-        return False
+        return 0 < len(net.name) <= 256 and net.name.isprintable() and not len(net.arg) and not net.type
     return all(op.type for op in net.op)

@@ -221,8 +221,8 @@ def _on_random_data(e: C2Error, described: dict) -> C2Error:
     randoms = [n for n, d in described.items() if str(d).startswith("random")]
     if not randoms:
         return e
-    reason = (f"{e.reason} (on random verification data for {', '.join(randoms)}: give real inputs with "
-              f"--input NAME=FILE.npy)")
+    reason = (f"{e.reason} (verification ran on random data for {', '.join(randoms)}: if real data avoids "
+              f"this, give it with --input NAME=FILE.npy)")
     out = type(e)(reason, e.path) if type(e).__init__ is C2Error.__init__ else C2Error(reason, e.path)
     return out
 

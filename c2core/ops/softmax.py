@@ -18,6 +18,8 @@ def _prep(ctx):
 
 
 def _rows(x, axis):
+    if x.dim() and not -x.dim() <= axis < x.dim():  # Caffe2's canonical_axis_index enforces it
+        raise ValueError(f"axis {axis} is out of range for a {x.dim()}-D input")
     axis = axis % x.dim() if x.dim() else 0
     return x.reshape(math.prod(x.shape[:axis]), -1)
 

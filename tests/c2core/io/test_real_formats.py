@@ -245,3 +245,25 @@ def test_zero_byte_init_net_is_an_empty_init_net(tmp_path):
     np.testing.assert_array_equal(np.load(tmp_path / "o.npz")["y"], np.maximum(x, 0))
     with pytest.raises(C2FormatError, match="file is empty"):  # an empty file given as THE net stays refused
         open_model(str(tmp_path / "m" / "init_net.pb"))
+
+
+def test_init_net_that_only_names_itself_is_an_empty_init_net(tmp_path):
+    """`core.Net("init")` of a weightless model serializes to its name only: it was refused as
+    'not a Caffe2 NetDef (parsed, but holds no ops...)' on every command."""
+    b = NetBuilder("relu_only")
+    b.op("Relu", "data", "y")
+    b.inputs("data").outputs("y")
+    (tmp_path / "m").mkdir()
+    save_net(b.net, str(tmp_path / "m" / "predict_net.pb"))
+    save_net(caffe2_pb2.NetDef(name="init"), str(tmp_path / "m" / "init_net.pb"))
+    m = open_model(str(tmp_path / "m"))
+    assert m.weights_error is None and any("init net holds no ops" in w for w in m.warnings)
+
+
+def test_op_without_a_type_is_named(tmp_path):
+    net = caffe2_pb2.NetDef(name="n")
+    net.op.add(input=["data"], output=["y"])
+    net.external_input.append("data")
+    save_net(net, str(tmp_path / "predict_net.pb"))
+    with pytest.raises(C2FormatError, match=r"op #0 has no type"):
+        open_model(str(tmp_path / "predict_net.pb"))

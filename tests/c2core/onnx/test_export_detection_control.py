@@ -109,7 +109,7 @@ def test_reference_failing_on_random_data_says_to_give_real_inputs():
     proto = export_onnx(m, input_shapes={"feat": (2, 3, 10, 12), "rois": (4, 5)})
     with pytest.raises(C2Error) as e:
         verify_onnx(m, proto)
-    assert "RoIAlign" in e.value.reason and "random verification data for feat, rois" in e.value.reason
+    assert "RoIAlign" in e.value.reason and "verification ran on random data for feat, rois" in e.value.reason
     assert "--input NAME=FILE.npy" in e.value.reason
     rep = verify_onnx(m, proto, inputs={"feat": FEAT, "rois": ROIS})
     assert rep.ok

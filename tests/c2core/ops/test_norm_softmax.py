@@ -89,3 +89,15 @@ def test_softmax_axis_and_log_softmax():
     ref = flat - flat.max(axis=1, keepdims=True)
     ref = ref - np.log(np.exp(ref).sum(axis=1, keepdims=True))
     np.testing.assert_allclose(ly, ref.reshape(X.shape), **TOL)
+
+
+@pytest.mark.parametrize("op", ["Softmax", "LogSoftmax"])
+@pytest.mark.parametrize("axis", [4, 10, -5])
+def test_softmax_axis_out_of_range_is_refused(op, axis):
+    """Caffe2 enforces -ndim <= axis < ndim; axis 10 on a 4-D input ran as axis 2 (10 % 4)."""
+    from c2core.errors import C2Error
+
+    with pytest.raises(C2Error, match=f"axis {axis} is out of range for a 4-D input"):
+        run1(op, [np.ones((1, 3, 2, 2), np.float32)], axis=axis)
+    y = run1(op, [np.zeros((1, 3, 2, 2), np.float32)], axis=-4)  # -4 is axis 0: one row of 12
+    np.testing.assert_allclose(y, np.full((1, 3, 2, 2), 1 / 12 if op == "Softmax" else -np.log(12)), rtol=1e-6)
