@@ -134,7 +134,9 @@ def _open_minidb(path: str, data: bytes) -> Model:
     return m
 
 
-def _pick_in_folder(folder: str) -> tuple[str, str | None]:
+def _pick_in_folder(folder: str, passed_over: list | None = None) -> tuple[str, str | None]:
+    """(predict net, init net or None) of the model in `folder`; the other predict nets the
+    choice passed over (a second model, a text twin) are added to `passed_over`."""
     files = model_files_in(folder)
     if not files:
         files = candidate_files_in(folder)
@@ -166,6 +168,7 @@ def _pick_in_folder(folder: str) -> tuple[str, str | None]:
             if unreadable and not inits:
                 raise unreadable[0] from None  # the model file itself is broken: say which and why
             raise
+    all_predicts = list(predicts)
     if len(predicts) > 1:
         named = [p for p in predicts if os.path.basename(p).lower().startswith("predict_net")]
         if len(named) == 1:
@@ -182,6 +185,8 @@ def _pick_in_folder(folder: str) -> tuple[str, str | None]:
                 raise C2FormatError(f"folder holds several predict nets ({names}); open one of them", folder)
             predicts = sorted(next(iter(stems.values())), key=lambda p: not p.endswith(".pb"))
     p = predicts[0]
+    if passed_over is not None:
+        passed_over.extend(q for q in all_predicts if q != p)
     init = find_partner(p, want_init=True)
     if init is None and inits:
         init = partner_by_content(read_net(p)[0], inits, read_net)
@@ -206,8 +211,9 @@ def open_model(path: str, init_path: str | None = None, value_info: str | dict |
     settle_model(path)  # a publish into this folder that a killed writer left half done is finished first
     if not os.path.exists(path):
         raise C2FormatError("no such file or folder", path)
+    passed_over: list = []
     if os.path.isdir(path):
-        path, found_init = _pick_in_folder(path)
+        path, found_init = _pick_in_folder(path, passed_over)
         init_path = init_path or found_init
     data = _read(path)
     named_db = path.lower().endswith((".minidb", ".db"))
@@ -285,6 +291,9 @@ def open_model(path: str, init_path: str | None = None, value_info: str | dict |
         m.weightless = True  # every input is declared data: there is nothing an init net could fill
     if empty_init:
         m.warnings.append(f"{os.path.basename(init_path)}: init net holds no ops (the model has no weights)")
+    if passed_over:  # the folder holds more than this model: say which was opened, and how to choose
+        m.warnings.append(f"the folder also holds {', '.join(os.path.basename(q) for q in passed_over)}: opened "
+                          f"{os.path.basename(predict_path)}; give a file's path to open another")
     _check(m)
     return m
 

@@ -267,3 +267,22 @@ def test_op_without_a_type_is_named(tmp_path):
     save_net(net, str(tmp_path / "predict_net.pb"))
     with pytest.raises(C2FormatError, match=r"op #0 has no type"):
         open_model(str(tmp_path / "predict_net.pb"))
+
+
+def test_folder_with_a_second_predict_net_says_which_was_opened(tmp_path):
+    """predict_net.pb beside a different predict_net.pbtxt: the .pb is opened, and the
+    folder's other net is named (it was passed over silently)."""
+    from c2core.builder import init_net_from
+
+    other = NetBuilder("other")
+    other.op("Sigmoid", "data", "y")
+    other.inputs("data").outputs("y")
+    (tmp_path / "m").mkdir()
+    save_net(tiny_predict(), str(tmp_path / "m" / "predict_net.pb"))
+    save_net(init_net_from(tiny_weights()), str(tmp_path / "m" / "init_net.pb"))
+    save_net(other.net, str(tmp_path / "m" / "predict_net.pbtxt"))
+    m = open_model(str(tmp_path / "m"))
+    assert m.predict_path == str(tmp_path / "m" / "predict_net.pb")
+    assert ("the folder also holds predict_net.pbtxt: opened predict_net.pb; give a file's path to open another"
+            in m.warnings)
+    assert not any("folder also holds" in w for w in open_model(str(tmp_path / "m" / "predict_net.pb")).warnings)
