@@ -29,7 +29,12 @@ class C2Backend(Backend):
 
     def _prepare(self, source) -> None:
         if source.model is None:
-            raise C2Error(f"the c2 backend runs Caffe2 models, not a {source.kind} file", source.path)
+            from .source import NATIVE_BACKEND
+
+            what = {"onnx": "an ONNX", "openvino": "an OpenVINO IR", "tensorrt": "a TensorRT plan"}.get(source.kind,
+                                                                                                      f"a {source.kind}")
+            raise C2Error(f"the c2 backend runs Caffe2 models, not {what} file (use --backend "
+                          f"{NATIVE_BACKEND.get(source.kind, 'onnxruntime')})", source.path)
         from c2core.runtime import Predictor
 
         self._predictor = Predictor(source.model, threads=self.options.get("threads"))

@@ -26,6 +26,10 @@ IR_EXT = (".xml",)
 PLAN_EXT = (".plan", ".engine", ".trt")
 
 
+# The backend that runs each kind of model file as it is (classify's default).
+NATIVE_BACKEND = {"caffe2": "c2", "onnx": "onnxruntime", "openvino": "openvino", "tensorrt": "tensorrt"}
+
+
 def kind_of(path: str) -> str:
     """'caffe2' | 'onnx' | 'openvino' | 'tensorrt' from the path alone."""
     p = str(path).lower()

@@ -31,7 +31,7 @@ __all__ = ["Classifier", "Preprocess", "PRESETS", "get_preset", "load_image", "l
 class Classifier:
     """A prepared model + backend + preprocessing + labels; reusable over many images."""
 
-    def __init__(self, path=None, backend: str = "c2", preset=None, labels: str | None = None,
+    def __init__(self, path=None, backend: str | None = None, preset=None, labels: str | None = None,
                  source=None, backend_options: dict | None = None, output: str | None = None,
                  input_shapes=None, value_info=None):
         from ..backends import ModelSource, create
@@ -46,6 +46,10 @@ class Classifier:
         if labels:
             load_labels(labels)  # a bad labels file is refused before the (slow) prepare
         self.labels: list[str] | None = None  # fitted to the model's class count on the first output
+        if backend is None:  # the model file's own runtime: c2 for Caffe2, onnxruntime for .onnx, ...
+            from ..backends.source import NATIVE_BACKEND
+
+            backend = NATIVE_BACKEND.get(getattr(self.source, "kind", "caffe2"), "c2")
         self.backend = create(backend, **(backend_options or {}))
         self._output = output
         self._prepared = False

@@ -19,7 +19,9 @@ def add_arguments(p) -> None:
 
     p.add_argument("model", metavar="PATH", help="Caffe2 model (file or folder), .onnx, OpenVINO .xml or TensorRT .plan")
     p.add_argument("images", metavar="IMAGE", nargs="+", help="image files (JPEG, PNG, BMP, WebP, ...)")
-    p.add_argument("--backend", default="c2", help="c2 | onnxruntime | openvino | tensorrt, optionally :fp16/:int8 (default c2)")
+    p.add_argument("--backend", default=None, help="c2 | onnxruntime | openvino | tensorrt, optionally :fp16/:int8 "
+                                                   "(default: the model file's own: c2 for Caffe2, onnxruntime for .onnx, "
+                                                   "openvino for .xml, tensorrt for .plan)")
     p.add_argument("--top", type=int, default=5, metavar="K", help="classes to show per image (default 5)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.add_argument("--preset", choices=sorted(PRESETS), help="preprocessing preset (default: the model's model.json, else torchvision)")
@@ -42,6 +44,10 @@ def run(args) -> int:
 
     if args.top < 1:
         raise C2Error("must be at least 1", "--top")
+    if args.backend is None:
+        from c2core.backends.source import NATIVE_BACKEND, kind_of
+
+        args.backend = NATIVE_BACKEND[kind_of(args.model)]
     with about("--backend"):
         backend = parse_specs(args.backend)[0]
     images = [load_image(p) for p in args.images]  # a non-image exits 2 before any model work

@@ -56,3 +56,30 @@ def test_unknown_backend_exits_2(tmp_path, capsys):
     model, _, img = _setup(tmp_path)
     assert main(["classify", model, img, "--backend", "mxnet"]) == 2
     assert "unknown backend" in capsys.readouterr().err
+
+
+def test_default_backend_is_the_model_files_own(tmp_path, capsys):
+    """`classify model.onnx img` used the c2 backend by default and refused ('not a onnx file')."""
+    import numpy as np
+    from PIL import Image
+
+    from c2core.cli.main import main
+    from c2core.io.save import save_model
+    from tests.references.tiny_classifier import tiny_classifier
+
+    m, _ = tiny_classifier()
+    save_model(m, str(tmp_path / "m"))
+    (tmp_path / "m" / "value_info.json").write_text('{"data": [1, [1, 3, 8, 8]]}')
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (12, 12, 3), dtype=np.uint8)).save(tmp_path / "i.png")
+    assert main(["convert", str(tmp_path / "m"), "-o", str(tmp_path / "m.onnx")]) == 0
+    capsys.readouterr()
+    rows = {}
+    for path in (tmp_path / "m", tmp_path / "m.onnx"):
+        assert main(["classify", str(path), str(tmp_path / "i.png"), "--json", "--preset", "torchvision"]) == 0
+        out = json.loads(capsys.readouterr().out)[0]
+        rows[out["backend"]] = [(e["index"], e["score"]) for e in out["top"]]
+    assert set(rows) == {"c2", "onnxruntime"}
+    for (i, p), (j, q) in zip(rows["c2"], rows["onnxruntime"]):
+        assert i == j and abs(p - q) < 1e-5
+    assert main(["classify", str(tmp_path / "m.onnx"), str(tmp_path / "i.png"), "--backend", "c2"]) == 2
+    assert "not an ONNX file (use --backend onnxruntime)" in capsys.readouterr().err
