@@ -28,7 +28,7 @@ def load_labels(path: str) -> list[str]:
             raise C2Error("labels must be a regular file (not a folder, pipe or device)", path)
         if st.st_size > MAX_LABELS_BYTES:
             raise C2Error(f"labels file is {st.st_size:,} bytes, more than a labels file holds", path)
-        with open(path, encoding="utf-8") as f:
+        with open(path, encoding="utf-8-sig") as f:  # -sig: a BOM (Windows editors) is not part of label 0
             text = f.read()
     except UnicodeDecodeError as e:
         raise C2Error(f"labels file is not UTF-8 text ({e.reason} at byte {e.start})", path) from None

@@ -63,7 +63,7 @@ def load_value_info(path: str) -> dict:
         if size > (64 << 20):
             raise C2FormatError(f"file is {size:,} bytes, too large for a value_info.json", path)
         with open(path, "rb") as f:
-            data = json.loads(f.read().decode("utf-8"), parse_constant=_refuse_constant)
+            data = json.loads(f.read().decode("utf-8-sig"), parse_constant=_refuse_constant)  # -sig: a BOM (Windows editors) is no error
     except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as e:
         raise C2FormatError(f"not valid JSON: {e}", path) from None
     except RecursionError:

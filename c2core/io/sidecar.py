@@ -74,7 +74,7 @@ def read_sidecar(model_path: str, required: bool = False, complete: bool = False
         return {}
     raw = read_user_file(path, MAX_BYTES)
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = json.loads(raw.decode("utf-8-sig"))  # -sig: a BOM (Windows editors) is no error
     except (UnicodeDecodeError, ValueError) as e:
         raise C2FormatError(f"model.json is not valid JSON: {e}", path) from None
     return validate(data, path, complete)

@@ -17,9 +17,23 @@ MINIDB_META_KEY = b"!!META_NET_DEF"
 _TEXT_START = re.compile(rb"\A(?:\s*#[^\n]*\n)*\s*(?:[A-Za-z_][A-Za-z0-9_]*\s*[:{<]|\[)")
 
 
+def without_bom(data: bytes) -> bytes:
+    """Text saved by Windows editors: a UTF-8 byte-order mark dropped, UTF-16 (with its mark)
+    re-encoded as UTF-8. No binary NetDef starts with these bytes (wire types 6 and 7 do not
+    exist), so a binary file is never touched."""
+    if data[:3] == b"\xef\xbb\xbf":
+        return data[3:]
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            return data
+    return data
+
+
 def looks_like_text(data: bytes) -> bool:
     """Text format (.pbtxt): printable UTF-8 beginning with `field:` or `field {`."""
-    head = data[:4096]
+    head = without_bom(data[:4096])
     if b"\x00" in head:
         return False
     try:
@@ -47,6 +61,7 @@ def looks_like_minidb(data: bytes) -> bool:
 
 def parse_netdef(data: bytes, path: str) -> tuple[caffe2_pb2.NetDef, str]:
     """Parse one NetDef; returns (net, 'text' | 'binary')."""
+    data = without_bom(data)
     if not data:
         raise C2FormatError("file is empty", path)
     if not data[:4096].strip() and not data.strip():  # strip() copies: only when the head is blank

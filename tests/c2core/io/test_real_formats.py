@@ -286,3 +286,27 @@ def test_folder_with_a_second_predict_net_says_which_was_opened(tmp_path):
     assert ("the folder also holds predict_net.pbtxt: opened predict_net.pb; give a file's path to open another"
             in m.warnings)
     assert not any("folder also holds" in w for w in open_model(str(tmp_path / "m" / "predict_net.pb")).warnings)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_text_files_saved_by_windows_editors(tmp_path, encoding):
+    """A .pbtxt with a byte-order mark (UTF-8 BOM, or UTF-16) was 'binary protobuf parse
+    failed'; value_info.json / model.json / labels with a BOM were 'not valid JSON'."""
+    from google.protobuf import text_format
+
+    from c2core.builder import init_net_from
+    from c2core.classify.labels import load_labels
+    from c2core.io.sidecar import read_sidecar
+
+    (tmp_path / "m").mkdir()
+    text = text_format.MessageToString(tiny_predict()).replace("\n", "\r\n")
+    (tmp_path / "m" / "predict_net.pbtxt").write_bytes(text.encode(encoding))
+    save_net(init_net_from(tiny_weights()), str(tmp_path / "m" / "init_net.pb"))
+    (tmp_path / "m" / "value_info.json").write_bytes('{"data": [1, [1, 3, 8, 8]]}'.encode(encoding if encoding != "utf-16" else "utf-8-sig"))
+    (tmp_path / "m" / "model.json").write_bytes('{"preprocess": {"preset": "torchvision"}}'.encode("utf-8-sig"))
+    (tmp_path / "l.txt").write_bytes("cat\ndog\n".encode("utf-8-sig"))
+    m = open_model(str(tmp_path / "m"))
+    assert m.formats["predict"] == "text" and list(m.predict_net.op) == list(tiny_predict().op)
+    assert m.value_info == {"data": (1, [1, 3, 8, 8])} or m.value_info["data"][1] == [1, 3, 8, 8]
+    assert read_sidecar(str(tmp_path / "m")).get("preprocess") == {"preset": "torchvision"}
+    assert load_labels(str(tmp_path / "l.txt"))[:2] == ["cat", "dog"]
