@@ -99,7 +99,7 @@ def while_op(ctx, cond, *rest):
         if rounds >= cap:
             from ..errors import C2Error
 
-            raise C2Error(f"loop still running after {cap:,} iterations (its condition never turned false): "
+            raise C2Error(f"loop still running after {cap:,} iterations (its condition had not turned false): "
                           "stopped (raise the limit with the op's integer argument 'max_iterations')")
         rounds += 1
         env.update(run(loop_net, env))
