@@ -186,7 +186,11 @@ def _small_shape(op, x, slot: int, args, channels: int, classes: int) -> tuple:
         kh, kw = args.spatial("kernel", "kernels", 2, 1)
         return (channels, x.shape[1] // args.int("group"), kh, kw) if slot == 1 else (channels,)
     if t == "FC":
-        return (classes, math.prod(x.shape[args.int("axis"):])) if slot == 1 else (classes,)
+        if slot != 1:
+            return (classes,)
+        k = math.prod(x.shape[args.int("axis"):])
+        aw = args.int("axis_w")  # Caffe's 4-D blob read at axis_w=3 (GoogLeNet): N x K in the last two
+        return (1,) * (aw - 1) + (classes, k) if aw > 1 else (classes, k)
     if t == "SpatialBN":
         return (x.shape[1],)
     if t in ("Mul", "Add") and args.int("broadcast"):

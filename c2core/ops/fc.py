@@ -31,8 +31,15 @@ def _prepare(ctx):
     return s
 
 
+def _check_axis(name: str, axis: int, ndim: int, what: str) -> None:
+    """Caffe2's canonical_axis_index: -ndim <= axis < ndim (a wrapped axis runs another net)."""
+    if ndim and not -ndim <= axis < ndim:
+        raise ValueError(f"{name} {axis} is out of range for a {ndim}-D {what}")
+
+
 def _as_linear_weight(w, axis_w, transposed):
     """W as the [N, K] matrix F.linear wants."""
+    _check_axis("axis_w", axis_w, w.dim(), "weight")
     axis_w = axis_w % w.dim() if w.dim() else 0
     head = math.prod(w.shape[:axis_w])
     w2 = w.reshape(head, -1)
@@ -49,6 +56,7 @@ def fc(ctx, x, w, b=None):
         b = b.reshape(-1)
     if s.simple and x.dim() == 2:
         return F.linear(x, w2, b)
+    _check_axis("axis", s.axis, x.dim(), "input")
     axis = s.axis % x.dim()
     lead = x.shape[:axis]
     y = F.linear(x.reshape(math.prod(lead), -1), w2, b)

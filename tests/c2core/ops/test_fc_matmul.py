@@ -5,6 +5,7 @@ FC: X reshaped to [prod(X.shape[:axis]), -1], W to [prod(W.shape[:axis_w]),
 """
 
 import numpy as np
+import pytest
 
 from tests.c2core.ops._run_op import run1
 
@@ -50,3 +51,20 @@ def test_matmul_and_batch_matmul():
     x, y = f32(2, 3, 4), f32(2, 5, 4)
     np.testing.assert_allclose(run1("BatchMatMul", [x, y], trans_b=1), np.einsum("bij,bkj->bik", x, y), **TOL)
     np.testing.assert_allclose(run1("BatchMatMul", [x, f32(4, 6)[None]], broadcast=1).shape, (2, 3, 6))
+
+
+@pytest.mark.parametrize("kw, w_shape, x_shape, msg", [
+    ({"axis_w": 3}, (5, 4), (2, 4), "axis_w 3 is out of range for a 2-D weight"),
+    ({"axis": 2}, (5, 4), (2, 4), "axis 2 is out of range for a 2-D input"),
+])
+def test_fc_axis_out_of_range_is_refused(kw, w_shape, x_shape, msg):
+    """Caffe2 enforces the axes; a 2-D weight with axis_w 3 ran as axis_w 1 (3 % 2) and the
+    ONNX export of the same net failed with a Gemm shape error."""
+    from c2core.errors import C2Error
+
+    with pytest.raises(C2Error, match=msg):
+        run1("FC", [np.ones(x_shape, np.float32), np.ones(w_shape, np.float32), np.zeros(5, np.float32)], **kw)
+    w4 = np.arange(20, dtype=np.float32).reshape(1, 1, 5, 4)  # Caffe's 4-D blob, read at axis_w=3
+    x = np.linspace(-1, 1, 8, dtype=np.float32).reshape(2, 4)
+    y = run1("FC", [x, w4, np.zeros(5, np.float32)], axis_w=3)
+    np.testing.assert_allclose(y, x @ w4.reshape(5, 4).T, rtol=1e-6)
