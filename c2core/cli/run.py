@@ -31,6 +31,22 @@ def add_arguments(p) -> None:
     add_shape_arguments(p)
 
 
+def _declared_dtype(model, name):
+    """The dtype value_info.json (or an op reading bytes) gives input `name`, else None (float32)."""
+    import numpy as np
+
+    from ..inputs import consumer_dtype
+    from ..shapes.info import DTYPE_OF_PROTO
+
+    vi = (model.value_info or {}).get(name)
+    try:
+        dt = DTYPE_OF_PROTO.get(int(vi[0])) if vi is not None else None
+    except (TypeError, ValueError):
+        dt = None
+    dt = dt or consumer_dtype(model, name)
+    return np.dtype(dt) if dt is not None else None
+
+
 def _absent_message(model, absent, inputs) -> str:
     """Which inputs have no data, and the two ways to give it (with the shape the
     input resolver finds for each, so the hint can be pasted as is)."""
@@ -69,6 +85,13 @@ def run(args) -> int:
                 raise C2Error(f"input '{name}' from file has shape {list(inputs[name].shape)}, not {list(shape)}",
                               "--input-shape")
         elif name in pred.inputs:
+            dt = _declared_dtype(model, name)
+            if dt is not None and dt.kind in "iub":  # a uint8 image, a bool condition, int indices
+                hi = 256 if dt == np.uint8 else 2
+                inputs[name] = rng.integers(0, hi, shape).astype(dt)
+                print(f"note: input '{name}' {list(shape)} {dt}: seeded integers in [0, {hi}) (seed {args.seed})",
+                      file=sys.stderr)
+                continue
             inputs[name] = rng.standard_normal(shape).astype(np.float32)
             print(f"note: input '{name}' {list(shape)}: seeded N(0,1) data (seed {args.seed})", file=sys.stderr)
     absent = [n for n in pred.inputs if n not in inputs]

@@ -113,3 +113,20 @@ def test_console_script_runs(model_dir, tmp_path):
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert np.load(tmp_path / "r.npz")["prob"].shape == (1, 2, 4, 4)
+
+
+def test_input_shape_alone_feeds_the_declared_dtype(tmp_path, capsys):
+    """A uint8 input (value_info elem_type 6) given only by --input-shape got float32 N(0,1)
+    data and was refused ('expects uint8'): it gets seeded bytes, in a note, and the result
+    is the net's formula on exactly those bytes."""
+    b = NetBuilder("u8")
+    b.op("Cast", "data", "f", to=1)
+    b.op("Scale", "f", "y", scale=0.5)
+    b.inputs("data").outputs("y")
+    save_net(b.net, str(tmp_path / "predict_net.pb"))
+    (tmp_path / "value_info.json").write_text('{"data": [6, [1, 3, 4, 4]]}')
+    out = tmp_path / "o.npz"
+    assert main(["run", str(tmp_path), "--input-shape", "data=1,3,4,4", "--seed", "7", "-o", str(out)]) == 0
+    assert "uint8: seeded integers in [0, 256) (seed 7)" in capsys.readouterr().err
+    x = np.random.default_rng(7).integers(0, 256, (1, 3, 4, 4)).astype(np.uint8)
+    np.testing.assert_array_equal(np.load(out)["y"], x.astype(np.float32) * 0.5)
