@@ -57,10 +57,15 @@ def _absent_message(model, absent, inputs) -> str:
         known = r.shapes
     except C2Error:
         known = {}
+    scalars = [n for n in absent if n in known and len(known[n]) == 0]  # no --input-shape spells a 0-d shape
     hints = [f"--input-shape {n}={','.join(str(d) for d in known[n])}" if n in known else f"--input-shape {n}=D0,D1,..."
-             for n in absent]
-    return (f"no data for input(s) {', '.join(repr(n) for n in absent)}: give --input NAME=FILE.npy, "
-            f"or {' '.join(hints)} for seeded N(0,1) data")
+             for n in absent if n not in scalars]
+    msg = f"no data for input(s) {', '.join(repr(n) for n in absent)}: give --input NAME=FILE.npy"
+    if hints:
+        msg += f", or {' '.join(hints)} for seeded random data"
+    if scalars:
+        msg += f" ({', '.join(repr(n) for n in scalars)}: 0-d, from a .npy only)"
+    return msg
 
 
 def run(args) -> int:

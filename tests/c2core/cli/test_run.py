@@ -130,3 +130,15 @@ def test_input_shape_alone_feeds_the_declared_dtype(tmp_path, capsys):
     assert "uint8: seeded integers in [0, 256) (seed 7)" in capsys.readouterr().err
     x = np.random.default_rng(7).integers(0, 256, (1, 3, 4, 4)).astype(np.uint8)
     np.testing.assert_array_equal(np.load(out)["y"], x.astype(np.float32) * 0.5)
+
+
+def test_no_data_hint_for_a_0d_input(tmp_path, capsys):
+    """--input-shape cannot spell a 0-d shape: the hint sends a 0-d input (an If condition) to a .npy."""
+    b = NetBuilder("cond")
+    b.op("Not", "c", "nc")
+    b.op("Relu", "x", "y")
+    b.inputs("c", "x").outputs("nc", "y")
+    save_net(b.net, str(tmp_path / "predict_net.pb"))
+    (tmp_path / "value_info.json").write_text('{"c": [5, []], "x": [1, [3]]}')
+    _fails(["run", str(tmp_path), "-o", str(tmp_path / "o.npz")], capsys,
+           "--input-shape x=3 for seeded random data", "('c': 0-d, from a .npy only)")
