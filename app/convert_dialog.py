@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
                                QLineEdit, QPlainTextEdit, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from . import backend_status, convert_jobs, jobs, settings
+from .job_dialog import JobDialogMixin
 
 def _h(text) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -70,7 +71,7 @@ class PathEdit(QWidget):
             self.edit.setText(p)
 
 
-class ConvertDialog(QDialog):
+class ConvertDialog(JobDialogMixin, QDialog):
     open_result = Signal(str)
     job_finished = Signal(object)  # Report
     progressed = Signal(float, str)  # re-emitted on the GUI thread, after the bar moved
@@ -157,6 +158,7 @@ class ConvertDialog(QDialog):
         self.message = QLabel("")
         self.message.setStyleSheet("color:#495057")
         self.result = QPlainTextEdit()
+        self.result_view = self.result
         self.result.setReadOnly(True)
         self.result.setFont(QFont("DejaVu Sans Mono", 9))
         self.result.setMinimumHeight(140)
@@ -314,31 +316,9 @@ class ConvertDialog(QDialog):
         self.bar.setValue(0)
         self.message.setText("Starting…")
         self.bar.show()
-        self.job = jobs.Job(self._make_fn(), self.windowTitle(), self)
-        self.job.progress.connect(self._progress)
-        self.job.finished.connect(self._finished)
-        self.job.failed.connect(self._failed)
-        self.job.cancelled.connect(self._cancelled)
-        self.job.done.connect(self._done)
-        self.run_btn.setEnabled(False)
-        self.cancel_btn.setEnabled(True)
-        return self.job.start()
+        return self._launch(self._make_fn(), self.windowTitle())
 
-    def cancel(self) -> None:
-        if self.job is not None and self.job.is_running:
-            self.message.setText("Cancelling…")
-            self.job.cancel()
-        else:
-            self.close()
-
-    def _progress(self, fraction: float, message: str) -> None:
-        if fraction < 0:
-            self.bar.setRange(0, 0)
-        else:
-            self.bar.setRange(0, 100)
-            self.bar.setValue(int(100 * fraction))
-        if message:
-            self.message.setText(message)
+    def _progressed(self, fraction: float, message: str) -> None:
         self.progressed.emit(fraction, message)
 
     def _finished(self, report) -> None:
@@ -363,22 +343,8 @@ class ConvertDialog(QDialog):
             return self.parent().open_in_netron(self.report.outputs[0])
         return None
 
-    def _failed(self, msg: str) -> None:
-        self.bar.setRange(0, 100)
-        self.bar.setValue(0)
-        self.message.setText("✗ Failed")
-        self.result.setPlainText(msg)
-
-    def _cancelled(self) -> None:
-        self.bar.setRange(0, 100)
-        self.bar.setValue(0)
-        self.message.setText("Cancelled")
-        self.result.setPlainText("Cancelled: nothing was written.")
-
-    def _done(self) -> None:
+    def _enable_run(self) -> None:
         self.run_btn.setEnabled(not self._blockers)
-        self.cancel_btn.setEnabled(False)
-        self.done.emit(self.job.state)
 
     def detach(self, reason: str) -> None:
         """The document this dialog converts is no longer shown: cancel its run, drop
@@ -394,8 +360,3 @@ class ConvertDialog(QDialog):
         self.report = None
         self.result.setPlainText(f"Cancelled: {reason}.")
         self.close()
-
-    def closeEvent(self, event):
-        if self.job is not None and self.job.is_running:
-            self.job.cancel()
-        super().closeEvent(event)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QFormLayout, QHBoxLayout, QLa
 
 from . import jobs, settings
 from .convert_dialog import PathEdit
+from .job_dialog import JobDialogMixin
 
 ENGINES = [("openvino", "OpenVINO (NNCF post-training quantization)"),
            ("onnxruntime", "ONNX Runtime (static QDQ, per-channel weights)")]
@@ -44,7 +45,7 @@ def quantize_job(doc, engine: str, calib: str, count: int, output: str | None):
     return work
 
 
-class QuantizeDialog(QDialog):
+class QuantizeDialog(JobDialogMixin, QDialog):
     job_finished = Signal(object)  # the result dict
     done = Signal(str)  # finished, failed or cancelled
 
@@ -82,6 +83,7 @@ class QuantizeDialog(QDialog):
         self.report = QPlainTextEdit()
         self.report.setReadOnly(True)
         self.report.setMinimumHeight(180)
+        self.result_view = self.report
         lay.addWidget(self.bar)
         lay.addWidget(self.message)
         lay.addWidget(self.report)
@@ -107,32 +109,8 @@ class QuantizeDialog(QDialog):
         settings.put("quantize/count", count)
         self.report.clear()
         self.message.setText(f"Quantizing for {engine}…")
-        self.run_btn.setEnabled(False)
-        self.cancel_btn.setEnabled(True)
-        self.job = jobs.Job(quantize_job(self.doc, engine, calib, count, self.output.text() or None),
-                            f"quantize int8 ({engine})", self)
-        self.job.progress.connect(self._progress)
-        self.job.finished.connect(self._finished)
-        self.job.failed.connect(self._failed)
-        self.job.cancelled.connect(self._cancelled)
-        self.job.done.connect(self._done)
-        return self.job.start()
-
-    def cancel(self) -> None:
-        if self.job is not None and self.job.is_running:
-            self.message.setText("Cancelling…")
-            self.job.cancel()
-        else:
-            self.close()
-
-    def _progress(self, fraction: float, message: str) -> None:
-        if fraction < 0:
-            self.bar.setRange(0, 0)
-        else:
-            self.bar.setRange(0, 100)
-            self.bar.setValue(int(100 * fraction))
-        if message:
-            self.message.setText(message)
+        return self._launch(quantize_job(self.doc, engine, calib, count, self.output.text() or None),
+                            f"quantize int8 ({engine})")
 
     def _finished(self, data: dict) -> None:
         self.result_data = data
@@ -146,27 +124,8 @@ class QuantizeDialog(QDialog):
         offer_int8_backend(self.parent(), f"{data['engine']}:int8")
         self.job_finished.emit(data)
 
-    def _failed(self, msg: str) -> None:
-        self.bar.setRange(0, 100)
-        self.bar.setValue(0)
-        self.message.setText("✗ Failed")
-        self.report.setPlainText(msg)
-
-    def _cancelled(self) -> None:
-        self.bar.setRange(0, 100)
-        self.bar.setValue(0)
-        self.message.setText("Cancelled")
-        self.report.setPlainText("Cancelled: nothing was written.")
-
-    def _done(self) -> None:
+    def _enable_run(self) -> None:
         self.run_btn.setEnabled(True)
-        self.cancel_btn.setEnabled(False)
-        self.done.emit(self.job.state)
-
-    def closeEvent(self, event):
-        if self.job is not None and self.job.is_running:
-            self.job.cancel()
-        super().closeEvent(event)
 
 
 def offer_int8_backend(window, spec: str) -> None:
