@@ -56,7 +56,7 @@ lint: imports
 
 # The default model is built once (cached); tests reuse it instead of
 # building their own copy.
-test: setup imports default-model
+test: setup lint default-model
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Real TensorRT on a machine with an NVIDIA GPU: installs the [tensorrt] extra (tensorrt +

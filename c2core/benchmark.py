@@ -165,7 +165,7 @@ def bench_in_process(source, spec: str, runs: int = 50, warmup: int = 5, threads
         progress(0.0, f"{label}: preparing")
         be.prepare(source)
         res.prepare_s = round(time.perf_counter() - t0, 3)
-        for i in range(warmup):
+        for _ in range(warmup):
             check_cancel(cancel)
             be.run(inputs)
         total = max(1, runs)

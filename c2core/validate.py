@@ -111,7 +111,7 @@ def _is_number(v) -> bool:
 
 def _show(v) -> str:
     if hasattr(v, "DESCRIPTOR") or (isinstance(v, list) and v and hasattr(v[0], "DESCRIPTOR")):
-        return f"a {getattr(v if not isinstance(v, list) else v[0], 'DESCRIPTOR').name}"  # NetDef, TensorProto
+        return f"a {(v if not isinstance(v, list) else v[0]).DESCRIPTOR.name}"  # NetDef, TensorProto
     s = repr(v)
     return s if len(s) <= 60 else s[:57] + "..."
 

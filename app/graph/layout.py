@@ -118,9 +118,9 @@ def dot_layout(drawing, sizes: dict, cancel=None, timeout: float = 300.0) -> Lay
         except subprocess.TimeoutExpired:
             while True:
                 if cancel is not None and cancel.cancelled:
-                    raise Cancelled("layout cancelled")
+                    raise Cancelled("layout cancelled") from None
                 if time.monotonic() > deadline:
-                    raise C2Error(f"Graphviz dot took longer than {timeout:.0f} s; keeping the quick layout")
+                    raise C2Error(f"Graphviz dot took longer than {timeout:.0f} s; keeping the quick layout") from None
                 try:
                     out, err = proc.communicate(timeout=0.1)
                     break

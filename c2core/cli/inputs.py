@@ -26,7 +26,7 @@ def model_input_shapes(model, shape_items, files: dict) -> dict:
     implies (one warning line on stderr saying what was assumed)."""
     import sys
 
-    from ..inputs import parse_input_shapes, resolve_inputs
+    from ..inputs import resolve_inputs
 
     shapes = parse_input_shapes(shape_items, model.data_inputs)
     arrays = {}

@@ -124,7 +124,7 @@ def _open_minidb(path: str, data: bytes) -> Model:
 
     m._loader = loader
     try:
-        m.weight_specs  # runs the init nets once: a bad record is reported on opening
+        m.weight_specs  # noqa: B018 (a property with effects) runs the init nets once: a bad record is reported on opening
     except C2FormatError as e:
         m._loader, m._weights, m._specs = None, None, None
         m.weights_error = e.reason
@@ -273,7 +273,7 @@ def open_model(path: str, init_path: str | None = None, value_info: str | dict |
             from ..validate import validate_net
 
             validate_net(init, init_path)  # argument types first: the specs read them
-            m.weight_specs  # bad shapes / value counts surface here, before anything is allocated
+            m.weight_specs  # noqa: B018 (a property with effects): bad shapes / value counts surface here, before anything is allocated
         except C2FormatError as e:
             weights_error = e.reason
     if weights_error is not None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import urllib.request
 
-import pytest
-from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 
 from app_testing import open_and_wait, run_convert

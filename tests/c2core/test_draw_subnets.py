@@ -75,7 +75,7 @@ def _dot_clusters(text):
 
 def _check_clusters(clusters):
     by_label = {}
-    for name, c in clusters.items():
+    for _name, c in clusters.items():
         parent = clusters[c["parent"]]["label"] if c["parent"] else None
         key = c["label"] + ("@loop" if parent == "While #2 loop_net" else "")
         by_label[key] = (len(c["ops"]), parent)

@@ -355,7 +355,7 @@ def install(ns: dict, major: int) -> None:
 
     def _shapes_for(network, profile):
         out = {}
-        for name, dims, dt in network.inputs:
+        for name, dims, _dt in network.inputs:
             if profile is not None and name in profile._shapes:
                 lo, op, hi = profile._shapes[name]
                 if len(lo) != len(dims) or any(d >= 0 and not (a == b == c == d)

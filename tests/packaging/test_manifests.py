@@ -43,7 +43,7 @@ def _jobs():
 def test_jobs_are_indexed_and_run_batch_per_index():
     jobs = list(_jobs())
     assert len(jobs) == 2
-    for path, job in jobs:
+    for _path, job in jobs:
         spec = job["spec"]
         assert spec["completionMode"] == "Indexed"
         args = spec["template"]["spec"]["containers"][0]["args"]
@@ -67,7 +67,7 @@ def test_embedded_batch_manifests_parse_and_counts_match(tmp_path):
         for doc in _docs(path):
             if doc["kind"] == "ConfigMap":
                 cms[doc["metadata"]["name"]] = doc["data"]
-    for path, job in _jobs():
+    for _path, job in _jobs():
         vol = [v for v in job["spec"]["template"]["spec"]["volumes"] if "configMap" in v][0]
         data = cms[vol["configMap"]["name"]]
         [(fname, text)] = data.items()

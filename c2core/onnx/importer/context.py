@@ -112,7 +112,7 @@ def _where(node) -> str:
 
 def node_attrs(node) -> dict:
     """ONNX attributes as plain Python values (bytes decoded, tensors as numpy)."""
-    from onnx import helper, numpy_helper
+    from onnx import helper
 
     out = {}
     for a in node.attribute:

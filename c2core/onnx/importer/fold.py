@@ -116,7 +116,6 @@ def _fold_one(node, consts, shapes, opset):
 
 def prepare(model, max_rounds: int = 8) -> Prepared:
     """Fold everything computable; returns the remaining nodes with shapes and constants."""
-    from onnx import numpy_helper
 
     opset = opset_of(model)
     from ..tensors import check_fold, to_array

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from c2core.backends import ModelSource, availability_table, create, parse_specs
-from c2core.backends.base import BackendUnavailable, parse_spec
+from c2core.backends.base import parse_spec
 from c2core.errors import C2Error
 
 

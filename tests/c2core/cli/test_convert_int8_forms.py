@@ -3,7 +3,6 @@
 
 import json
 
-import numpy as np
 
 from c2core.cli.main import main
 from c2core.io.save import save_model

@@ -12,9 +12,9 @@ import time
 import numpy as np
 import pytest
 
-from c2core.builder import NetBuilder, make_arg, model_from
+from c2core.builder import NetBuilder, model_from
 from c2core.cli.main import main
-from c2core.io.save import save_model, save_net
+from c2core.io.save import save_model
 from c2core.proto import caffe2_pb2
 from tests.references.tiny_classifier import tiny_classifier
 
@@ -284,7 +284,6 @@ def test_backend_engine_exception_is_one_line(pair, tmp_path, monkeypatch):
 
 
 def test_onnx_names_with_invalid_utf8(tmp_path, capsys):
-    import onnx
     from onnx import TensorProto, helper
 
     g = helper.make_graph([helper.make_node("Relu", ["x"], ["pool"])], "g",

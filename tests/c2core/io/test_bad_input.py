@@ -13,11 +13,10 @@ import sys
 import numpy as np
 import pytest
 
-from c2core.builder import NetBuilder, fill_op, init_net_from, make_arg
+from c2core.builder import init_net_from, make_arg
 from c2core.errors import C2FormatError
 from c2core.io import open_model
 from c2core.io.save import save_net
-from c2core.proto import caffe2_pb2
 from io_synthetic import tiny_predict, tiny_weights, write_pair
 
 C2CORE = [sys.executable, "-m", "c2core.cli.main"]

@@ -98,7 +98,6 @@ def test_fills_in_predict_net():
     np.testing.assert_array_equal(y, np.full(X.shape, 2.0, np.float32))
     y = run1("ConstantFill", [np.array([2, 3], np.int64)], input_as_shape=1, value=7, dtype=10)
     np.testing.assert_array_equal(y, np.full((2, 3), 7, np.int64))
-    from tests.c2core.ops._run_op import run_op
 
     def fill_only(op, **args):
         from c2core.builder import NetBuilder

@@ -3,7 +3,6 @@ switches / Concat / Split / Slice / Gather / Copy-likes / Dropout / Cast.
 All exact (bitwise) comparisons with NumPy equivalents."""
 
 import numpy as np
-import pytest
 
 from tests.c2core.ops._run_op import run1, run_op
 
