@@ -46,8 +46,8 @@ default-model: setup
 run: setup default-model
 	C2STUDIO_DEFAULT_MODEL=$(DEFAULT_MODEL) $(VENV)/bin/c2studio $(ARGS)
 
-# Layer contracts (import-linter, pyproject [tool.importlinter]) gate the tests;
-# `make lint` adds ruff (pyproject [tool.ruff]).
+# Layer contracts (import-linter, pyproject [tool.importlinter]) and ruff
+# (pyproject [tool.ruff]) gate the tests: `make test` runs `make lint` first.
 imports: setup
 	$(VENV)/bin/lint-imports
 
