@@ -18,23 +18,11 @@ import zlib
 import numpy as np
 import pytest
 
-from c2core.cli.main import main
 from c2core.errors import C2Error
 from c2core.io.save import save_model
+from tests.c2core.hostile.cli_run import cli as _cli
+from tests.c2core.hostile.cli_run import error_line as _error
 from tests.references.tiny_classifier import tiny_classifier
-
-
-def _cli(argv, capsys):
-    rc = main([str(a) for a in argv])
-    cap = capsys.readouterr()
-    return rc, cap.out, cap.err
-
-
-def _error(err: str) -> str:
-    lines = [ln for ln in err.splitlines() if ln.strip()]
-    assert lines and lines[-1].startswith("error: "), err
-    assert "Traceback" not in err
-    return lines[-1]
 
 
 def _png_header_only(path, w, h, bit_depth=8, color_type=2):
