@@ -5,7 +5,7 @@ torch, onnx and the inference engines are imported lazily by the modules that
 need them. The public entry points are re-exported lazily below.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["open_model", "Model", "C2Error", "C2FormatError", "__version__"]
 
