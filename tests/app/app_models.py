@@ -14,16 +14,21 @@ FC_W = RNG.standard_normal((10, 4)).astype(np.float32)
 FC_B = RNG.standard_normal(10).astype(np.float32) * 0.1
 
 
-def tiny_cnn():
-    """data(1,3,H,W) -> Conv 3x3 s2 -> Relu (in place) -> global AveragePool -> FC 10 -> Softmax."""
-    b = NetBuilder("tiny_cnn")
+def _conv_pool_fc(name, fc_w, fc_b):
+    """data(1,3,H,W) -> Conv 3x3 s2 -> Relu (in place) -> global AveragePool -> FC -> Softmax."""
+    b = NetBuilder(name)
     b.inputs("data", "conv_w", "conv_b", "fc_w", "fc_b").outputs("prob")
     b.op("Conv", ["data", "conv_w", "conv_b"], "conv1", name="conv1", kernel=3, stride=2)
     b.op("Relu", "conv1", "conv1", name="relu1")
     b.op("AveragePool", "conv1", "pool1", global_pooling=1)
     b.op("FC", ["pool1", "fc_w", "fc_b"], "fc")
     b.op("Softmax", "fc", "prob")
-    return model_from(b.net, {"conv_w": CONV_W, "conv_b": CONV_B, "fc_w": FC_W, "fc_b": FC_B})
+    return model_from(b.net, {"conv_w": CONV_W, "conv_b": CONV_B, "fc_w": fc_w, "fc_b": fc_b})
+
+
+def tiny_cnn():
+    """The 10-class tiny CNN (see _conv_pool_fc)."""
+    return _conv_pool_fc("tiny_cnn", FC_W, FC_B)
 
 
 def write_tiny_cnn(folder, size: int = 224) -> str:
@@ -84,14 +89,7 @@ LIGHT_LABELS = ["red light", "yellow light", "green light"]
 
 def tiny3():
     """tiny_cnn's body with a 3-class head (a traffic-light classifier's shape)."""
-    b = NetBuilder("tiny_lights")
-    b.inputs("data", "conv_w", "conv_b", "fc_w", "fc_b").outputs("prob")
-    b.op("Conv", ["data", "conv_w", "conv_b"], "conv1", name="conv1", kernel=3, stride=2)
-    b.op("Relu", "conv1", "conv1", name="relu1")
-    b.op("AveragePool", "conv1", "pool1", global_pooling=1)
-    b.op("FC", ["pool1", "fc_w", "fc_b"], "fc")
-    b.op("Softmax", "fc", "prob")
-    return model_from(b.net, {"conv_w": CONV_W, "conv_b": CONV_B, "fc_w": FC3_W, "fc_b": FC3_B})
+    return _conv_pool_fc("tiny_lights", FC3_W, FC3_B)
 
 
 def write_tiny3(folder, value_info: bool = False) -> str:

@@ -88,6 +88,6 @@ def test_switching_models_during_convert_shows_no_old_result(qtbot, window, tmp_
     qtbot.wait(100)
     assert not dlg.isVisible() and dlg.doc is None
     assert reports == [] and dlg.report is None
-    assert job.state in ("cancelled", "finished")
+    assert job.state in ("cancelled", "finished"), job.error
     if job.state == "cancelled":
         assert not out.exists()  # a cancelled conversion writes nothing

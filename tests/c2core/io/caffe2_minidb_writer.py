@@ -89,6 +89,11 @@ def save_to_db(path, predict, parameters: dict, inputs, outputs, shapes: dict, n
                                                         content=meta.SerializeToString()).SerializeToString())]
     for pname, a in parameters.items():
         records += _tensor_chunks(pname, a, chunk_size, legacy)
+    write_records(path, records)
+
+
+def write_records(path, records) -> None:
+    """A minidb file: per record, int32 key length and value length (little-endian), key, value."""
     with open(path, "wb") as f:
         for k, v in records:
             kb = k.encode()

@@ -1,6 +1,5 @@
 """Opening models: every pairing name scheme, init picked, folders, text/binary mixes, minidb."""
 
-import struct
 
 import numpy as np
 import pytest
@@ -9,6 +8,7 @@ from c2core.io import open_model
 from c2core.io.save import save_net
 from c2core.proto import caffe2_pb2
 
+from caffe2_minidb_writer import write_records
 from io_synthetic import tiny_predict, tiny_weights, write_pair
 
 
@@ -114,12 +114,7 @@ def write_minidb(path, predict, weights, inputs=("data",), outputs=("prob",)):
         bm.value.extend(names)
     records = [("!!META_NET_DEF", _blob(content=meta.SerializeToString()))]
     records += [(k, _blob(tensor=_tensor(k, a))) for k, a in weights.items()]
-    with open(path, "wb") as f:
-        for k, v in records:
-            kb = k.encode()
-            f.write(struct.pack("<ii", len(kb), len(v)))
-            f.write(kb)
-            f.write(v)
+    write_records(path, records)
 
 
 def test_minidb_written_by_hand(tmp_path):
