@@ -121,6 +121,14 @@ class Task:
         except Cancelled as e:
             self.state, self.error = CANCELLED, e
             raise
+        except Exception as e:
+            if self.cancel_token.cancelled:
+                # Cancel was asked for and the work broke on its way out (e.g. the
+                # document it read was closed): the caller wants nothing from it.
+                self.state, self.error = CANCELLED, Cancelled(f"{self.name} cancelled")
+                raise self.error from e
+            self.state, self.error = FAILED, e
+            raise
         except BaseException as e:  # recorded for the GUI, re-raised for the CLI
             self.state, self.error = FAILED, e
             raise

@@ -69,6 +69,7 @@ def long_chain_with_shape(n_ops: int = 3000):
     """A Relu/Add chain with a declared input shape: slow enough to export to cancel mid-way."""
     m = chain_net(n_ops, "long_chain")
     m.value_info = {"x": (1, [1, 8, 16, 16])}
+    m.weightless = True  # it reads no parameters: runnable (and verifiable) without an init net
     return m
 
 

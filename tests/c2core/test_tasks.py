@@ -102,3 +102,23 @@ def test_stderr_progress_in_a_log_prints_steps_and_tenths_only():
     lines = out.getvalue().splitlines()
     assert lines[0] == "[  0%] exporting" and lines[-1] == "[100%] done"
     assert 5 <= len([ln for ln in lines if "op " in ln]) <= 7  # one per tenth, not 94
+
+
+def test_an_error_after_cancel_ends_the_task_cancelled_not_failed():
+    """Cancel asked for, then the work breaks on its way out (its input was closed under
+    it): the task ends cancelled, as the caller wants nothing from it; an error with no
+    cancel asked for still fails."""
+
+    def broken_after_cancel(progress, cancel):
+        cancel.cancel()
+        raise C2Error("the model has no weights")
+
+    t = Task(broken_after_cancel, name="t")
+    with pytest.raises(Cancelled):
+        t.run()
+    assert t.state == "cancelled"
+
+    t2 = Task(lambda progress, cancel: (_ for _ in ()).throw(C2Error("bad")), name="t2")
+    with pytest.raises(C2Error):
+        t2.run()
+    assert t2.state == "failed"
